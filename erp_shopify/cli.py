@@ -1,0 +1,55 @@
+"""``erp-shopify``: one command line for operators. Each area keeps its commands next to its
+code; this module only assembles them."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import click
+
+from erp_shopify import artefacts
+
+# Command groups that live with their domain: "module:attribute".
+_COMMANDS = (
+    "erp_shopify.sandbox.cli:sandbox",
+    "erp_shopify.demo:demo",
+    "erp_shopify.devserver:dev",
+    "erp_shopify.defs.xref.cli:shops",
+    "erp_shopify.ingest.cli:webhooks",
+    "erp_shopify.queue.cli:dlq",
+    "erp_shopify.queue.cli:resume",
+)
+
+
+@click.group()
+def main() -> None:
+    """Keep a Shopify business and its ERP in agreement."""
+
+
+@main.group("artefacts")
+def artefacts_group() -> None:
+    """Official Shopify artefacts (Admin schema, webhook JSON Schemas), pinned and checksummed."""
+
+
+@artefacts_group.command("fetch")
+@click.option("--into", type=click.Path(path_type=Path), default=None, help="Cache folder (default .cache/artefacts).")
+def artefacts_fetch(into: Path | None) -> None:
+    """Download, verify (sha256) and unpack the pinned artefacts."""
+    for path in artefacts.fetch_all(into):
+        click.echo(f"ok {path}")
+
+
+def _register() -> None:
+    for target in _COMMANDS:
+        module_name, attribute = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # that area is not built yet
+            raise
+        main.add_command(getattr(module, attribute))
+
+
+_register()

@@ -1,0 +1,227 @@
+"""The one config loader: shops, the ERP connection and Redis, from one YAML file.
+
+Secrets never appear in the file: it names the environment variables that hold them, and they are
+read only when a client is built (``Secret.value()``), so they cannot leak into logs, asset
+metadata or the dead-letter queue by way of the configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+CONFIG_ENV = "ERP_SHOPIFY_CONFIG"
+DEFAULT_CONFIG = Path("config/shops.yaml")
+SHOPIFY_API_VERSION = "2026-10"
+
+
+class ConfigError(ValueError):
+    """A configuration problem, naming the file, the shop and the field."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Secret(_Model):
+    """A reference to a secret held in an environment variable."""
+
+    env: str
+
+    def value(self) -> str:
+        value = os.environ.get(self.env)
+        if not value:
+            raise ConfigError(f"environment variable {self.env} is not set (it holds a secret named in the config)")
+        return value
+
+    def __repr__(self) -> str:  # never show a value, only where it comes from
+        return f"Secret(env={self.env!r})"
+
+
+class SafetyStock(_Model):
+    default: int = Field(0, ge=0)
+    per_location: dict[str, int] = Field(default_factory=dict)  # ERP location -> units
+    per_sku: dict[str, int] = Field(default_factory=dict)  # SKU -> units (wins over location)
+
+
+class PriceList(_Model):
+    """A Shopify B2B price list fed from an ERP price list / customer group."""
+
+    erp_price_list: str
+    shopify_price_list_id: str
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class ShopConfig(_Model):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")  # the Dagster partition key
+    domain: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+    api_url: str | None = None  # defaults to https://<domain>; the sandbox sets a loopback URL
+    access_token: Secret
+    webhook_secret: Secret
+    previous_webhook_secret: Secret | None = None  # valid for up to an hour after a rotation
+    plan: Literal["standard", "advanced", "plus", "enterprise"] = "standard"
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    erp_price_list: str = "retail"
+    locations: dict[str, str]  # ERP location code -> Shopify location GID
+    safety_stock: SafetyStock = SafetyStock()
+    price_lists: list[PriceList] = Field(default_factory=list)
+    sku_overrides: dict[str, str] = Field(default_factory=dict)  # ERP item code -> Shopify SKU
+
+    @field_validator("locations")
+    @classmethod
+    def _location_gids(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("at least one ERP location must map to a Shopify location")
+        for erp_location, gid in value.items():
+            if not re.fullmatch(r"gid://shopify/Location/\d+", gid):
+                raise ValueError(f"{erp_location!r} maps to {gid!r}, which is not a Shopify Location GID")
+        return value
+
+    @property
+    def graphql_url(self) -> str:
+        base = (self.api_url or f"https://{self.domain}").rstrip("/")
+        return f"{base}/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
+
+
+class SapConfig(_Model):
+    kind: Literal["sap"]
+    base_url: str
+    auth: Literal["basic", "oauth2"] = "basic"
+    username: Secret | None = None
+    password: Secret | None = None
+    token_url: str | None = None
+    client_id: Secret | None = None
+    client_secret: Secret | None = None
+    sales_organization: str = "1010"
+    distribution_channel: str = "10"
+    division: str = "00"
+    sales_order_type: str = "OR"
+    sold_to_party: str = "1000001"
+    condition_type: str = "PPR0"
+
+
+class NetSuiteConfig(_Model):
+    kind: Literal["netsuite"]
+    base_url: str
+    account_id: str
+    consumer_key: Secret
+    consumer_secret: Secret
+    token_id: Secret
+    token_secret: Secret
+    subsidiary: str = "1"
+    customer: str = "1"
+
+
+class TrytonConfig(_Model):
+    kind: Literal["tryton"]
+    base_url: str
+    database: str
+    username: Secret
+    password: Secret
+    warehouses: list[str] = Field(default_factory=list)  # warehouse codes; empty = all
+    party: str = "Shopify Customer"
+
+
+ErpConfig = Annotated[SapConfig | NetSuiteConfig | TrytonConfig, Field(discriminator="kind")]
+
+
+class RedisConfig(_Model):
+    url: str = "redis://127.0.0.1:6379/0"
+    key_prefix: str = "erp_shopify"
+
+
+class DeliveryConfig(_Model):
+    concurrency: int = Field(5, ge=1, le=64)
+    batch_size: int = Field(100, ge=1, le=5000)
+    max_attempts: int = Field(5, ge=1, le=50)
+    sensor_interval_seconds: int = Field(10, ge=1)
+
+
+class InventoryConfig(_Model):
+    schedule: str = "*/10 * * * *"
+    overlap_seconds: int = Field(300, ge=0)
+    bulk_read_above: int = Field(20_000, ge=1)  # catalogs larger than this are read by bulk operation
+    max_unmapped_share: float = Field(0.2, ge=0, le=1)  # the xref check blocks above this
+    drift_sample_size: int = Field(50, ge=1)
+    max_drift_share: float = Field(0.05, ge=0, le=1)
+
+
+class PricingConfig(_Model):
+    schedule: str = "0 2 * * *"
+    max_change_percent: Decimal = Field(Decimal("50"), gt=0)
+
+
+class Settings(_Model):
+    erp: ErpConfig
+    shops: list[ShopConfig]
+    redis: RedisConfig = RedisConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
+    inventory: InventoryConfig = InventoryConfig()
+    pricing: PricingConfig = PricingConfig()
+    alert_webhook_url: Secret | None = None
+
+    @model_validator(mode="after")
+    def _unique_shop_names(self) -> Settings:
+        seen: set[str] = set()
+        for shop in self.shops:
+            if shop.name in seen:
+                raise ValueError(f"shop name {shop.name!r} appears twice")
+            seen.add(shop.name)
+        return self
+
+    def shop(self, name: str) -> ShopConfig:
+        for shop in self.shops:
+            if shop.name == name:
+                return shop
+        raise KeyError(f"no shop named {name!r} in the configuration (known: {', '.join(self.shop_names)})")
+
+    @property
+    def shop_names(self) -> list[str]:
+        return [shop.name for shop in self.shops]
+
+
+def _describe(error: Mapping[str, Any], data: Any) -> str:
+    """'shops[1] (demo-us).locations: ...' from a pydantic error location."""
+    loc = error["loc"]
+    parts: list[str] = []
+    node = data
+    for i, step in enumerate(loc):
+        if isinstance(step, int):
+            parts[-1] = f"{parts[-1]}[{step}]"
+            if isinstance(node, list) and step < len(node):
+                node = node[step]
+                if i >= 1 and loc[i - 1] == "shops" and isinstance(node, dict) and node.get("name"):
+                    parts[-1] += f" (shop {node['name']!r})"
+            continue
+        parts.append(str(step))
+        node = node.get(step) if isinstance(node, dict) else None
+    return f"{'.'.join(parts) or '<root>'}: {error['msg']}"
+
+
+def parse_settings(data: Any, *, source: str = "<config>") -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        details = "\n".join(f"  {_describe(err, data)}" for err in exc.errors())
+        raise ConfigError(f"{source}: invalid configuration\n{details}") from None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Load and validate the configuration file (``$ERP_SHOPIFY_CONFIG`` or ``config/shops.yaml``)."""
+    path = Path(path or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return parse_settings(data, source=str(path))

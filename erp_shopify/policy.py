@@ -1,0 +1,102 @@
+"""Who owns which data, in which direction it flows, and how often: the one declared sync policy.
+
+Code asks this module instead of hard-coding a direction: the webhook receiver accepts only the
+topics routed here, the loop guard asks who owns a field before it records a conflict, and the
+schedules take their default cadence from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Owner(StrEnum):
+    ERP = "erp"
+    SHOPIFY = "shopify"
+    NEWEST = "newest"  # last write wins, by timestamp
+
+
+class Direction(StrEnum):
+    ERP_TO_SHOPIFY = "erp->shopify"
+    SHOPIFY_TO_ERP = "shopify->erp"
+    BOTH = "both"
+
+
+class Domain(StrEnum):
+    INVENTORY = "inventory"
+    PRICES = "prices"
+    PRODUCT_MASTER = "product_master"
+    ORDERS = "orders"
+    REFUNDS = "refunds"
+    CUSTOMER_ADDRESSES = "customer_addresses"
+
+
+@dataclass(frozen=True)
+class DomainPolicy:
+    domain: Domain
+    owner: Owner
+    direction: Direction
+    cadence: str  # a cron expression, or "realtime" / "on_change"
+    webhook_topics: tuple[str, ...] = ()  # inbound topics this domain consumes
+    # An inbound webhook for an ERP-owned domain is either our own echo or a conflict to overwrite.
+    echo_topics: tuple[str, ...] = ()
+
+
+SYNC_POLICY: dict[Domain, DomainPolicy] = {
+    p.domain: p
+    for p in (
+        DomainPolicy(
+            Domain.INVENTORY,
+            Owner.ERP,
+            Direction.ERP_TO_SHOPIFY,
+            "*/10 * * * *",
+            echo_topics=("inventory_levels/update",),
+        ),
+        DomainPolicy(Domain.PRICES, Owner.ERP, Direction.ERP_TO_SHOPIFY, "0 2 * * *"),
+        DomainPolicy(
+            Domain.PRODUCT_MASTER,
+            Owner.ERP,
+            Direction.ERP_TO_SHOPIFY,
+            "on_change",
+            echo_topics=("products/update",),
+        ),
+        DomainPolicy(
+            Domain.ORDERS,
+            Owner.SHOPIFY,
+            Direction.SHOPIFY_TO_ERP,
+            "realtime",
+            webhook_topics=("orders/create", "orders/updated", "orders/paid", "orders/cancelled"),
+        ),
+        DomainPolicy(
+            Domain.REFUNDS,
+            Owner.SHOPIFY,
+            Direction.SHOPIFY_TO_ERP,
+            "realtime",
+            webhook_topics=("refunds/create",),
+        ),
+        DomainPolicy(
+            Domain.CUSTOMER_ADDRESSES,
+            Owner.NEWEST,
+            Direction.BOTH,
+            "on_change",
+            webhook_topics=("customers/update",),
+        ),
+    )
+}
+
+
+def routed_topics() -> frozenset[str]:
+    """Every webhook topic the receiver accepts: consumed topics plus echoes we must recognise."""
+    return frozenset(t for p in SYNC_POLICY.values() for t in (*p.webhook_topics, *p.echo_topics))
+
+
+def domain_for_topic(topic: str) -> Domain:
+    for policy in SYNC_POLICY.values():
+        if topic in policy.webhook_topics or topic in policy.echo_topics:
+            return policy.domain
+    raise KeyError(f"webhook topic {topic!r} is not routed by the sync policy")
+
+
+def owner(domain: Domain) -> Owner:
+    return SYNC_POLICY[domain].owner

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+
+import pytest
+
+from erp_shopify_tests.test_erp.harness import ErpHarness
+
+BACKENDS = [
+    pytest.param("sap", id="sap"),
+    pytest.param("netsuite", id="netsuite"),
+    pytest.param("tryton", id="tryton", marks=pytest.mark.slow),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def erp(request: pytest.FixtureRequest) -> Iterator[ErpHarness]:
+    module = importlib.import_module(f"erp_shopify_tests.test_erp.harness_{request.param}")
+    with module.harness() as harness:
+        yield harness

@@ -1,0 +1,110 @@
+"""One contract, every ERP backend: the same behaviour from the SAP sandbox, the NetSuite sandbox
+and a real Tryton server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from erp_shopify.erp.base import Address, Customer, SalesOrder, SalesOrderLine
+from erp_shopify.errors import DataError, ErrorClass, IntegrationError
+from erp_shopify_tests.test_erp.harness import ErpHarness
+
+
+def _drain(erp: ErpHarness, cursor: str | None) -> tuple[list, str | None]:
+    rows = []
+    for page in erp.adapter.inventory_changes(cursor):
+        rows.extend(page.rows)
+        cursor = page.cursor
+    return rows, cursor
+
+
+def _order(erp: ErpHarness, ref: str, item: str | None = None) -> SalesOrder:
+    return SalesOrder(
+        external_ref=ref,
+        shop="demo-eu",
+        currency="EUR",
+        ordered_at=datetime(2026, 11, 27, 12, 0, tzinfo=UTC),
+        customer=Customer(email="ada@example.com", name="Ada Lovelace"),
+        ship_to=Address(name="Ada Lovelace", address1="1 Analytical Way", city="London", zip="N1", country_code="GB"),
+        lines=[SalesOrderLine(item_code=item or erp.items[0], quantity=Decimal(2), unit_price=Decimal("19.90"))],
+    )
+
+
+def test_change_committed_after_a_read_is_picked_up_by_the_next_read(erp: ErpHarness) -> None:
+    _, cursor = _drain(erp, erp.adapter.journal_position())
+    erp.set_stock(erp.items[0], Decimal(41))
+    rows, cursor = _drain(erp, cursor)
+    assert [(r.item_code, r.location, r.available) for r in rows if r.item_code == erp.items[0]][-1] == (
+        erp.items[0],
+        erp.location,
+        Decimal(41),
+    )
+    erp.set_stock(erp.items[1], Decimal(7))
+    rows, _ = _drain(erp, cursor)
+    assert Decimal(7) in {r.available for r in rows if r.item_code == erp.items[1]}
+
+
+def test_change_committed_while_a_read_is_under_way_is_in_the_next_read(erp: ErpHarness) -> None:
+    _, cursor = _drain(erp, erp.adapter.journal_position())
+    erp.set_stock(erp.items[0], Decimal(10))
+    pages = erp.adapter.inventory_changes(cursor)
+    first = next(pages)  # the read is under way
+    erp.set_stock(erp.items[1], Decimal(3))  # committed in the middle of it
+    cursor = first.cursor
+    for page in pages:
+        cursor = page.cursor
+    rows, _ = _drain(erp, cursor)
+    assert Decimal(3) in {r.available for r in rows if r.item_code == erp.items[1]}
+
+
+def test_overlap_window_never_duplicates_a_change(erp: ErpHarness) -> None:
+    start = erp.adapter.journal_position()
+    for quantity in (5, 6, 7):
+        erp.set_stock(erp.items[0], Decimal(quantity))
+    rows, cursor = _drain(erp, start)
+    ids = [r.change_id for r in rows]
+    assert len(ids) == len(set(ids))
+    again, _ = _drain(erp, cursor)  # an immediate re-read sees only the overlap, already delivered
+    assert not {r.change_id for r in again} & set(ids)
+
+
+def test_create_retried_after_a_lost_response_leaves_exactly_one_order(erp: ErpHarness) -> None:
+    ref = f"contract-lost-{erp.name}"
+    erp.lose_next_create_response()
+    with pytest.raises(IntegrationError) as lost:
+        erp.adapter.create_sales_order(_order(erp, ref))
+    assert lost.value.error_class is ErrorClass.TRANSIENT
+    erp.clear_faults()
+    document = erp.adapter.create_sales_order(_order(erp, ref))
+    assert document.external_ref == ref
+    assert erp.count_sales_orders(ref) == 1
+    assert erp.adapter.find_sales_order(ref) == document
+
+
+def test_create_twice_returns_the_same_document(erp: ErpHarness) -> None:
+    ref = f"contract-twice-{erp.name}"
+    first = erp.adapter.create_sales_order(_order(erp, ref))
+    second = erp.adapter.create_sales_order(_order(erp, ref))
+    assert first.number == second.number
+    assert erp.count_sales_orders(ref) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [(503, ErrorClass.TRANSIENT), (429, ErrorClass.TRANSIENT), (401, ErrorClass.SYSTEM), (403, ErrorClass.SYSTEM)],
+)
+def test_failures_are_classified(erp: ErpHarness, status: int, expected: ErrorClass) -> None:
+    erp.inject_status(status)
+    with pytest.raises(IntegrationError) as failure:
+        erp.adapter.health()
+    assert failure.value.error_class is expected
+    assert failure.value.status == status
+
+
+def test_unknown_item_is_a_data_error(erp: ErpHarness) -> None:
+    with pytest.raises(DataError) as failure:
+        erp.adapter.create_sales_order(_order(erp, f"contract-bad-{erp.name}", item="NO-SUCH-ITEM-42"))
+    assert failure.value.body  # the ERP's answer is kept for the dead-letter queue

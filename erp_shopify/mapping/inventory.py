@@ -1,0 +1,174 @@
+"""ERP stock rows -> Shopify quantities to set: pure, vectorised (pandas).
+
+available to sell = ERP available - units of this shop's orders not yet in the ERP - safety stock,
+never below zero, in whole units (fractional ERP stock is floored: never promise what is not there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from erp_shopify.config import SafetyStock
+from erp_shopify.erp.base import StockLevel
+
+STOCK_COLUMNS = ["item_code", "location", "available", "changed_at", "change_id"]
+TARGET_COLUMNS = [
+    "inventory_item_id",
+    "location_id",
+    "sku",
+    "item_code",
+    "location",
+    "erp_available",
+    "pending",
+    "safety",
+    "quantity",
+]
+KNOWN_COLUMNS = ["inventory_item_id", "location_id", "quantity"]
+MAX_QUANTITIES_PER_CALL = 250  # Shopify's input array limit
+
+
+def stock_frame(rows: Iterable[StockLevel]) -> pd.DataFrame:
+    """Stock levels or journal changes as a table (snapshot rows have no change id or time)."""
+    records = [
+        (
+            r.item_code,
+            r.location,
+            float(r.available),
+            getattr(r, "changed_at", None),
+            getattr(r, "change_id", None),
+        )
+        for r in rows
+    ]
+    frame = pd.DataFrame.from_records(records, columns=STOCK_COLUMNS)
+    return frame.astype({"item_code": "string", "location": "string", "available": "float64"})
+
+
+def latest_levels(stock: pd.DataFrame) -> pd.DataFrame:
+    """One row per (item, location): the latest absolute level (journal rows are absolute, so the
+    newest wins and replays of an overlap window are harmless)."""
+    if stock["changed_at"].notna().any():
+        stock = stock.sort_values(["changed_at", "change_id"], kind="stable", na_position="first")
+    return stock.drop_duplicates(["item_code", "location"], keep="last").reset_index(drop=True)
+
+
+def pending_frame(totals: Mapping[tuple[str, str], int | float]) -> pd.DataFrame:
+    """The queue's pending units ``{(sku, location_gid): units}`` as a table."""
+    frame = pd.DataFrame(
+        [(sku, location, units) for (sku, location), units in totals.items()],
+        columns=["sku", "location_id", "pending"],
+    )
+    return frame.astype({"sku": "string", "location_id": "string", "pending": "float64"})
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Quantities to set, and the stock rows that could not be placed."""
+
+    targets: pd.DataFrame  # TARGET_COLUMNS
+    unmapped_items: pd.DataFrame  # stock rows whose item has no variant
+    unmapped_locations: pd.DataFrame  # stock rows whose ERP location maps to no Shopify location
+
+
+def available_to_sell(
+    stock: pd.DataFrame,
+    xref: pd.DataFrame,
+    locations: Mapping[str, str],
+    pending: pd.DataFrame,
+    safety: SafetyStock,
+) -> Targets:
+    """Join stock to the xref and the shop's locations and compute what Shopify should show.
+
+    Several ERP locations mapped to one Shopify location are summed.
+    """
+    levels = latest_levels(stock)
+    location_ids = levels["location"].map(dict(locations)).astype("string")
+    placed = location_ids.notna()
+    unmapped_locations = levels.loc[~placed].reset_index(drop=True)
+    levels = levels.loc[placed].assign(location_id=location_ids[placed])
+
+    joined = levels.merge(xref[["item_code", "sku", "inventory_item_id"]], on="item_code", how="left")
+    mapped = joined["inventory_item_id"].notna()
+    unmapped_items = joined.loc[~mapped, STOCK_COLUMNS].reset_index(drop=True)
+    joined = joined.loc[mapped]
+
+    by_location = joined["location"].map(dict(safety.per_location)).fillna(safety.default)
+    by_sku = joined["sku"].map(dict(safety.per_sku))
+    by_sku = by_sku.fillna(joined["item_code"].map(dict(safety.per_sku)))
+    joined = joined.assign(safety=by_sku.fillna(by_location).astype("float64"))
+
+    grouped = (
+        joined.groupby(["inventory_item_id", "location_id"], sort=False)
+        .agg(
+            sku=("sku", "first"),
+            item_code=("item_code", "first"),
+            location=("location", "first"),
+            erp_available=("available", "sum"),
+            safety=("safety", "max"),
+        )
+        .reset_index()
+    )
+    grouped = grouped.merge(pending, on=["sku", "location_id"], how="left")
+    grouped["pending"] = grouped["pending"].fillna(0.0)
+    quantity = np.floor(grouped["erp_available"] - grouped["pending"] - grouped["safety"])
+    grouped["quantity"] = quantity.clip(lower=0).astype("int64")
+    return Targets(grouped[TARGET_COLUMNS], unmapped_items, unmapped_locations)
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    """What to send (with the compare-and-swap base), and how many targets needed no write."""
+
+    writes: pd.DataFrame  # inventory_item_id, location_id, quantity, change_from (<NA> when unknown)
+    unchanged: int
+
+
+def plan_writes(targets: pd.DataFrame, known: pd.DataFrame) -> WritePlan:
+    """Keep only targets that differ from the last known Shopify value; attach that value as the
+    ``changeFromQuantity`` base."""
+    merged = targets[KNOWN_COLUMNS].merge(
+        known[KNOWN_COLUMNS].rename(columns={"quantity": "change_from"}),
+        on=["inventory_item_id", "location_id"],
+        how="left",
+    )
+    merged["change_from"] = merged["change_from"].astype("Int64")
+    same = merged["change_from"].eq(merged["quantity"]).fillna(False).astype(bool)
+    return WritePlan(writes=merged.loc[~same].reset_index(drop=True), unchanged=int(same.sum()))
+
+
+def batches(frame: pd.DataFrame, size: int = MAX_QUANTITIES_PER_CALL) -> Iterator[pd.DataFrame]:
+    for start in range(0, len(frame), size):
+        yield frame.iloc[start : start + size]
+
+
+def quantities_input(batch: pd.DataFrame) -> list[dict[str, object]]:
+    """``InventoryQuantityInput`` list; an unknown base is sent as explicit null (no compare)."""
+    return [
+        {
+            "inventoryItemId": item,
+            "locationId": location,
+            "quantity": int(quantity),
+            "changeFromQuantity": None if pd.isna(change_from) else int(change_from),
+        }
+        for item, location, quantity, change_from in zip(
+            batch["inventory_item_id"],
+            batch["location_id"],
+            batch["quantity"],
+            batch["change_from"],
+            strict=True,
+        )
+    ]
+
+
+def idempotency_key(run_id: str, quantities: list[dict[str, object]]) -> str:
+    """The ``@idempotent`` key: the run plus the exact content. A retry of the same call inside a
+    run is deduplicated by Shopify; a recomputed call (new base) or a later run gets a new key, so a
+    cached answer can never stand in for a write that still has to happen."""
+    digest = hashlib.sha256(run_id.encode())
+    for q in quantities:
+        digest.update(f"|{q['inventoryItemId']}@{q['locationId']}={q['quantity']}<{q['changeFromQuantity']}".encode())
+    return digest.hexdigest()[:48]

@@ -1,0 +1,106 @@
+"""Available to sell: ERP available - pending - safety stock, never below zero; writes only changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pandas as pd
+
+from erp_shopify.config import SafetyStock
+from erp_shopify.erp.base import InventoryChange, StockLevel
+from erp_shopify.mapping.inventory import (
+    available_to_sell,
+    batches,
+    idempotency_key,
+    pending_frame,
+    plan_writes,
+    quantities_input,
+    stock_frame,
+)
+from erp_shopify.mapping.xref import build_xref, variants_frame
+
+LOC_A = "gid://shopify/Location/1"
+LOC_B = "gid://shopify/Location/2"
+LOCATIONS = {"1010/0001": LOC_A, "1010/0002": LOC_B}
+
+
+def _xref(*skus: str) -> pd.DataFrame:
+    variants = variants_frame(
+        {
+            "sku": sku,
+            "variant_id": f"gid://shopify/ProductVariant/{n}",
+            "inventory_item_id": f"gid://shopify/InventoryItem/{n}",
+            "product_id": "gid://shopify/Product/1",
+        }
+        for n, sku in enumerate(skus, 1)
+    )
+    return build_xref(variants, skus).xref
+
+
+def _change(item: str, location: str, available: str, minute: int, change_id: str) -> InventoryChange:
+    return InventoryChange(
+        item_code=item,
+        location=location,
+        available=Decimal(available),
+        change_id=change_id,
+        changed_at=datetime(2026, 11, 1, 10, minute, tzinfo=UTC),
+    )
+
+
+def test_available_to_sell_subtracts_pending_and_safety_and_never_goes_negative() -> None:
+    stock = stock_frame(
+        [
+            StockLevel(item_code="A", location="1010/0001", available=Decimal("10.7")),
+            StockLevel(item_code="B", location="1010/0001", available=Decimal("3")),
+            StockLevel(item_code="A", location="1010/0002", available=Decimal("8")),
+        ]
+    )
+    pending = pending_frame({("A", LOC_A): 4, ("B", LOC_A): 5})
+    safety = SafetyStock(default=1, per_location={"1010/0002": 3}, per_sku={"B": 0})
+    result = available_to_sell(stock, _xref("A", "B"), LOCATIONS, pending, safety)
+    got = {(r.sku, r.location_id): r.quantity for r in result.targets.itertuples()}
+    # A@1: floor(10.7 - 4 - 1) = 5; B@1: 3 - 5 - 0 -> 0; A@2: 8 - 0 - 3 = 5
+    assert got == {("A", LOC_A): 5, ("B", LOC_A): 0, ("A", LOC_B): 5}
+
+
+def test_latest_journal_entry_wins_and_unplaceable_rows_are_reported() -> None:
+    stock = stock_frame(
+        [
+            _change("A", "1010/0001", "9", 5, "d2"),
+            _change("A", "1010/0001", "4", 1, "d1"),
+            _change("GHOST", "1010/0001", "7", 2, "d3"),
+            _change("A", "9999/0001", "7", 2, "d4"),
+        ]
+    )
+    result = available_to_sell(stock, _xref("A"), LOCATIONS, pending_frame({}), SafetyStock())
+    assert result.targets["quantity"].tolist() == [9]
+    assert result.unmapped_items["item_code"].tolist() == ["GHOST"]
+    assert result.unmapped_locations["location"].tolist() == ["9999/0001"]
+
+
+def test_plan_writes_skips_values_already_written_and_keeps_the_base() -> None:
+    targets = pd.DataFrame(
+        {
+            "inventory_item_id": ["i1", "i2", "i3"],
+            "location_id": [LOC_A, LOC_A, LOC_A],
+            "quantity": [5, 7, 2],
+        }
+    )
+    known = pd.DataFrame({"inventory_item_id": ["i1", "i2"], "location_id": [LOC_A, LOC_A], "quantity": [5, 6]})
+    plan = plan_writes(targets, known)
+    assert plan.unchanged == 1
+    sent = quantities_input(plan.writes)
+    assert sent == [
+        {"inventoryItemId": "i2", "locationId": LOC_A, "quantity": 7, "changeFromQuantity": 6},
+        {"inventoryItemId": "i3", "locationId": LOC_A, "quantity": 2, "changeFromQuantity": None},
+    ]
+
+
+def test_batches_hold_at_most_250_and_keys_depend_on_run_and_content() -> None:
+    frame = pd.DataFrame({"n": range(600)})
+    assert [len(b) for b in batches(frame)] == [250, 250, 100]
+    q = [{"inventoryItemId": "i1", "locationId": LOC_A, "quantity": 3, "changeFromQuantity": 1}]
+    assert idempotency_key("run1", q) == idempotency_key("run1", [dict(q[0])])
+    assert idempotency_key("run1", q) != idempotency_key("run2", q)
+    assert idempotency_key("run1", q) != idempotency_key("run1", [{**q[0], "changeFromQuantity": 2}])

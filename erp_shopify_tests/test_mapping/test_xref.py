@@ -1,0 +1,53 @@
+"""The SKU cross-reference rules: override, identity, normalisation; duplicates never map."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from erp_shopify.mapping.xref import build_xref, variants_frame, xref_collapsed
+
+
+def _variants(*rows: tuple[str | None, int]) -> pd.DataFrame:
+    return variants_frame(
+        {
+            "sku": sku,
+            "variant_id": f"gid://shopify/ProductVariant/{n}",
+            "inventory_item_id": f"gid://shopify/InventoryItem/{n}",
+            "product_id": f"gid://shopify/Product/{n // 10}",
+        }
+        for sku, n in rows
+    )
+
+
+def test_identity_beats_normalisation_and_each_rule_is_recorded() -> None:
+    result = build_xref(_variants(("TSHIRT-M", 1), (" mug-01 ", 2)), ["TSHIRT-M", "MUG-01"])
+    rules = dict(zip(result.xref["item_code"], result.xref["rule"], strict=True))
+    assert rules == {"MUG-01": "normalised", "TSHIRT-M": "identity"}
+    mug = result.xref.set_index("item_code").loc["MUG-01"]
+    assert mug["inventory_item_id"] == "gid://shopify/InventoryItem/2"
+
+
+def test_override_maps_an_item_code_to_a_different_sku_and_wins_over_identity() -> None:
+    variants = _variants(("LEGACY-7", 1), ("NEW-7", 2))
+    result = build_xref(variants, ["NEW-7", "LEGACY-7"], overrides={"NEW-7": "LEGACY-7"})
+    by_item = result.xref.set_index("item_code")
+    assert by_item.loc["NEW-7", "variant_id"] == "gid://shopify/ProductVariant/1"
+    assert by_item.loc["NEW-7", "rule"] == "override"
+    # LEGACY-7's own identity match lost its variant to the override.
+    assert list(result.erp_unmapped["item_code"]) == ["LEGACY-7"]
+    assert list(result.variants_unmapped["sku"]) == ["NEW-7"]
+
+
+def test_duplicate_skus_are_reported_and_left_unmapped() -> None:
+    result = build_xref(_variants(("CAP", 1), ("cap ", 2), ("SOCK", 3)), ["CAP", "SOCK"])
+    assert list(result.xref["item_code"]) == ["SOCK"]
+    assert result.duplicate_skus.loc[0, "variants"] == 2
+    assert list(result.erp_unmapped["item_code"]) == ["CAP"]
+
+
+def test_variants_without_sku_are_ignored_and_share_unmapped_is_measured() -> None:
+    result = build_xref(_variants((None, 1), ("", 2), ("A", 3)), ["A", "B", "C", "D"])
+    assert list(result.xref["item_code"]) == ["A"]
+    assert result.unmapped_share == 0.75
+    assert xref_collapsed(result, 0.5)
+    assert not xref_collapsed(result, 0.8)

@@ -141,7 +141,11 @@ class DeliveryConfig(_Model):
     concurrency: int = Field(5, ge=1, le=64)
     batch_size: int = Field(100, ge=1, le=5000)
     max_attempts: int = Field(5, ge=1, le=50)
+    initial_backoff_seconds: float = Field(0.5, ge=0)
+    max_backoff_seconds: float = Field(30, ge=0)
     sensor_interval_seconds: int = Field(10, ge=1)
+    lease_seconds: int = Field(300, ge=1)  # an in-flight event a crashed worker held is taken over after this
+    order_wait_seconds: int = Field(3600, ge=0)  # a cancel/refund waits this long for its order, then DLQ
 
 
 class InventoryConfig(_Model):

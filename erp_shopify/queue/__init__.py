@@ -1,0 +1,57 @@
+"""The Redis queue layer: the inbound event stream with dedupe, the idempotency ledger, the
+dead-letter queue, pause flags, pending order units and the loop guard.
+
+Every key is named in ``keys.py`` under ``RedisConfig.key_prefix``. The sync classes (redis-py)
+serve Dagster ops and sensors; the ``Async*`` ones serve the webhook receiver.
+"""
+
+from __future__ import annotations
+
+import redis
+
+from erp_shopify.queue.dlq import DeadLetter, DeadLetterQueue
+from erp_shopify.queue.fingerprints import Conflict, Fingerprints, Verdict, inventory_object_key
+from erp_shopify.queue.keys import DELIVERY_GROUP, Keys
+from erp_shopify.queue.ledger import Lease, LeaseLost, LeaseOutcome, Ledger, LedgerEntry, LedgerState
+from erp_shopify.queue.pause import Paused, PauseFlags
+from erp_shopify.queue.pending import PendingLine, PendingUnits
+from erp_shopify.queue.stream import AppendResult, EventStream, InboundEvent, PendingEntry, QueuedEvent
+
+__all__ = [
+    "DELIVERY_GROUP",
+    "AppendResult",
+    "Conflict",
+    "DeadLetter",
+    "DeadLetterQueue",
+    "EventStream",
+    "Fingerprints",
+    "InboundEvent",
+    "Keys",
+    "Lease",
+    "LeaseLost",
+    "LeaseOutcome",
+    "Ledger",
+    "LedgerEntry",
+    "LedgerState",
+    "PauseFlags",
+    "Paused",
+    "PendingEntry",
+    "PendingLine",
+    "PendingUnits",
+    "Queue",
+    "QueuedEvent",
+    "Verdict",
+    "inventory_object_key",
+]
+
+
+class Queue:
+    """Every queue part over one client and prefix: ``Queue(redis_resource.client(), prefix)``."""
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.stream = EventStream(client, prefix)
+        self.ledger = Ledger(client, prefix)
+        self.dlq = DeadLetterQueue(client, prefix)
+        self.pauses = PauseFlags(client, prefix)
+        self.pending = PendingUnits(client, prefix)
+        self.fingerprints = Fingerprints(client, prefix)

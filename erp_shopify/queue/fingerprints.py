@@ -1,0 +1,141 @@
+"""The loop guard, by values rather than tags: remember what the middleware wrote to Shopify and
+recognise the webhook that our own write triggers.
+
+After a write the writer records the synced values per object (an inventory item at a location ->
+``{"available": 7}``; a variant -> ``{"price": "19.90"}``). An inbound webhook whose values equal
+that record is our echo and is dropped. Any other change is real: to an ERP-owned field (the sync
+policy says which) it is a conflict, kept per object until the next sync overwrites it and pops it;
+to a field Shopify or both sides own, the receiver queues it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import redis
+import redis.asyncio
+
+from erp_shopify.policy import Owner, domain_for_topic, owner
+from erp_shopify.queue.keys import Keys, text
+
+
+class Verdict(StrEnum):
+    ECHO = "echo"  # our own write coming back: drop
+    CONFLICT = "conflict"  # someone changed an ERP-owned field in Shopify: recorded, the sync overwrites
+    CHANGE = "change"  # a real change to data Shopify (co-)owns: queue it
+
+
+@dataclass(frozen=True)
+class Conflict:
+    object_key: str
+    topic: str
+    values: dict[str, Any]
+    seen_at: float
+
+
+def digest(values: Mapping[str, Any]) -> str:
+    """A stable digest of synced values: key order and number formatting do not matter."""
+    canonical = json.dumps(_canonical(values), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return format(value, "g") if isinstance(value, float) and not value.is_integer() else int(value)
+    return str(value)  # Decimal prices: "19.90" and Decimal("19.90") agree
+
+
+def _gid(kind: str, value: int | str) -> str:
+    text = str(value)
+    return text if text.startswith("gid://") else f"gid://shopify/{kind}/{text}"
+
+
+def inventory_object_key(inventory_item: int | str, location: int | str) -> str:
+    """The object key of an inventory level: numeric ids or GIDs give the same key."""
+    return f"{_gid('InventoryItem', inventory_item)}@{_gid('Location', location)}"
+
+
+def judge(stored: Any, topic: str, values: Mapping[str, Any]) -> Verdict:
+    """Echo if the stored digest equals these values'; otherwise the sync policy decides."""
+    if stored is not None and text(stored) == digest(values):
+        return Verdict.ECHO
+    return Verdict.CONFLICT if owner(domain_for_topic(topic)) is Owner.ERP else Verdict.CHANGE
+
+
+def _conflict_json(topic: str, values: Mapping[str, Any], now: float) -> str:
+    return json.dumps({"topic": topic, "values": _canonical(values), "seen_at": now}, default=str)
+
+
+class Fingerprints:
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.client = client
+        self.keys = Keys(prefix)
+
+    def record(self, shop: str, object_key: str, values: Mapping[str, Any]) -> None:
+        """Remember what the middleware just wrote; call after the write succeeded."""
+        self.client.hset(self.keys.fingerprints(shop), object_key, digest(values))
+
+    def record_many(self, shop: str, writes: Mapping[str, Mapping[str, Any]]) -> None:
+        if writes:
+            mapping = {key: digest(values) for key, values in writes.items()}
+            self.client.hset(self.keys.fingerprints(shop), mapping=mapping)  # type: ignore[arg-type]
+
+    def is_echo(self, shop: str, object_key: str, values: Mapping[str, Any]) -> bool:
+        stored = self.client.hget(self.keys.fingerprints(shop), object_key)
+        return stored is not None and text(stored) == digest(values)
+
+    def observe(
+        self, shop: str, topic: str, object_key: str, values: Mapping[str, Any], *, now: float | None = None
+    ) -> Verdict:
+        """Judge an inbound change and record it as a conflict when it touches an ERP-owned field."""
+        verdict = judge(self.client.hget(self.keys.fingerprints(shop), object_key), topic, values)
+        if verdict is Verdict.CONFLICT:
+            now = time.time() if now is None else now
+            self.client.hset(self.keys.conflicts(shop), object_key, _conflict_json(topic, values, now))
+        return verdict
+
+    def conflicts(self, shop: str) -> dict[str, Conflict]:
+        raw = self.client.hgetall(self.keys.conflicts(shop))
+        return {text(k): _conflict(text(k), v) for k, v in raw.items()}
+
+    def pop(self, shop: str, object_key: str) -> Conflict | None:
+        """Take a conflict once its object was overwritten by the sync."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hget(self.keys.conflicts(shop), object_key)
+        pipe.hdel(self.keys.conflicts(shop), object_key)
+        raw, _ = pipe.execute()  # type: ignore[misc]
+        return _conflict(object_key, raw) if raw is not None else None
+
+
+class AsyncFingerprints:
+    """The receiver's side (``redis.asyncio``): the same judgement as ``Fingerprints.observe``."""
+
+    def __init__(self, client: redis.asyncio.Redis, prefix: str) -> None:
+        self.client = client
+        self.keys = Keys(prefix)
+
+    async def observe(
+        self, shop: str, topic: str, object_key: str, values: Mapping[str, Any], *, now: float | None = None
+    ) -> Verdict:
+        verdict = judge(await self.client.hget(self.keys.fingerprints(shop), object_key), topic, values)
+        if verdict is Verdict.CONFLICT:
+            now = time.time() if now is None else now
+            await self.client.hset(self.keys.conflicts(shop), object_key, _conflict_json(topic, values, now))
+        return verdict
+
+
+def _conflict(object_key: str, raw: Any) -> Conflict:
+    data = json.loads(raw)
+    return Conflict(object_key=object_key, topic=data["topic"], values=data["values"], seen_at=float(data["seen_at"]))

@@ -1,0 +1,69 @@
+"""Every Redis key the middleware uses, named in one place.
+
+All keys live under the configured ``RedisConfig.key_prefix`` so that several deployments (and
+every test) can share one Redis without touching each other's data. Keys that hold a shop's data
+carry the shop name, so an operator can inspect or delete one shop's state with one ``SCAN``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# The consumer group that delivers orders to the ERP (the ``deliver_orders`` job reads through it).
+DELIVERY_GROUP = "deliver_orders"
+
+
+def text(value: Any) -> str:
+    """A Redis reply (bytes from a raw client) as text."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str
+
+    @property
+    def events(self) -> str:
+        """The inbound webhook event stream (orders, refunds, customer changes)."""
+        return f"{self.prefix}:events"
+
+    def event_seen(self, shop: str, event_id: str) -> str:
+        """Dedupe marker for one ``X-Shopify-Event-Id`` (holds the stream id it was queued as)."""
+        return f"{self.prefix}:seen:{shop}:{event_id}"
+
+    def ledger(self, key: str) -> str:
+        """The idempotency ledger entry of one order event."""
+        return f"{self.prefix}:ledger:{key}"
+
+    @property
+    def dead_letters(self) -> str:
+        return f"{self.prefix}:dlq"
+
+    def pause(self, connection: str) -> str:
+        return f"{self.prefix}:pause:{connection}"
+
+    def pending_orders(self, shop: str) -> str:
+        """Hash: order ref -> the order's pending lines (JSON), for orders not yet in the ERP."""
+        return f"{self.prefix}:pending:{shop}:orders"
+
+    def pending_units(self, shop: str) -> str:
+        """Hash: ``sku<US>location_gid`` -> units in orders not yet in the ERP."""
+        return f"{self.prefix}:pending:{shop}:units"
+
+    def pending_released(self, shop: str, order_ref: str) -> str:
+        """Tombstone of a released order, so a late duplicate ``orders/create`` cannot re-add it."""
+        return f"{self.prefix}:pending:{shop}:released:{order_ref}"
+
+    def fingerprints(self, shop: str) -> str:
+        """Hash: object key -> digest of the values the middleware last wrote to Shopify."""
+        return f"{self.prefix}:fingerprints:{shop}"
+
+    def conflicts(self, shop: str) -> str:
+        """Hash: object key -> a change made in Shopify to an ERP-owned field (JSON)."""
+        return f"{self.prefix}:conflicts:{shop}"
+
+    @property
+    def ingest_counters(self) -> str:
+        """Hash: what the webhook receiver did (queued, duplicate, echo, rejected_*)."""
+        return f"{self.prefix}:ingest:counters"

@@ -1,0 +1,187 @@
+"""The idempotency ledger of order events, after Stripe's idempotency keys with recovery points.
+
+An order event moves ``received -> in_flight -> delivered | dead_lettered``. ``in_flight`` is a
+lease (owner, expiry): a worker that crashed mid-delivery leaves a lease that another can take
+over once it expires, and the taker first searches the ERP for the natural reference before it
+creates anything. ``delivered`` is written only after the ERP confirmed, with its document number,
+and is final: ``begin`` on a delivered entry never hands out a lease again. Every transition is one
+Lua script, so two workers can never both hold the lease.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import redis
+
+from erp_shopify.queue.keys import Keys, text
+
+RETENTION_SECONDS = 30 * 24 * 3600  # a final outcome is remembered a month (Shopify redelivers for a day)
+
+
+class LedgerState(StrEnum):
+    RECEIVED = "received"
+    IN_FLIGHT = "in_flight"
+    DELIVERED = "delivered"
+    DEAD_LETTERED = "dead_lettered"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    key: str
+    state: LedgerState
+    owner: str = ""
+    lease_expires_at: float = 0.0
+    attempts: int = 0
+    erp_document: str = ""
+    delivered_at: float = 0.0
+    dead_letter_id: str = ""
+    updated_at: float = 0.0
+
+    @property
+    def final(self) -> bool:
+        return self.state in (LedgerState.DELIVERED, LedgerState.DEAD_LETTERED)
+
+
+class LeaseOutcome(StrEnum):
+    ACQUIRED = "acquired"  # deliver it; ``took_over`` says a previous owner's lease expired
+    BUSY = "busy"  # another worker holds a live lease: leave it alone
+    DELIVERED = "delivered"  # already in the ERP: acknowledge, never deliver again
+    DEAD_LETTERED = "dead_lettered"  # in the DLQ: acknowledge; replay reopens it
+
+
+@dataclass(frozen=True)
+class Lease:
+    outcome: LeaseOutcome
+    entry: LedgerEntry
+    took_over: bool = False  # a crashed owner's lease was taken: search the ERP before creating
+
+
+class LeaseLost(RuntimeError):
+    """The caller no longer holds the lease it tries to complete (it expired and was taken over)."""
+
+
+# KEYS[1] entry; ARGV: owner, now, lease_seconds, retention
+_BEGIN = """
+local state = redis.call('HGET', KEYS[1], 'state')
+local now = tonumber(ARGV[2])
+if state == 'delivered' or state == 'dead_lettered' then return {state, 0} end
+local took_over = 0
+if state == 'in_flight' then
+  local owner = redis.call('HGET', KEYS[1], 'owner')
+  local expires = tonumber(redis.call('HGET', KEYS[1], 'lease_expires_at'))
+  if owner ~= ARGV[1] then
+    if expires > now then return {'busy', 0} end
+    took_over = 1
+  end
+end
+redis.call('HSET', KEYS[1], 'state', 'in_flight', 'owner', ARGV[1],
+  'lease_expires_at', tostring(now + tonumber(ARGV[3])), 'updated_at', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return {'acquired', took_over}
+"""
+
+# KEYS[1] entry; ARGV: owner, now, new state, retention, field, value
+_FINISH = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == ARGV[3] and redis.call('HGET', KEYS[1], ARGV[5]) == ARGV[6] then return 1 end
+if state ~= 'in_flight' or redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[3], ARGV[5], ARGV[6], 'updated_at', ARGV[2], 'lease_expires_at', '0')
+if ARGV[3] == 'delivered' then redis.call('HSET', KEYS[1], 'delivered_at', ARGV[2]) end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+# KEYS[1] entry; ARGV: owner, now  (a transient failure: give the event back for a later run)
+_GIVE_BACK = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'in_flight' or redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'state', 'received', 'owner', '', 'lease_expires_at', '0', 'updated_at', ARGV[2])
+return 1
+"""
+
+# KEYS[1] entry; ARGV: now  (replay from the DLQ)
+_REOPEN = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'dead_lettered' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'received', 'owner', '', 'dead_letter_id', '', 'updated_at', ARGV[1])
+return 1
+"""
+
+
+class Ledger:
+    """Idempotency ledger entries, one per order event (``InboundEvent.ledger_key``)."""
+
+    def __init__(self, client: redis.Redis, prefix: str, *, retention_seconds: int = RETENTION_SECONDS) -> None:
+        self.client = client
+        self.keys = Keys(prefix)
+        self.retention_seconds = retention_seconds
+        self._begin = client.register_script(_BEGIN)
+        self._finish = client.register_script(_FINISH)
+        self._give_back = client.register_script(_GIVE_BACK)
+        self._reopen = client.register_script(_REOPEN)
+
+    def get(self, key: str) -> LedgerEntry | None:
+        raw = self.client.hgetall(self.keys.ledger(key))
+        return _entry(key, raw) if raw else None
+
+    def begin(self, key: str, owner: str, lease_seconds: float, *, now: float | None = None) -> Lease:
+        """Take the delivery lease: from ``received`` (or no entry yet), from an expired lease, or
+        renew one's own."""
+        now = time.time() if now is None else now
+        args: list[str | int] = [owner, repr(now), repr(lease_seconds), self.retention_seconds]
+        outcome, took_over = self._begin(keys=[self.keys.ledger(key)], args=args)
+        entry = self.get(key)
+        assert entry is not None
+        return Lease(LeaseOutcome(text(outcome)), entry, took_over=bool(took_over))
+
+    def mark_delivered(self, key: str, owner: str, erp_document: str, *, now: float | None = None) -> LedgerEntry:
+        """Record the ERP's confirmation. Raises ``LeaseLost`` if ``owner`` no longer holds the lease
+        (the new owner finds the document by its reference and records it itself)."""
+        return self._complete(key, owner, LedgerState.DELIVERED, "erp_document", erp_document, now)
+
+    def mark_dead_lettered(self, key: str, owner: str, dead_letter_id: str, *, now: float | None = None) -> LedgerEntry:
+        return self._complete(key, owner, LedgerState.DEAD_LETTERED, "dead_letter_id", dead_letter_id, now)
+
+    def give_back(self, key: str, owner: str, *, now: float | None = None) -> bool:
+        """Return an in-flight event to ``received`` (transient failure, or a paused connection)."""
+        now = time.time() if now is None else now
+        return bool(self._give_back(keys=[self.keys.ledger(key)], args=[owner, repr(now)]))
+
+    def reopen(self, key: str, *, now: float | None = None) -> bool:
+        """Replay: a dead-lettered event becomes ``received`` again. A delivered one never does."""
+        now = time.time() if now is None else now
+        return bool(self._reopen(keys=[self.keys.ledger(key)], args=[repr(now)]))
+
+    def _complete(
+        self, key: str, owner: str, state: LedgerState, name: str, value: str, now: float | None
+    ) -> LedgerEntry:
+        now = time.time() if now is None else now
+        args: list[str | int] = [owner, repr(now), str(state), self.retention_seconds, name, value]
+        if not self._finish(keys=[self.keys.ledger(key)], args=args):
+            current = self.get(key)
+            holder = f"{current.state} by {current.owner!r}" if current else "no entry"
+            raise LeaseLost(f"ledger {key!r}: {owner!r} does not hold the lease ({holder})")
+        entry = self.get(key)
+        assert entry is not None
+        return entry
+
+
+def _entry(key: str, raw: Mapping[Any, Any]) -> LedgerEntry:
+    data = {text(k): text(v) for k, v in raw.items()}
+    return LedgerEntry(
+        key=key,
+        state=LedgerState(data["state"]),
+        owner=data.get("owner", ""),
+        lease_expires_at=float(data.get("lease_expires_at") or 0),
+        attempts=int(data.get("attempts") or 0),
+        erp_document=data.get("erp_document", ""),
+        delivered_at=float(data.get("delivered_at") or 0),
+        dead_letter_id=data.get("dead_letter_id", ""),
+        updated_at=float(data.get("updated_at") or 0),
+    )

@@ -148,6 +148,13 @@ class DeliveryConfig(_Model):
     order_wait_seconds: int = Field(3600, ge=0)  # a cancel/refund waits this long for its order, then DLQ
 
 
+class IngestConfig(_Model):
+    """The webhook receiver: its body cap and how long an event id is remembered for dedupe."""
+
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    dedupe_ttl_seconds: int = Field(48 * 3600, ge=48 * 3600)  # Shopify redelivers up to a day late
+
+
 class InventoryConfig(_Model):
     schedule: str = "*/10 * * * *"
     overlap_seconds: int = Field(300, ge=0)
@@ -167,6 +174,7 @@ class Settings(_Model):
     shops: list[ShopConfig]
     redis: RedisConfig = RedisConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    ingest: IngestConfig = IngestConfig()
     inventory: InventoryConfig = InventoryConfig()
     pricing: PricingConfig = PricingConfig()
     alert_webhook_url: Secret | None = None

@@ -172,3 +172,26 @@ def idempotency_key(run_id: str, quantities: list[dict[str, object]]) -> str:
     for q in quantities:
         digest.update(f"|{q['inventoryItemId']}@{q['locationId']}={q['quantity']}<{q['changeFromQuantity']}".encode())
     return digest.hexdigest()[:48]
+
+
+def recompute_after_stale(batch: pd.DataFrame, fresh: pd.DataFrame, pending: pd.DataFrame) -> pd.DataFrame:
+    """New quantities for a batch Shopify refused as stale (``CHANGE_FROM_QUANTITY_STALE``).
+
+    Shopify moved since we read it, usually because orders were placed. Their units may or may not
+    be in ``pending`` yet (the webhook can lag), so take the lower of two answers: the target from
+    fresh pending units, and our intended move applied to Shopify's fresh value. Either way no unit
+    is sold twice; a Shopify value raised by hand loses to the ERP, which owns inventory.
+    ``batch`` carries TARGET_COLUMNS plus ``change_from``; ``fresh`` is KNOWN_COLUMNS.
+    """
+    merged = batch.drop(columns=["pending"]).merge(pending, on=["sku", "location_id"], how="left")
+    merged["pending"] = merged["pending"].fillna(0.0)
+    merged = merged.merge(
+        fresh[KNOWN_COLUMNS].rename(columns={"quantity": "fresh"}), on=["inventory_item_id", "location_id"], how="left"
+    )
+    from_erp = np.floor(merged["erp_available"] - merged["pending"] - merged["safety"])
+    intended_move = merged["quantity"] - merged["change_from"].astype("float64")
+    from_shopify = merged["fresh"].astype("float64") + intended_move.fillna(0.0)
+    quantity = np.fmin(from_erp, from_shopify).clip(lower=0).astype("int64")
+    merged["quantity"] = quantity
+    merged["change_from"] = merged["fresh"].astype("Int64")
+    return merged[[*TARGET_COLUMNS, "change_from"]]

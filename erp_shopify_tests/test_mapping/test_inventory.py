@@ -16,6 +16,7 @@ from erp_shopify.mapping.inventory import (
     pending_frame,
     plan_writes,
     quantities_input,
+    recompute_after_stale,
     stock_frame,
 )
 from erp_shopify.mapping.xref import build_xref, variants_frame
@@ -104,3 +105,37 @@ def test_batches_hold_at_most_250_and_keys_depend_on_run_and_content() -> None:
     assert idempotency_key("run1", q) == idempotency_key("run1", [dict(q[0])])
     assert idempotency_key("run1", q) != idempotency_key("run2", q)
     assert idempotency_key("run1", q) != idempotency_key("run1", [{**q[0], "changeFromQuantity": 2}])
+
+
+def _stale_batch(quantity: int, change_from: int, erp: float, pending: float) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "inventory_item_id": ["i1"],
+            "location_id": [LOC_A],
+            "sku": ["A"],
+            "item_code": ["A"],
+            "location": ["1010/0001"],
+            "erp_available": [erp],
+            "pending": [pending],
+            "safety": [0.0],
+            "quantity": [quantity],
+            "change_from": pd.array([change_from], dtype="Int64"),
+        }
+    )
+
+
+def test_stale_recompute_subtracts_an_order_whose_webhook_has_not_arrived() -> None:
+    # We meant 10 -> 12 (ERP 12, nothing pending); meanwhile an order took 3 in Shopify (10 -> 7).
+    batch = _stale_batch(quantity=12, change_from=10, erp=12, pending=0)
+    fresh = pd.DataFrame({"inventory_item_id": ["i1"], "location_id": [LOC_A], "quantity": [7]})
+    late = recompute_after_stale(batch, fresh, pending_frame({}))
+    assert late[["quantity", "change_from"]].values.tolist() == [[9, 7]]
+    # Once the order is pending, both answers agree: 12 - 3.
+    arrived = recompute_after_stale(batch, fresh, pending_frame({("A", LOC_A): 3}))
+    assert arrived["quantity"].tolist() == [9]
+
+
+def test_stale_recompute_lets_the_erp_win_over_a_manual_raise_in_shopify() -> None:
+    batch = _stale_batch(quantity=5, change_from=4, erp=5, pending=0)
+    fresh = pd.DataFrame({"inventory_item_id": ["i1"], "location_id": [LOC_A], "quantity": [40]})
+    assert recompute_after_stale(batch, fresh, pending_frame({}))["quantity"].tolist() == [5]

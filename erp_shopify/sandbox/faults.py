@@ -30,6 +30,7 @@ class Faults(BaseModel):
     throttle_rate: float = Field(0, ge=0, le=1)  # share answered 429 (a storm when 1.0)
     retry_after_seconds: float = Field(1, ge=0)
     unauthorized: bool = False  # every request answered 401 (revoked credentials)
+    forbidden: bool = False  # every request answered 403 (permission withdrawn)
     timeout_after_commit_rate: float = Field(0, ge=0, le=1)  # commit, then never answer in time
     hang_seconds: float = Field(30, ge=0)  # how long a "lost" response stalls
     seed: int | None = None
@@ -90,6 +91,8 @@ class FaultMiddleware:
         status: int | None = None
         if faults.unauthorized:
             status = 401
+        elif faults.forbidden:
+            status = 403
         elif self.state.roll(faults.throttle_rate):
             status = 429
         elif self.state.roll(faults.error_rate):

@@ -35,7 +35,7 @@ class SettingsResource(dg.ConfigurableResource):
 class ShopifyResource(dg.ConfigurableResource):
     """Admin GraphQL clients, one per shop."""
 
-    config: dg.ResourceDependency[SettingsResource]
+    config: SettingsResource
 
     def client(self, shop: str) -> ShopifyClient:
         from erp_shopify.shopify.client import ShopifyClient
@@ -46,7 +46,7 @@ class ShopifyResource(dg.ConfigurableResource):
 class ErpResource(dg.ConfigurableResource):
     """The configured ERP behind the one adapter protocol."""
 
-    config: dg.ResourceDependency[SettingsResource]
+    config: SettingsResource
 
     def adapter(self) -> ErpAdapter:
         from erp_shopify.erp import build_adapter
@@ -57,7 +57,7 @@ class ErpResource(dg.ConfigurableResource):
 class RedisResource(dg.ConfigurableResource):
     """The Redis holding the order stream, ledgers, DLQ and pause flags."""
 
-    config: dg.ResourceDependency[SettingsResource]
+    config: SettingsResource
 
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.config.settings.redis.url)
@@ -70,7 +70,7 @@ class RedisResource(dg.ConfigurableResource):
 class NotifierResource(dg.ConfigurableResource):
     """Alerts to the log and to a Slack-compatible incoming webhook, if one is configured."""
 
-    config: dg.ResourceDependency[SettingsResource]
+    config: SettingsResource
 
     def notifier(self) -> Notifier:
         from erp_shopify.notify import Notifier

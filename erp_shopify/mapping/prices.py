@@ -114,7 +114,11 @@ class PriceCall:
 
     mutation: str  # productVariantsBulkUpdate | priceListFixedPricesAdd | quantityPricingByVariantUpdate
     variables: dict[str, object]
-    rows: int
+    written: pd.DataFrame  # the snapshot rows this call makes true
+
+    @property
+    def rows(self) -> int:
+        return len(self.written)
 
 
 def _money(amount: str, currency: str) -> dict[str, str]:
@@ -130,7 +134,7 @@ def price_calls(changes: pd.DataFrame, current: pd.DataFrame) -> Iterator[PriceC
             {"id": v, "price": p, "compareAtPrice": None if pd.isna(c) else c}
             for v, p, c in zip(group["variant_id"], group["price"], group["compare_at"], strict=True)
         ]
-        yield PriceCall("productVariantsBulkUpdate", {"productId": product_id, "variants": variants}, len(variants))
+        yield PriceCall("productVariantsBulkUpdate", {"productId": product_id, "variants": variants}, group)
 
     b2b = changes.loc[changes["target"] != RETAIL]
     fixed = b2b.loc[b2b["min_quantity"] <= 1]
@@ -147,7 +151,8 @@ def price_calls(changes: pd.DataFrame, current: pd.DataFrame) -> Iterator[PriceC
         ]
         for start in range(0, len(prices), MAX_PRICES_PER_CALL):
             chunk = prices[start : start + MAX_PRICES_PER_CALL]
-            yield PriceCall("priceListFixedPricesAdd", {"priceListId": price_list, "prices": chunk}, len(chunk))
+            rows = group.iloc[start : start + MAX_PRICES_PER_CALL]
+            yield PriceCall("priceListFixedPricesAdd", {"priceListId": price_list, "prices": chunk}, rows)
 
     breaks = b2b.loc[b2b["min_quantity"] > 1]
     for price_list, group in breaks.groupby("target", sort=True):
@@ -177,7 +182,7 @@ def price_calls(changes: pd.DataFrame, current: pd.DataFrame) -> Iterator[PriceC
                         "quantityRulesToDeleteByVariantId": [],
                     },
                 },
-                len(rows),
+                rows,
             )
 
 

@@ -1,0 +1,112 @@
+"""``inventory_levels``: each shop's Shopify stock kept equal to the ERP's available to sell.
+
+The watermark is this partition's own: read from its last materialization's metadata, written
+into the new one. A failed run records nothing, so the next run starts from the same place.
+"""
+
+import random
+
+import dagster as dg
+import pandas as pd
+
+from erp_shopify.config import ShopConfig
+from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
+from erp_shopify.defs.xref.partitions import shops_partitions
+from erp_shopify.erp.base import ErpAdapter
+from erp_shopify.mapping import inventory as m
+from erp_shopify.queue.pending import PendingUnits
+from erp_shopify.shopify.client import ShopifyClient
+from erp_shopify.sync.inventory import InventorySync, read_available
+
+WATERMARK = "watermark"
+
+
+class InventorySyncConfig(dg.Config):
+    """Run config; ``full_resync`` ignores the watermark and compares every item with Shopify."""
+
+    full_resync: bool = False
+
+
+def last_watermark(instance: dg.DagsterInstance, asset_key: dg.AssetKey, shop: str) -> str | None:
+    """The watermark in this shop's latest materialization (other shops' runs never move it)."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[shop]), limit=1
+    ).records
+    if not records or records[0].asset_materialization is None:
+        return None
+    value = records[0].asset_materialization.metadata.get(WATERMARK)
+    return None if value is None or value.value is None else str(value.value)
+
+
+def drift_sample(
+    shop: ShopConfig,
+    client: ShopifyClient,
+    adapter: ErpAdapter,
+    pending: PendingUnits,
+    xref: pd.DataFrame,
+    size: int,
+) -> pd.DataFrame:
+    """ERP target and Shopify value for a random sample of mapped items (``drift`` = they differ)."""
+    items = random.sample(list(xref["item_code"]), min(size, len(xref)))
+    if not items:
+        return pd.DataFrame(columns=["sku", "location_id", "quantity", "shopify", "drift"])
+    stock = m.stock_frame(level for page in adapter.inventory_snapshot(items) for level in page)
+    pending_units = m.pending_frame(pending.totals(shop.name))
+    targets = m.available_to_sell(stock, xref, shop.locations, pending_units, shop.safety_stock).targets
+    shown = read_available(client, targets, len(set(shop.locations.values())))
+    compared = targets.merge(shown.rename(columns={"quantity": "shopify"}), on=["inventory_item_id", "location_id"])
+    compared["drift"] = compared["quantity"] != compared["shopify"]
+    return compared[["sku", "location_id", "quantity", "shopify", "drift"]]
+
+
+@dg.asset(
+    partitions_def=shops_partitions,
+    pool="erp",
+    group_name="inventory",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_drift_in_sample",
+            asset="inventory_levels",
+            description="A random sample of mapped items shows the same available in Shopify as the ERP target",
+        )
+    ],
+)
+def inventory_levels(
+    context: dg.AssetExecutionContext,
+    config: InventorySyncConfig,
+    sku_xref: pd.DataFrame,
+    settings: SettingsResource,
+    shopify: ShopifyResource,
+    erp: ErpResource,
+    redis: RedisResource,
+) -> dg.MaterializeResult:
+    """ERP stock changes since the watermark, written to Shopify as absolute, idempotent sets."""
+    shop = settings.settings.shop(context.partition_key)
+    inventory_config = settings.settings.inventory
+    cursor = None if config.full_resync else last_watermark(context.instance, context.asset_key, shop.name)
+    adapter, redis_client = erp.adapter(), redis.client()
+    try:
+        with shopify.client(shop.name) as client:
+            sync = InventorySync(shop, client, adapter, redis_client, redis.key_prefix, log=context.log.info)
+            result = sync.run(sku_xref, cursor, context.run_id, full_resync=config.full_resync)
+            sample = drift_sample(shop, client, adapter, sync.pending, sku_xref, inventory_config.drift_sample_size)
+    finally:
+        adapter.close()
+        redis_client.close()
+    drift_share = float(sample["drift"].mean()) if len(sample) else 0.0
+    drift = dg.AssetCheckResult(
+        check_name="no_drift_in_sample",
+        passed=drift_share <= inventory_config.max_drift_share,
+        metadata={
+            "sampled": len(sample),
+            "drifted": int(sample["drift"].sum()) if len(sample) else 0,
+            "drift_share": round(drift_share, 4),
+            "max_drift_share": inventory_config.max_drift_share,
+            "drifted_sample": dg.MetadataValue.md(
+                sample.loc[sample["drift"]].head(10).to_markdown(index=False) if len(sample) else "(none)"
+            ),
+        },
+    )
+    metadata = {**result.metadata(), WATERMARK: result.watermark, "previous_watermark": cursor}
+    metadata["unmapped_sample"] = ", ".join(result.unmapped_sample)
+    return dg.MaterializeResult(metadata=metadata, check_results=[drift])

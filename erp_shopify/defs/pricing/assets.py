@@ -1,0 +1,79 @@
+"""Prices per shop in two steps, so a blocking check can stand between plan and write:
+``price_changes`` (what would change, checked for anomalies) then ``prices`` (the write)."""
+
+import datetime as dt
+
+import dagster as dg
+import pandas as pd
+
+from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
+from erp_shopify.defs.xref.partitions import shops_partitions
+from erp_shopify.sync.prices import PricePlan, PriceSnapshot, plan_prices, write_prices
+
+SAMPLE_ROWS = 20
+ANOMALY_COLUMNS = ["item_code", "target", "min_quantity", "previous_price", "price", "problem"]
+
+
+@dg.asset(
+    partitions_def=shops_partitions,
+    pool="erp",
+    group_name="pricing",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_price_anomalies",
+            asset="price_changes",
+            blocking=True,
+            description="No zero/negative price and no change above max_change_percent; blocks the write",
+        )
+    ],
+)
+def price_changes(
+    context: dg.AssetExecutionContext,
+    sku_xref: pd.DataFrame,
+    settings: SettingsResource,
+    erp: ErpResource,
+    redis: RedisResource,
+):
+    """Today's effective ERP prices for this shop, compared with the snapshot last written to it."""
+    shop = settings.settings.shop(context.partition_key)
+    adapter, redis_client = erp.adapter(), redis.client()
+    try:
+        last = PriceSnapshot(redis_client, redis.key_prefix).load(shop.name)
+        plan = plan_prices(
+            shop, adapter, sku_xref, last, settings.settings.pricing.max_change_percent, dt.datetime.now(dt.UTC).date()
+        )
+    finally:
+        adapter.close()
+        redis_client.close()
+    yield dg.Output(plan, metadata={"prices": len(plan.current), "changed": len(plan.changes)})
+    anomalies = plan.anomalies[ANOMALY_COLUMNS]
+    yield dg.AssetCheckResult(
+        check_name="no_price_anomalies",
+        passed=anomalies.empty,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "anomalies": len(anomalies),
+            "max_change_percent": float(settings.settings.pricing.max_change_percent),
+            "offending_rows": dg.MetadataValue.md(
+                anomalies.head(SAMPLE_ROWS).to_markdown(index=False) if len(anomalies) else "(none)"
+            ),
+        },
+    )
+
+
+@dg.asset(partitions_def=shops_partitions, group_name="pricing")
+def prices(
+    context: dg.AssetExecutionContext,
+    price_changes: PricePlan,
+    shopify: ShopifyResource,
+    redis: RedisResource,
+) -> dg.MaterializeResult:
+    """Only the changed prices, written to Shopify (retail by product, B2B price lists, breaks)."""
+    redis_client = redis.client()
+    try:
+        with shopify.client(context.partition_key) as client:
+            snapshot = PriceSnapshot(redis_client, redis.key_prefix)
+            counts = write_prices(client, price_changes, snapshot, context.partition_key)
+    finally:
+        redis_client.close()
+    return dg.MaterializeResult(metadata={"changed": len(price_changes.changes), **counts})

@@ -1,0 +1,88 @@
+"""``sku_xref``: each shop's ERP item -> Shopify variant table, with its data-quality checks.
+
+Stored by Dagster's filesystem IO manager (a pickle per shop under ``$DAGSTER_HOME/storage``):
+partition-aware out of the box, keeps pandas dtypes exactly, needs no extra dependency and is
+read only by this code location. (Parquet would want pyarrow for a table no other tool reads.)
+"""
+
+import dagster as dg
+import pandas as pd
+
+from erp_shopify.defs.resources import ErpResource, SettingsResource, ShopifyResource
+from erp_shopify.defs.xref.partitions import shops_partitions
+from erp_shopify.mapping.xref import XrefResult, xref_collapsed
+from erp_shopify.sync.xref import build_shop_xref
+
+SAMPLE_ROWS = 10
+
+CHECKS = [
+    dg.AssetCheckSpec("no_duplicate_skus", asset="sku_xref", description="SKUs carried by several variants"),
+    dg.AssetCheckSpec("erp_items_have_variants", asset="sku_xref", description="ERP items without a variant"),
+    dg.AssetCheckSpec("variants_have_erp_items", asset="sku_xref", description="variants without an ERP item"),
+    dg.AssetCheckSpec(
+        "mapping_not_collapsed",
+        asset="sku_xref",
+        blocking=True,
+        description="Blocks the syncs downstream when more than max_unmapped_share of ERP items lost their variant",
+    ),
+]
+
+
+def _sample(frame: pd.DataFrame) -> dg.MetadataValue:
+    return dg.MetadataValue.md(frame.head(SAMPLE_ROWS).to_markdown(index=False) if not frame.empty else "(none)")
+
+
+def xref_checks(result: XrefResult, max_unmapped_share: float) -> list[dg.AssetCheckResult]:
+    """The four checks of one xref build, each with its count and a sample table."""
+    warn = dg.AssetCheckSeverity.WARN
+
+    def check(name: str, frame: pd.DataFrame, **extra: float) -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(
+            check_name=name,
+            passed=frame.empty,
+            severity=warn,
+            metadata={"count": len(frame), "sample": _sample(frame), **extra},
+        )
+
+    collapsed = xref_collapsed(result, max_unmapped_share)
+    return [
+        check("no_duplicate_skus", result.duplicate_skus),
+        check("erp_items_have_variants", result.erp_unmapped),
+        check("variants_have_erp_items", result.variants_unmapped),
+        dg.AssetCheckResult(
+            check_name="mapping_not_collapsed",
+            passed=not collapsed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "unmapped_share": round(result.unmapped_share, 4),
+                "max_unmapped_share": max_unmapped_share,
+                "unmapped_sample": _sample(result.erp_unmapped),
+            },
+        ),
+    ]
+
+
+@dg.asset(partitions_def=shops_partitions, check_specs=CHECKS, pool="erp", group_name="xref")
+def sku_xref(context: dg.AssetExecutionContext, settings: SettingsResource, shopify: ShopifyResource, erp: ErpResource):
+    """Which Shopify variant and inventory item carry each ERP item in this shop."""
+    config = settings.settings
+    shop = config.shop(context.partition_key)
+    adapter = erp.adapter()
+    try:
+        with shopify.client(shop.name) as client:
+            result = build_shop_xref(shop, client, adapter, config.inventory.bulk_read_above)
+    finally:
+        adapter.close()
+    rules = result.xref["rule"].value_counts().to_dict()
+    yield dg.Output(
+        result.xref,
+        metadata={
+            "mapped": len(result.xref),
+            "erp_unmapped": len(result.erp_unmapped),
+            "variants_unmapped": len(result.variants_unmapped),
+            "duplicate_skus": len(result.duplicate_skus),
+            **{f"rule_{rule}": int(n) for rule, n in rules.items()},
+            "dagster/row_count": len(result.xref),
+        },
+    )
+    yield from xref_checks(result, config.inventory.max_unmapped_share)

@@ -1,0 +1,225 @@
+"""One inventory sync of one shop: ERP changes since a watermark -> ``inventorySetQuantities``.
+
+Plain Python over the Shopify client, the ERP adapter, the queue and the pure mapping; the Dagster
+asset only supplies the watermark and records the result. The watermark returned is the ERP's own
+journal position; the caller stores it only when this function returns (every write succeeded),
+so a run that dies midway is simply replayed, and the replay converges: values already written
+are skipped, the rest are written with a fresh compare-and-swap base.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import redis
+
+from erp_shopify.config import ShopConfig
+from erp_shopify.erp.base import ErpAdapter, StockLevel
+from erp_shopify.mapping import inventory as m
+from erp_shopify.queue.fingerprints import Fingerprints, inventory_object_key
+from erp_shopify.queue.pending import PendingUnits
+from erp_shopify.shopify.client import ShopifyClient, ShopifyUserErrors
+
+REASON = "correction"  # Shopify's reason for a count brought in line with the system of record
+STALE = "CHANGE_FROM_QUANTITY_STALE"
+MAX_STALE_ROUNDS = 5
+WRITE_WORKERS = 4  # calls in flight: hides latency; the client's cost bucket still paces them
+
+
+def reference_uri(run_id: str) -> str:
+    """``referenceDocumentUri`` naming the run, so Shopify's inventory history points back to it."""
+    return f"erp-shopify://dagster/run/{run_id}"
+
+
+def object_keys(frame: pd.DataFrame) -> list[str]:
+    """The loop guard's object key of each (inventory item, location) row."""
+    return [
+        inventory_object_key(i, loc) for i, loc in zip(frame["inventory_item_id"], frame["location_id"], strict=True)
+    ]
+
+
+class LastWritten:
+    """The quantities this middleware last set in Shopify, per shop (a Redis hash keyed like the
+    loop guard's fingerprints). They are the ``changeFromQuantity`` base of the next write and
+    let a sync skip every item whose target did not move; lookups touch only the changed items,
+    so the cost of a sync follows the number of changes, not the size of the catalogue."""
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def key(self, shop: str) -> str:
+        return f"{self.prefix}:inventory:{shop}:written"
+
+    def lookup(self, shop: str, targets: pd.DataFrame) -> pd.DataFrame:
+        fields = object_keys(targets)
+        values = self.client.hmget(self.key(shop), fields) if fields else []
+        known = targets[["inventory_item_id", "location_id"]].assign(
+            quantity=pd.array([None if v is None else int(v) for v in values], dtype="Int64")
+        )
+        return known.loc[known["quantity"].notna()]
+
+    def store(self, shop: str, written: pd.DataFrame) -> None:
+        if not written.empty:
+            mapping = dict(zip(object_keys(written), written["quantity"].astype(int).tolist(), strict=True))
+            self.client.hset(self.key(shop), mapping=mapping)  # type: ignore[arg-type]
+
+    def forget(self, shop: str) -> None:
+        self.client.delete(self.key(shop))
+
+
+@dataclass
+class InventorySyncResult:
+    watermark: str | None
+    changes_read: int = 0
+    written: int = 0
+    unchanged: int = 0
+    unmapped_items: int = 0
+    unmapped_locations: int = 0
+    stale_retries: int = 0
+    write_calls: int = 0
+    cost_points: float = 0.0
+    seconds: float = 0.0
+    full_resync: bool = False
+    unmapped_sample: list[str] = field(default_factory=list)
+
+    def metadata(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "unmapped_sample"}
+
+
+def read_available(client: ShopifyClient, items: pd.DataFrame, locations: int) -> pd.DataFrame:
+    """Shopify's current ``available`` of each (inventory item, location) in ``items``."""
+    per_call = max(1, 900 // (2 + 3 * locations))  # stay under the 1000-point query limit
+    ids = list(dict.fromkeys(items["inventory_item_id"]))
+    rows = []
+    for start in range(0, len(ids), per_call):
+        data = client.execute(
+            "inventory_levels", {"inventoryItemIds": ids[start : start + per_call], "locationsFirst": locations}
+        )
+        for node in data.get("nodes") or []:
+            for level in ((node or {}).get("inventoryLevels") or {}).get("nodes") or []:
+                available = next((q["quantity"] for q in level["quantities"] if q["name"] == "available"), None)
+                rows.append((node["id"], level["location"]["id"], available))
+    fresh = pd.DataFrame(rows, columns=m.KNOWN_COLUMNS)
+    return fresh.merge(items[["inventory_item_id", "location_id"]], on=["inventory_item_id", "location_id"])
+
+
+class InventorySync:
+    """Everything one shop's sync talks to."""
+
+    def __init__(
+        self,
+        shop: ShopConfig,
+        client: ShopifyClient,
+        adapter: ErpAdapter,
+        redis_client: redis.Redis,
+        key_prefix: str,
+        *,
+        workers: int = WRITE_WORKERS,
+        log: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        self.shop = shop
+        self.client = client
+        self.adapter = adapter
+        self.pending = PendingUnits(redis_client, key_prefix)
+        self.fingerprints = Fingerprints(redis_client, key_prefix)
+        self.last_written = LastWritten(redis_client, key_prefix)
+        self.workers = workers
+        self.log = log
+
+    def run(
+        self, xref: pd.DataFrame, cursor: str | None, run_id: str, *, full_resync: bool = False
+    ) -> InventorySyncResult:
+        """Sync changes since ``cursor`` (or everything, with ``full_resync``); return the new watermark."""
+        started, points = time.monotonic(), self.client.points_used
+        if full_resync:
+            result = InventorySyncResult(watermark=self.adapter.journal_position(), full_resync=True)
+            pages: Iterator[Iterable[StockLevel]] = self.adapter.inventory_snapshot()
+        else:
+            result = InventorySyncResult(watermark=cursor)
+            pages = self._change_pages(result)
+        for rows in pages:
+            stock = m.stock_frame(rows)
+            result.changes_read += len(stock)
+            self._sync_page(stock, xref, run_id, result, full_resync)
+        result.cost_points = round(self.client.points_used - points, 1)
+        result.seconds = round(time.monotonic() - started, 3)
+        return result
+
+    def _change_pages(self, result: InventorySyncResult) -> Iterator[list[Any]]:
+        for page in self.adapter.inventory_changes(result.watermark):
+            yield page.rows
+            if page.cursor is not None:
+                result.watermark = page.cursor
+
+    def _sync_page(
+        self, stock: pd.DataFrame, xref: pd.DataFrame, run_id: str, result: InventorySyncResult, full: bool
+    ) -> None:
+        pending = m.pending_frame(self.pending.totals(self.shop.name))
+        placed = m.available_to_sell(stock, xref, self.shop.locations, pending, self.shop.safety_stock)
+        result.unmapped_items += len(placed.unmapped_items)
+        result.unmapped_locations += len(placed.unmapped_locations)
+        room = 20 - len(result.unmapped_sample)
+        result.unmapped_sample += placed.unmapped_items["item_code"].head(max(room, 0)).tolist()
+        targets = placed.targets
+        if full:  # reconciliation: compare with what Shopify really shows, not with our memory
+            known = read_available(self.client, targets, len(set(self.shop.locations.values())))
+        else:
+            known = self.last_written.lookup(self.shop.name, targets)
+        plan = m.plan_writes(targets, known)
+        result.unchanged += plan.unchanged
+        if full:
+            self.last_written.store(self.shop.name, known)
+        writes = plan.writes.merge(
+            targets.drop(columns=["quantity"]), on=["inventory_item_id", "location_id"], how="left"
+        )
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            for written, calls, stale in pool.map(lambda b: self._write(b, run_id), list(m.batches(writes))):
+                result.written += written
+                result.write_calls += calls
+                result.stale_retries += stale
+
+    def _write(self, batch: pd.DataFrame, run_id: str) -> tuple[int, int, int]:
+        """Write one batch, re-reading and recomputing it while Shopify calls it stale."""
+        calls = stale_rounds = 0
+        while True:
+            quantities = m.quantities_input(batch)
+            variables = {
+                "input": {
+                    "name": "available",
+                    "reason": REASON,
+                    "referenceDocumentUri": reference_uri(run_id),
+                    "quantities": quantities,
+                },
+                "idempotencyKey": m.idempotency_key(run_id, quantities),
+            }
+            calls += 1
+            try:
+                self.client.execute("inventory_set_quantities", variables)
+            except ShopifyUserErrors as exc:
+                if set(exc.codes) != {STALE} or stale_rounds == MAX_STALE_ROUNDS:
+                    raise
+                stale_rounds += 1
+                fresh = read_available(self.client, batch, len(set(self.shop.locations.values())))
+                batch = m.recompute_after_stale(batch, fresh, m.pending_frame(self.pending.totals(self.shop.name)))
+                settled = batch["quantity"] == batch["change_from"]
+                self.last_written.store(self.shop.name, batch.loc[settled])  # Shopify already shows these
+                batch = batch.loc[~settled]
+                if batch.empty:
+                    return 0, calls, stale_rounds
+                continue
+            self._remember(batch)
+            return len(batch), calls, stale_rounds
+
+    def _remember(self, batch: pd.DataFrame) -> None:
+        """After a successful write: the next base, and the loop guard's fingerprints."""
+        self.last_written.store(self.shop.name, batch)
+        self.fingerprints.record_many(
+            self.shop.name,
+            {key: {"available": int(q)} for key, q in zip(object_keys(batch), batch["quantity"], strict=True)},
+        )

@@ -1,0 +1,99 @@
+"""One price sync of one shop: the ERP's price snapshot -> only the prices that changed.
+
+The ERP has no reliable "last changed" for prices (SAP condition records have none), so change
+detection compares today's effective prices with the snapshot last written to this shop. The
+caller persists the returned snapshot only after every call succeeded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import redis
+
+from erp_shopify.config import ShopConfig
+from erp_shopify.erp.base import ErpAdapter
+from erp_shopify.mapping import prices as m
+from erp_shopify.shopify.client import ShopifyClient
+
+DOCUMENTS = {
+    "productVariantsBulkUpdate": "product_variants_bulk_update",
+    "priceListFixedPricesAdd": "price_list_fixed_prices_add",
+    "quantityPricingByVariantUpdate": "quantity_pricing_by_variant_update",
+}
+
+
+class PriceSnapshot:
+    """The prices last written to a shop (a Redis hash: one field per target, variant and minimum
+    quantity), the "before" of the next comparison. Updated only with rows Shopify accepted."""
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def key(self, shop: str) -> str:
+        return f"{self.prefix}:prices:{shop}:written"
+
+    def load(self, shop: str) -> pd.DataFrame:
+        rows = [json.loads(v) for v in self.client.hvals(self.key(shop))]
+        if not rows:
+            return m.empty_snapshot()
+        frame = pd.DataFrame(rows, columns=m.SNAPSHOT_COLUMNS)
+        return frame.astype({c: "string" for c in m.SNAPSHOT_COLUMNS if c != "min_quantity"})
+
+    def store(self, shop: str, rows: pd.DataFrame) -> None:
+        if rows.empty:
+            return
+        records = rows[m.SNAPSHOT_COLUMNS].astype(object).where(rows[m.SNAPSHOT_COLUMNS].notna(), None)
+        mapping = {
+            f"{r['target']}|{r['variant_id']}|{int(r['min_quantity'])}": json.dumps(
+                {**r, "min_quantity": int(r["min_quantity"])}
+            )
+            for r in records.to_dict("records")
+        }
+        self.client.hset(self.key(shop), mapping=mapping)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class PricePlan:
+    current: pd.DataFrame  # the shop's effective prices today (the next snapshot)
+    changes: pd.DataFrame  # rows differing from the last written snapshot, with previous_price
+    anomalies: pd.DataFrame  # changed rows that must not be published unreviewed
+
+
+def plan_prices(
+    shop: ShopConfig,
+    adapter: ErpAdapter,
+    xref: pd.DataFrame,
+    last_written: pd.DataFrame,
+    max_change_percent: Any,
+    day: date,
+) -> PricePlan:
+    records = [record for page in adapter.prices() for record in page]
+    current = m.shop_prices(records, xref, shop, day)
+    changes = m.price_changes(current, last_written)
+    return PricePlan(current, changes, m.price_anomalies(changes, max_change_percent))
+
+
+def write_prices(client: ShopifyClient, plan: PricePlan, snapshot: PriceSnapshot, shop: str) -> dict[str, Any]:
+    """Send the changed prices, remembering each accepted call's rows; returns counts for metadata."""
+    started, points = time.monotonic(), client.points_used
+    calls: dict[str, int] = {}
+    rows = 0
+    for call in m.price_calls(plan.changes, plan.current):
+        client.execute(DOCUMENTS[call.mutation], call.variables)
+        snapshot.store(shop, call.written)
+        calls[call.mutation] = calls.get(call.mutation, 0) + 1
+        rows += call.rows
+    return {
+        "prices_written": rows,
+        "calls": sum(calls.values()),
+        **{f"calls_{name}": n for name, n in calls.items()},
+        "cost_points": round(client.points_used - points, 1),
+        "seconds": round(time.monotonic() - started, 3),
+    }

@@ -1,0 +1,104 @@
+"""The NetSuite sandbox behind the ERP contract: driven through its ``/_sandbox`` control API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from erp_shopify.config import NetSuiteConfig, Secret
+from erp_shopify.erp.netsuite import NetSuiteAdapter
+from erp_shopify.retrying import RetryPolicy
+from erp_shopify.sandbox.netsuite import ACCOUNT_ID, ENV, SEED_ITEMS, NetSuiteSandbox
+
+QUICK_RETRIES = RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05)
+
+
+def netsuite_config(sandbox: NetSuiteSandbox) -> NetSuiteConfig:
+    return NetSuiteConfig(
+        kind="netsuite",
+        base_url=sandbox.url,
+        account_id=ACCOUNT_ID,
+        **{field: Secret(env=env) for field, env in ENV.items()},
+    )
+
+
+@contextmanager
+def sandbox_environment(sandbox: NetSuiteSandbox) -> Iterator[None]:
+    """Export the sandbox's credentials for the adapter to read, and restore the environment after."""
+    saved = {name: os.environ.get(name) for name in ENV.values()}
+    os.environ.update(sandbox.environment())
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class NetSuiteHarness:
+    name = "netsuite"
+    location = "1"
+
+    def __init__(self, sandbox: NetSuiteSandbox, adapter: NetSuiteAdapter) -> None:
+        self.sandbox = sandbox
+        self.adapter = adapter
+        self.items = list(SEED_ITEMS[:2])
+        self.control = httpx.Client(base_url=f"{sandbox.url}/_sandbox", timeout=10)
+
+    def _faults(self, **faults: Any) -> None:
+        self.control.put("/faults", json=faults).raise_for_status()
+
+    def set_stock(self, item_code: str, quantity: Decimal) -> None:
+        body = {"item": item_code, "location": self.location, "quantity": str(quantity)}
+        self.control.put("/stock", json=body).raise_for_status()
+
+    def lose_next_create_response(self) -> None:
+        # Longer than the adapter's timeout, short enough not to hold the sandbox's shutdown long.
+        self._faults(timeout_after_commit_rate=1.0, hang_seconds=3.0)
+
+    def inject_status(self, status: int) -> None:
+        if status == 401:
+            self._faults(unauthorized=True)
+        elif status == 403:  # the token's role lost its permissions
+            self.control.put("/permissions", json={"granted": False}).raise_for_status()
+        elif status == 429:
+            self._faults(throttle_rate=1.0, retry_after_seconds=0)
+        elif status >= 500:
+            self._faults(error_rate=1.0, error_status=status)
+        else:
+            raise ValueError(f"the NetSuite sandbox cannot inject HTTP {status}")
+
+    def clear_faults(self) -> None:
+        self._faults()
+        self.control.put("/permissions", json={"granted": True}).raise_for_status()
+
+    def count_sales_orders(self, external_ref: str) -> int:
+        response = self.control.get("/orders", params={"externalId": external_ref})
+        response.raise_for_status()
+        return int(response.json()["count"])
+
+    def close(self) -> None:
+        self.control.close()
+
+
+@contextmanager
+def harness(**sandbox_options: Any) -> Iterator[NetSuiteHarness]:
+    sandbox = NetSuiteSandbox(**sandbox_options).start()
+    try:
+        with sandbox_environment(sandbox):
+            adapter = NetSuiteAdapter(netsuite_config(sandbox), page_size=2, timeout=1.5, retry=QUICK_RETRIES)
+        test_harness = NetSuiteHarness(sandbox, adapter)
+        try:
+            yield test_harness
+        finally:
+            test_harness.close()
+            adapter.close()
+    finally:
+        sandbox.stop()

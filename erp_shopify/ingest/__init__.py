@@ -1,0 +1,1 @@
+"""The Shopify webhook receiver: verify, filter and queue inbound events (``erp-shopify webhooks serve``)."""

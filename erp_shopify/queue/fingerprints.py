@@ -15,6 +15,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -65,6 +66,29 @@ def _gid(kind: str, value: int | str) -> str:
 def inventory_object_key(inventory_item: int | str, location: int | str) -> str:
     """The object key of an inventory level: numeric ids or GIDs give the same key."""
     return f"{_gid('InventoryItem', inventory_item)}@{_gid('Location', location)}"
+
+
+def inventory_values(available: int) -> dict[str, Any]:
+    """The synced values of an inventory level (what ``inventory_levels/update`` carries)."""
+    return {"available": int(available)}
+
+
+def price_values(price: Any) -> dict[str, Any]:
+    """The synced values of a variant (``products/update`` carries each variant's price as a
+    string): "19.90", "19.9" and ``Decimal("19.90")`` are the same price."""
+    return {"price": format(Decimal(str(price)).normalize(), "f")}
+
+
+_ADDRESS_FIELDS = (
+    *("first_name", "last_name", "company", "phone"),
+    *("address1", "address2", "city", "province_code", "zip", "country_code"),
+)
+
+
+def address_values(addresses: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The synced values of a customer's addresses, in a stable order."""
+    rows = [{f: (a.get(f) or "") for f in _ADDRESS_FIELDS} for a in addresses]
+    return {"addresses": sorted(rows, key=lambda row: json.dumps(row, sort_keys=True))}
 
 
 def judge(stored: Any, topic: str, values: Mapping[str, Any]) -> Verdict:

@@ -186,6 +186,24 @@ class EventStream:
         acked, _ = pipe.execute()
         return int(acked)
 
+    def requeue(self, event: InboundEvent) -> str:
+        """Queue ``event`` again past its dedupe marker (a replay from the dead-letter queue); its new id."""
+        flat = _fields(event)
+        entry: Any = dict(zip(flat[::2], flat[1::2], strict=True))
+        return text(self.client.xadd(self.keys.events, entry))
+
+    def reclaim_now(self, stream_ids: Iterable[str]) -> int:
+        """Make pending entries claimable by the next ``claim_batch`` at once (after a resume: their
+        consumer stopped on purpose, it did not crash, so there is no reason to wait)."""
+        ids: list[Any] = list(stream_ids)
+        if not ids:
+            return 0
+        self._ensure_group()
+        claimed = self.client.xclaim(
+            self.keys.events, self.group, "resumed", 0, ids, idle=self.reclaim_idle_ms, justid=True
+        )
+        return len(claimed)
+
     def depth(self) -> int:
         """Events queued and not yet acknowledged (new and in progress)."""
         return int(self.client.xlen(self.keys.events))

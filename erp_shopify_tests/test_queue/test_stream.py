@@ -110,3 +110,26 @@ def test_get_reads_entries_by_stream_id(redis_client: redis.Redis, key_prefix: s
     ids = [stream.append(_event(f"evt-{n}", order=n)).stream_id for n in range(3)]
     got = stream.get([ids[2], ids[0]])
     assert [e.event_id for e in got] == ["evt-2", "evt-0"]
+
+
+def test_a_replayed_event_is_queued_again_past_its_dedupe_marker(redis_client: redis.Redis, key_prefix: str) -> None:
+    stream = EventStream(redis_client, key_prefix)
+    first = stream.append(_event("evt-replay"))
+    [claimed] = stream.claim_batch("worker-a", count=1)
+    stream.ack([claimed.stream_id])
+    new_id = stream.requeue(claimed)
+    assert new_id != first.stream_id
+    [again] = stream.claim_batch("worker-b", count=1)
+    assert again.event_id == "evt-replay" and again.body == claimed.body
+
+
+def test_reclaim_now_makes_a_stopped_consumers_entries_claimable_at_once(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    stream = EventStream(redis_client, key_prefix, reclaim_idle_ms=60_000)
+    stream.append(_event("evt-1"))
+    [held] = stream.claim_batch("worker-paused", count=1)
+    assert stream.claim_batch("worker-b", count=1) == []
+    assert stream.reclaim_now([held.stream_id]) == 1
+    [resumed] = stream.claim_batch("worker-b", count=1)
+    assert resumed.stream_id == held.stream_id

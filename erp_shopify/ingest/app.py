@@ -1,0 +1,207 @@
+"""The webhook receiver: ``POST /webhooks/shopify``, answered 200 only once the event is durably queued.
+
+Checks run cheapest and safest first: the declared size, the required headers, a configured shop,
+the streamed size, the HMAC (constant time, current and previous secret during a rotation), the
+topic, the JSON. Answers are JSON: 400 malformed (a missing header, bad JSON, a topic the sync
+policy does not route: the URL is right, the request is not, so 400 rather than 404), 401 bad
+signature or unknown shop, 413 too large, 503 when Redis cannot be reached (Shopify then retries,
+and the dedupe on ``X-Shopify-Event-Id`` makes the retry safe). A duplicate answers 200 and queues
+nothing. Echo topics pass the loop guard first: our own write coming back is answered 200 and
+dropped; a change to an ERP-owned field is recorded as a conflict. Neither secrets nor HMACs are
+ever logged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio
+import redis.exceptions
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from erp_shopify.config import ConfigError, Settings, ShopConfig
+from erp_shopify.ingest.events import MalformedWebhook, observations, pending_lines, routing_key
+from erp_shopify.policy import routed_topics
+from erp_shopify.queue.fingerprints import AsyncFingerprints, Verdict
+from erp_shopify.queue.pending import AsyncPendingUnits
+from erp_shopify.queue.stream import AsyncEventWriter, InboundEvent
+from erp_shopify.shopify.webhooks import verify
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/shopify"
+REQUIRED_HEADERS = ("X-Shopify-Topic", "X-Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain", "X-Shopify-Event-Id")
+ECHO_TOPICS = frozenset({"inventory_levels/update", "products/update", "customers/update"})
+
+
+@dataclass(frozen=True)
+class ShopSecrets:
+    shop: ShopConfig
+    secrets: tuple[str, ...]  # current first, then the previous one during a rotation
+    problem: str = ""  # why the secrets could not be read (the env var is named, never a value)
+
+
+def _shop_secrets(shop: ShopConfig) -> ShopSecrets:
+    try:
+        secrets = [shop.webhook_secret.value()]
+        if shop.previous_webhook_secret is not None:
+            secrets.append(shop.previous_webhook_secret.value())
+    except ConfigError as exc:
+        log.error("shop %s: webhooks cannot be verified: %s", shop.name, exc)
+        return ShopSecrets(shop, (), problem=str(exc))
+    return ShopSecrets(shop, tuple(secrets))
+
+
+def _answer(status: int, code: str, message: str = "", **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"status": code} if status < 400 else {"error": code, "message": message}
+    return JSONResponse({**body, **extra}, status_code=status)
+
+
+class WebhookReceiver:
+    """The state of one receiver process: shops by domain, the Redis writers, what it counted."""
+
+    def __init__(self, settings: Settings, *, redis_url: str | None = None, key_prefix: str | None = None) -> None:
+        self.settings = settings
+        self.redis_url = redis_url or settings.redis.url
+        self.key_prefix = key_prefix or settings.redis.key_prefix
+        self.max_body_bytes = settings.ingest.max_body_bytes
+        self.shops = {shop.domain: _shop_secrets(shop) for shop in settings.shops}
+        self.topics = routed_topics()
+        self.counts: Counter[str] = Counter()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        # Short timeouts: Shopify waits 5 s for an answer, and a 503 in time beats a timeout.
+        self.redis = redis.asyncio.Redis.from_url(self.redis_url, socket_connect_timeout=1, socket_timeout=2)
+        self.events = AsyncEventWriter(
+            self.redis, self.key_prefix, dedupe_ttl_seconds=self.settings.ingest.dedupe_ttl_seconds
+        )
+        self.pending = AsyncPendingUnits(self.redis, self.key_prefix)
+        self.guard = AsyncFingerprints(self.redis, self.key_prefix)
+        try:
+            yield
+        finally:
+            await self.redis.aclose()
+
+    def reject(self, status: int, code: str, message: str, **context: str) -> JSONResponse:
+        self.counts[f"rejected_{code}"] += 1
+        log.warning("webhook rejected (%s): %s %s", status, message, " ".join(f"{k}={v}" for k, v in context.items()))
+        return _answer(status, code, message)
+
+    async def receive(self, request: Request) -> JSONResponse:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
+            return self.reject(413, "too_large", f"body exceeds {self.max_body_bytes} bytes")
+        missing = [name for name in REQUIRED_HEADERS if not request.headers.get(name)]
+        if missing:
+            return self.reject(400, "missing_header", f"missing header(s): {', '.join(missing)}")
+        domain = request.headers["X-Shopify-Shop-Domain"].strip().lower()
+        shop = self.shops.get(domain)
+        if shop is None:
+            return self.reject(401, "unknown_shop", "the shop domain is not configured", shop=domain)
+        if shop.problem:
+            return self.reject(503, "shop_not_ready", "the shop's webhook secret is not available", shop=domain)
+        body = await self._read_capped(request)
+        if body is None:
+            return self.reject(413, "too_large", f"body exceeds {self.max_body_bytes} bytes", shop=domain)
+        if not verify(body, request.headers["X-Shopify-Hmac-Sha256"], shop.secrets):
+            return self.reject(401, "bad_signature", "HMAC does not match the shop's webhook secret", shop=domain)
+        topic = request.headers["X-Shopify-Topic"].strip()
+        if topic not in self.topics:
+            return self.reject(400, "unknown_topic", f"topic {topic!r} is not routed by the sync policy", shop=domain)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return self.reject(400, "bad_json", "body is not valid JSON", shop=domain, topic=topic)
+        if not isinstance(payload, dict) or not isinstance(payload.get("admin_graphql_api_id"), str):
+            return self.reject(400, "bad_payload", "payload has no admin_graphql_api_id", shop=domain, topic=topic)
+        try:
+            return await self._accept(request, shop.shop, topic, payload, body)
+        except MalformedWebhook as exc:
+            return self.reject(400, "bad_payload", str(exc), shop=domain, topic=topic)
+        except redis.exceptions.RedisError as exc:
+            self.counts["redis_unavailable"] += 1
+            log.error("webhook not queued, Redis unavailable (%s): shop=%s topic=%s", type(exc).__name__, domain, topic)
+            response = _answer(503, "queue_unavailable", "the event queue cannot be reached; retry later")
+            response.headers["Retry-After"] = "5"
+            return response
+
+    async def _accept(
+        self, request: Request, shop: ShopConfig, topic: str, payload: dict[str, Any], body: bytes
+    ) -> JSONResponse:
+        if topic in ECHO_TOPICS:
+            seen = observations(topic, payload)
+            verdicts = {await self.guard.observe(shop.name, topic, key, values) for key, values in seen.items()}
+            if not seen or verdicts == {Verdict.ECHO}:
+                self.counts["echo" if seen else "ignored"] += 1
+                return _answer(200, "echo" if seen else "ignored")
+            if Verdict.CHANGE not in verdicts:
+                self.counts["conflict"] += 1
+                return _answer(200, "conflict")
+        event = InboundEvent(
+            shop=shop.name,
+            topic=topic,
+            event_id=request.headers["X-Shopify-Event-Id"].strip(),
+            routing_key=routing_key(topic, payload),
+            body=body,
+            headers={k: v for k, v in request.headers.items() if k.lower().startswith("x-shopify-")},
+            received_at=time.time(),
+        )
+        if topic == "orders/create":
+            default_location = next(iter(shop.locations.values()))
+            await self.pending.add(shop.name, event.routing_key, pending_lines(payload, default_location))
+        result = await self.events.append(event)
+        self.counts["duplicate" if result.duplicate else "queued"] += 1
+        return _answer(200, "duplicate" if result.duplicate else "queued", stream_id=result.stream_id)
+
+    async def _read_capped(self, request: Request) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def healthz(self, request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "counts": dict(self.counts)})
+
+    async def readyz(self, request: Request) -> JSONResponse:
+        try:
+            await self.redis.ping()
+        except redis.exceptions.RedisError as exc:
+            return _answer(503, "redis_unavailable", type(exc).__name__)
+        return JSONResponse({"status": "ready"})
+
+
+def create_app(settings: Settings, *, redis_url: str | None = None, key_prefix: str | None = None) -> Starlette:
+    """The receiver for ``settings``' shops; ``redis_url``/``key_prefix`` override the settings'."""
+    receiver = WebhookReceiver(settings, redis_url=redis_url, key_prefix=key_prefix)
+    app = Starlette(
+        routes=[
+            Route(WEBHOOK_PATH, receiver.receive, methods=["POST"]),
+            Route("/healthz", receiver.healthz, methods=["GET"]),
+            Route("/readyz", receiver.readyz, methods=["GET"]),
+        ],
+        lifespan=receiver.lifespan,
+    )
+    app.state.receiver = receiver
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """The uvicorn factory of ``erp-shopify webhooks serve``: the shops file from the environment."""
+    from erp_shopify.config import load_settings
+
+    return create_app(load_settings())

@@ -1,0 +1,77 @@
+"""Echo topics pass the loop guard: our own writes are dropped, real changes recorded per the policy."""
+
+from __future__ import annotations
+
+import redis
+
+from erp_shopify.queue import Fingerprints, inventory_object_key
+from erp_shopify.queue.fingerprints import address_values, inventory_values, price_values
+
+from .conftest import Receiver
+
+
+def _level(available: int) -> dict[str, object]:
+    return {
+        "inventory_item_id": 271878346596884015,
+        "location_id": 24826418,
+        "available": available,
+        "updated_at": "2026-11-27T10:00:00-05:00",
+        "admin_graphql_api_id": "gid://shopify/InventoryLevel/24826418?inventory_item_id=271878346596884015",
+    }
+
+
+def test_the_echo_of_our_inventory_write_is_dropped(
+    receiver: Receiver, redis_client: redis.Redis, key_prefix: str
+) -> None:
+    guard = Fingerprints(redis_client, key_prefix)
+    guard.record("demo-us", inventory_object_key(271878346596884015, 24826418), inventory_values(12))
+    response = receiver.send("inventory_levels/update", _level(12))
+    assert response.status_code == 200 and response.json()["status"] == "echo"
+    assert receiver.stream.depth() == 0 and guard.conflicts("demo-us") == {}
+    assert receiver.counts["echo"] == 1
+
+
+def test_a_stock_change_made_in_shopify_is_recorded_as_a_conflict(
+    receiver: Receiver, redis_client: redis.Redis, key_prefix: str
+) -> None:
+    guard = Fingerprints(redis_client, key_prefix)
+    key = inventory_object_key(271878346596884015, 24826418)
+    guard.record("demo-us", key, inventory_values(12))
+    response = receiver.send("inventory_levels/update", _level(9))
+    assert response.json()["status"] == "conflict"
+    assert guard.conflicts("demo-us")[key].values == {"available": 9}
+    assert receiver.stream.depth() == 0  # the ERP owns stock: the next sync overwrites it
+
+
+def test_a_product_update_is_an_echo_only_when_every_price_matches(
+    receiver: Receiver, redis_client: redis.Redis, key_prefix: str
+) -> None:
+    guard = Fingerprints(redis_client, key_prefix)
+    guard.record("demo-us", "gid://shopify/ProductVariant/1", price_values("19.9"))
+    guard.record("demo-us", "gid://shopify/ProductVariant/2", price_values("5.00"))
+    product = {
+        "admin_graphql_api_id": "gid://shopify/Product/7",
+        "variants": [
+            {"admin_graphql_api_id": "gid://shopify/ProductVariant/1", "price": "19.90"},
+            {"admin_graphql_api_id": "gid://shopify/ProductVariant/2", "price": "5.00"},
+        ],
+    }
+    assert receiver.send("products/update", product).json()["status"] == "echo"
+    product["variants"][1]["price"] = "4.50"  # type: ignore[index]
+    assert receiver.send("products/update", product).json()["status"] == "conflict"
+    assert set(guard.conflicts("demo-us")) == {"gid://shopify/ProductVariant/2"}
+
+
+def test_a_customer_address_change_is_queued_and_our_echo_is_not(
+    receiver: Receiver, redis_client: redis.Redis, key_prefix: str
+) -> None:
+    address = {"address1": "1 Main St", "city": "Ottawa", "country_code": "CA", "zip": "K1P 1J1"}
+    gid = "gid://shopify/Customer/115310627314723954"
+    customer = {"admin_graphql_api_id": gid, "addresses": [address]}
+    Fingerprints(redis_client, key_prefix).record("demo-us", gid, address_values([address]))
+    assert receiver.send("customers/update", customer).json()["status"] == "echo"
+    customer["addresses"] = [{**address, "city": "Toronto"}]
+    response = receiver.send("customers/update", customer)
+    assert response.json()["status"] == "queued"
+    [event] = receiver.stream.claim_batch("worker", count=5)
+    assert event.topic == "customers/update" and event.routing_key == "gid://shopify/Customer/115310627314723954"

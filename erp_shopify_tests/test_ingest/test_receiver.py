@@ -1,0 +1,139 @@
+"""The webhook receiver over real HTTP and real Redis: what it queues, what it refuses, and why."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+import redis
+
+from erp_shopify.ingest.app import WEBHOOK_PATH
+from erp_shopify.queue import PendingUnits
+
+from .conftest import DEFAULT_LOCATION, PREVIOUS_SECRET, SECRET, Receiver, order_payload
+
+
+def test_a_signed_order_is_queued_with_its_raw_body(receiver: Receiver) -> None:
+    payload = order_payload()
+    response = receiver.send("orders/create", payload, event_id="evt-1")
+    assert response.status_code == 200
+    assert response.json()["status"] == "queued"
+    [event] = receiver.stream.claim_batch("worker", count=10)
+    assert event.stream_id == response.json()["stream_id"]
+    assert event.body == json.dumps(payload).encode()
+    assert (event.shop, event.topic, event.event_id) == ("demo-us", "orders/create", "evt-1")
+    assert event.routing_key == "gid://shopify/Order/820982911946154508"
+    assert event.headers["x-shopify-hmac-sha256"] == "[redacted]"
+    assert event.headers["x-shopify-webhook-id"]
+
+
+def test_a_redelivered_event_is_answered_200_and_queued_once(receiver: Receiver) -> None:
+    first = receiver.send("orders/create", order_payload(), event_id="evt-dup")
+    again = receiver.send("orders/create", order_payload(), event_id="evt-dup")
+    assert first.status_code == again.status_code == 200
+    assert again.json() == {"status": "duplicate", "stream_id": first.json()["stream_id"]}
+    assert receiver.stream.depth() == 1
+
+
+def test_an_order_holds_back_its_units_at_the_default_location(
+    receiver: Receiver, redis_client: redis.Redis, key_prefix: str
+) -> None:
+    receiver.send("orders/create", order_payload(1), event_id="a")
+    receiver.send("orders/create", order_payload(2, location_id=1002), event_id="b")
+    receiver.send("orders/create", order_payload(2, location_id=1002), event_id="b")  # redelivery
+    totals = PendingUnits(redis_client, key_prefix).totals("demo-us")
+    assert totals == {
+        ("IPOD-342-N", DEFAULT_LOCATION): 3,
+        ("SHIRT-M", DEFAULT_LOCATION): 3,
+        ("IPOD-342-N", "gid://shopify/Location/1002"): 3,
+        ("SHIRT-M", "gid://shopify/Location/1002"): 3,
+    }
+
+
+def test_the_previous_secret_is_accepted_during_a_rotation(receiver: Receiver) -> None:
+    assert receiver.send("orders/paid", order_payload(), secret=PREVIOUS_SECRET).status_code == 200
+    assert receiver.stream.depth() == 1
+
+
+def test_a_bad_signature_is_refused_and_nothing_queued(receiver: Receiver) -> None:
+    response = receiver.send("orders/create", order_payload(), secret="not-the-secret")
+    assert response.status_code == 401
+    assert response.json()["error"] == "bad_signature"
+    assert receiver.stream.depth() == 0
+
+
+def test_a_body_changed_after_signing_is_refused(receiver: Receiver) -> None:
+    body = json.dumps(order_payload()).encode()
+    from erp_shopify.shopify.webhooks import sign
+
+    response = receiver.send(
+        "orders/create", body=body.replace(b"9999", b"9998"), headers={"X-Shopify-Hmac-Sha256": sign(body, SECRET)}
+    )
+    assert response.status_code == 401 and receiver.stream.depth() == 0
+
+
+def test_an_unknown_shop_is_refused(receiver: Receiver) -> None:
+    response = receiver.send("orders/create", order_payload(), headers={"X-Shopify-Shop-Domain": "other.myshopify.com"})
+    assert response.status_code == 401 and response.json()["error"] == "unknown_shop"
+    assert receiver.stream.depth() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [(b"{not json", "bad_json"), (b'{"id": 1}', "bad_payload"), (b"[1, 2]", "bad_payload")],
+    ids=["invalid-json", "no-admin-graphql-api-id", "not-an-object"],
+)
+def test_a_malformed_payload_is_refused_with_400(receiver: Receiver, body: bytes, error: str) -> None:
+    response = receiver.send("orders/create", body=body)
+    assert response.status_code == 400 and response.json()["error"] == error
+    assert receiver.stream.depth() == 0
+
+
+def test_a_missing_header_is_named_in_the_400(receiver: Receiver) -> None:
+    response = receiver.send("orders/create", order_payload(), drop=("X-Shopify-Event-Id",))
+    assert response.status_code == 400
+    assert "X-Shopify-Event-Id" in response.json()["message"]
+    assert receiver.stream.depth() == 0
+
+
+def test_a_topic_the_policy_does_not_route_is_refused_with_400(receiver: Receiver) -> None:
+    response = receiver.send("app/uninstalled", {"admin_graphql_api_id": "gid://shopify/Shop/1"})
+    assert response.status_code == 400 and response.json()["error"] == "unknown_topic"
+    assert receiver.stream.depth() == 0
+
+
+def test_a_refund_is_routed_to_its_order(receiver: Receiver) -> None:
+    refund = {"id": 5, "order_id": 450789469, "admin_graphql_api_id": "gid://shopify/Refund/5"}
+    assert receiver.send("refunds/create", refund).status_code == 200
+    [event] = receiver.stream.claim_batch("worker", count=1)
+    assert event.routing_key == "gid://shopify/Order/450789469"
+
+
+def test_health_and_readiness(receiver: Receiver) -> None:
+    receiver.send("orders/create", order_payload())
+    health = receiver.http.get(f"{receiver.url}/healthz")
+    assert health.status_code == 200 and health.json()["counts"] == {"queued": 1}
+    ready = receiver.http.get(f"{receiver.url}/readyz")
+    assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+
+
+def test_neither_secret_nor_signature_reaches_the_log(receiver: Receiver, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    body = json.dumps(order_payload()).encode()
+    forged = "Zm9yZ2VkLXNpZ25hdHVyZQ=="
+    receiver.send("orders/create", body=body, headers={"X-Shopify-Hmac-Sha256": forged})
+    receiver.send("orders/create", body=body)
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "bad_signature" in text or "HMAC" in text
+    assert forged not in text and SECRET not in text and PREVIOUS_SECRET not in text
+
+
+def test_only_post_is_accepted(receiver: Receiver) -> None:
+    assert receiver.http.get(f"{receiver.url}{WEBHOOK_PATH}").status_code == 405
+
+
+def test_a_refusal_is_json_that_says_what_was_wrong(receiver: Receiver) -> None:
+    response = receiver.send("orders/create", order_payload(), secret="wrong")
+    assert response.headers["content-type"] == "application/json"
+    assert "HMAC" in response.json()["message"]

@@ -1,0 +1,113 @@
+"""A real trytond (demo database copy) behind the fault proxy, driven through Tryton's own RPC.
+
+The adapter under test talks to the proxy; the harness talks to trytond directly, so injected
+faults never reach the harness's own stock moves and sale counts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from erp_shopify.config import Secret, TrytonConfig
+from erp_shopify.erp.tryton import TrytonAdapter
+from erp_shopify.erp.tryton_rpc import TrytonRpc
+from erp_shopify.retrying import RetryPolicy
+from erp_shopify.sandbox import tryton_demo
+from erp_shopify.sandbox.faults import Faults
+from erp_shopify.sandbox.tryton import TrytonSandbox
+
+LOGIN_ENV = "ERP_SHOPIFY_TEST_TRYTON_LOGIN"
+PASSWORD_ENV = "ERP_SHOPIFY_TEST_TRYTON_PASSWORD"
+
+
+class TrytonHarness:
+    name = "tryton"
+    location = tryton_demo.WAREHOUSE
+
+    def __init__(self, sandbox: TrytonSandbox) -> None:
+        self.sandbox = sandbox
+        os.environ[LOGIN_ENV] = sandbox.server.login
+        os.environ[PASSWORD_ENV] = sandbox.server.password
+        self.config = TrytonConfig(
+            kind="tryton",
+            base_url=sandbox.url,
+            database=sandbox.server.database,
+            username=Secret(env=LOGIN_ENV),
+            password=Secret(env=PASSWORD_ENV),
+        )
+        self.adapter = self.new_adapter()
+        self.items = [code for code, *_ in tryton_demo.PRODUCTS]
+        self.rpc = TrytonRpc(sandbox.server.url, sandbox.server.database, sandbox.server.login, sandbox.server.password)
+
+    def new_adapter(self, **options: Any) -> TrytonAdapter:
+        """Short timeouts and a two-try budget, so a lost answer fails fast."""
+        options = {
+            "timeout": 2.0,
+            "retry": RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05),
+        } | options
+        return TrytonAdapter(self.config, **options)
+
+    def _location(self, domain: list[Any]) -> int:
+        ids: list[int] = self.rpc.model("stock.location", "search", domain, 0, 1, None)
+        return ids[0]
+
+    def product_id(self, item_code: str) -> int:
+        ids: list[int] = self.rpc.model("product.product", "search", [("code", "=", item_code)], 0, 1, None)
+        return ids[0]
+
+    def available(self, item_code: str) -> Decimal:
+        [row] = self.rpc.model(
+            "product.product",
+            "read",
+            [self.product_id(item_code)],
+            ["forecast_quantity"],
+            context={"locations": [self._location([("code", "=", self.location)])], "stock_date_end": date.today()},
+        )
+        return Decimal(str(row["forecast_quantity"]))
+
+    def set_stock(self, item_code: str, quantity: Decimal) -> None:
+        """A confirmed stock inventory (Tryton's own count correction) for the difference."""
+        delta = quantity - self.available(item_code)
+        if not delta:
+            return
+        storage = self._location([("code", "=", "STO")])
+        product = self.product_id(item_code)
+        [row] = self.rpc.model("product.product", "read", [product], ["quantity"], context={"locations": [storage]})
+        line = {"product": product, "quantity": row["quantity"] + float(delta)}
+        ids = self.rpc.model("stock.inventory", "create", [{"location": storage, "lines": [["create", [line]]]}])
+        self.rpc.model("stock.inventory", "confirm", ids)
+
+    def lose_next_create_response(self) -> None:
+        self.sandbox.faults.set(Faults(timeout_after_commit_rate=1.0, hang_seconds=4.0))
+
+    def inject_status(self, status: int) -> None:
+        faults = {
+            401: Faults(unauthorized=True),
+            403: Faults(forbidden=True),
+            429: Faults(throttle_rate=1.0, retry_after_seconds=0),
+        }.get(status) or Faults(error_rate=1.0, error_status=status)
+        self.sandbox.faults.set(faults)
+
+    def clear_faults(self) -> None:
+        self.sandbox.faults.set(Faults())
+
+    def count_sales_orders(self, external_ref: str) -> int:
+        count: int = self.rpc.model("sale.sale", "search_count", [("reference", "=", external_ref)])
+        return count
+
+
+@contextmanager
+def harness() -> Iterator[TrytonHarness]:
+    sandbox = TrytonSandbox()
+    tryton = TrytonHarness(sandbox)
+    try:
+        yield tryton
+    finally:
+        tryton.adapter.close()
+        tryton.rpc.close()
+        sandbox.stop()

@@ -105,6 +105,8 @@ class SapConfig(_Model):
     sales_order_type: str = "OR"
     sold_to_party: str = "1000001"
     condition_type: str = "PPR0"
+    rejection_reason: str = "10"  # SalesDocumentRjcnReason set on every item of a cancelled order
+    credit_order_type: str = "CBAR"  # returns order type that carries a Shopify refund
 
 
 class NetSuiteConfig(_Model):

@@ -1,0 +1,227 @@
+"""OData v2 on the wire, as SAP Gateway speaks it: literals, ``/Date(ms)/``, error bodies, CSRF,
+and page streaming. Hand-written over httpx (see docs/erp.md for why not ``pyodata``).
+
+Reads are retried through the one retry policy; writes are sent once and classified, because only
+the caller knows whether a write is safe to repeat (sales orders are: they search before create).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+
+from erp_shopify.errors import DataError, IntegrationError, TransientError, error_for_status
+from erp_shopify.retrying import RetryPolicy, call_with_retries
+
+SYSTEM = "sap"
+DEFAULT_RETRY = RetryPolicy()
+_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """``/Date(1764201600000)/`` (Edm.DateTime, UTC) or ``/Date(ms+0060)/`` (Edm.DateTimeOffset)."""
+    if not value:
+        return None
+    match = _DATE.match(value)
+    if not match:
+        raise ValueError(f"not an OData v2 date: {value!r}")
+    return _EPOCH + timedelta(milliseconds=int(match.group(1)))
+
+
+def format_date(value: datetime | date) -> str:
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    elif value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return f"/Date({(value - _EPOCH) // timedelta(milliseconds=1)})/"
+
+
+def parse_time(value: str | None) -> timedelta:
+    """``PT12H30M00S`` (Edm.Time): a time of day as a duration since midnight."""
+    match = _DURATION.match(value or "")
+    if not value or not match:
+        raise ValueError(f"not an OData v2 time: {value!r}")
+    hours, minutes, seconds = match.groups()
+    return timedelta(hours=int(hours or 0), minutes=int(minutes or 0), seconds=float(seconds or 0))
+
+
+def format_time(value: timedelta) -> str:
+    total = int(value.total_seconds())
+    return f"PT{total // 3600:02d}H{total % 3600 // 60:02d}M{total % 60:02d}S"
+
+
+def string_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def datetime_literal(value: datetime | date) -> str:
+    if isinstance(value, datetime):
+        return f"datetime'{value.replace(tzinfo=None).isoformat(timespec='seconds')}'"
+    return f"datetime'{value.isoformat()}T00:00:00'"
+
+
+def time_literal(value: timedelta) -> str:
+    return f"time'{format_time(value)}'"
+
+
+def results(value: Any) -> list[dict[str, Any]]:
+    """Rows of a collection or an expanded navigation: ``{"results": [...]}`` or a bare list."""
+    if isinstance(value, dict):
+        return list(value.get("results", []))
+    return list(value or [])
+
+
+def error_from_response(response: httpx.Response, action: str) -> IntegrationError:
+    """Classify an HTTP failure, keeping SAP's v2 error body for the dead-letter queue."""
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text[:2000]
+    message = f"{action}: HTTP {response.status_code}"
+    codes: tuple[str, ...] = ()
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        text = error.get("message")
+        text = text.get("value") if isinstance(text, dict) else text
+        details = (error.get("innererror") or {}).get("errordetails") or []
+        codes = tuple(dict.fromkeys(c for c in [error.get("code"), *(d.get("code") for d in details)] if c))
+        message = f"{action}: {text or 'SAP error'}"
+    return error_for_status(
+        response.status_code, message, body=body, headers=response.headers, codes=codes, system=SYSTEM
+    )
+
+
+class ODataClient:
+    """One authenticated HTTP session against an SAP Gateway host (``.../sap/opu/odata/sap``)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        bearer: BearerToken | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy = DEFAULT_RETRY,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry
+        self._bearer = bearer
+        self._csrf_token: str | None = None
+        self._http = httpx.Client(auth=auth, timeout=timeout, headers={"Accept": "application/json"})
+
+    def url(self, service: str, path: str = "") -> str:
+        return f"{self.base_url}/{service}/{path}"
+
+    def get(self, url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """A read, retried on transient failures; returns the ``d`` member of the answer."""
+        return call_with_retries(lambda: self._send("GET", url, params=params).json()["d"], self.retry)
+
+    def pages(self, service: str, entity_set: str, params: Mapping[str, str], page_size: int) -> Iterator[list[dict]]:
+        """Rows page by page: client windows of ``$top``/``$skip``, each followed through the server's
+        ``__next`` links, so memory holds one page however long the collection is."""
+        skip = 0
+        while True:
+            url: str | None = self.url(service, entity_set)
+            query: Mapping[str, str] | None = {**params, "$top": str(page_size), "$skip": str(skip)}
+            received = 0
+            while url:
+                data = self.get(url, query)
+                rows = results(data)
+                received += len(rows)
+                if rows:
+                    yield rows
+                next_link = data.get("__next") if isinstance(data, dict) else None
+                url, query = (urljoin(url, next_link), None) if next_link else (None, None)
+            if received < page_size:
+                return
+            skip += received
+
+    def write(self, method: str, url: str, payload: dict[str, Any], service: str) -> httpx.Response:
+        """A modifying request with SAP's CSRF protection: token fetched once per session and
+        refetched (once) when the server answers 403 ``x-csrf-token: Required``."""
+        if self._csrf_token is None:
+            self.fetch_csrf_token(service)
+        try:
+            return self._send(method, url, json=payload, csrf=True)
+        except IntegrationError as exc:
+            if not getattr(exc, "csrf_required", False):
+                raise
+        self.fetch_csrf_token(service)
+        return self._send(method, url, json=payload, csrf=True)
+
+    def fetch_csrf_token(self, service: str) -> None:
+        response = call_with_retries(
+            lambda: self._send("GET", self.url(service), headers={"X-CSRF-Token": "Fetch"}), self.retry
+        )
+        token = response.headers.get("x-csrf-token")
+        if not token or token.lower() == "required":
+            raise error_for_status(403, "SAP issued no CSRF token", body=response.text[:2000], system=SYSTEM)
+        self._csrf_token = token
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        csrf: bool = False,
+    ) -> httpx.Response:
+        action = f"{method} {url.removeprefix(self.base_url)}"
+        request_headers = dict(headers or {})
+        if csrf and self._csrf_token:
+            request_headers["X-CSRF-Token"] = self._csrf_token
+        if self._bearer is not None:
+            request_headers["Authorization"] = f"Bearer {self._bearer.token(self._http)}"
+        try:
+            response = self._http.request(method, url, params=params, json=json, headers=request_headers)
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"{action}: no answer in time ({type(exc).__name__})", system=SYSTEM) from exc
+        except httpx.TransportError as exc:
+            raise TransientError(f"{action}: {type(exc).__name__}: {exc}", system=SYSTEM) from exc
+        if response.is_success:
+            return response
+        if response.status_code == 401 and self._bearer is not None:
+            self._bearer.invalidate()
+        error = error_from_response(response, action)
+        error.csrf_required = (  # type: ignore[attr-defined]
+            response.status_code == 403 and response.headers.get("x-csrf-token", "").lower() == "required"
+        )
+        raise error
+
+    def close(self) -> None:
+        self._http.close()
+
+
+class BearerToken:
+    """OAuth 2.0 client credentials (SAP BTP / S/4HANA Cloud communication arrangements)."""
+
+    def __init__(self, token_url: str, client_id: str, client_secret: str) -> None:
+        self.token_url = token_url
+        self._client = (client_id, client_secret)
+        self._token: str | None = None
+        self._expires = 0.0
+
+    def token(self, http: httpx.Client) -> str:
+        if self._token is None or time.monotonic() >= self._expires:
+            response = http.post(self.token_url, data={"grant_type": "client_credentials"}, auth=self._client)
+            if not response.is_success:
+                raise error_from_response(response, "OAuth token request")
+            body = response.json()
+            if "access_token" not in body:
+                raise DataError("OAuth token response without access_token", body=body, system=SYSTEM)
+            self._token = body["access_token"]
+            self._expires = time.monotonic() + max(0.0, float(body.get("expires_in", 3600)) - 30)
+        return self._token
+
+    def invalidate(self) -> None:
+        self._token = None

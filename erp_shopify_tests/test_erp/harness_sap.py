@@ -1,0 +1,102 @@
+"""The SAP sandbox as an ERP contract backend, driven only through its control API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from erp_shopify.config import SapConfig, Secret
+from erp_shopify.erp.sap import SapAdapter
+from erp_shopify.retrying import RetryPolicy
+from erp_shopify.sandbox.faults import Faults
+from erp_shopify.sandbox.sap import PASSWORD, USERNAME, SapSandbox
+
+ITEMS = ["MAT-BLUE-TEE", "MAT-RED-MUG", "MAT-GREEN-CAP"]
+TIMEOUT = 1.0
+FAST_RETRY = RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05)
+
+
+def sap_config(sandbox: SapSandbox) -> SapConfig:
+    os.environ["SAP_SANDBOX_USER"], os.environ["SAP_SANDBOX_PASSWORD"] = USERNAME, PASSWORD
+    return SapConfig(
+        kind="sap",
+        base_url=sandbox.odata_url,
+        username=Secret(env="SAP_SANDBOX_USER"),
+        password=Secret(env="SAP_SANDBOX_PASSWORD"),
+    )
+
+
+def adapter_for(sandbox: SapSandbox, **options: Any) -> SapAdapter:
+    settings: dict[str, Any] = {"timeout": TIMEOUT, "retry": FAST_RETRY, "overlap": timedelta(seconds=30)}
+    return SapAdapter(sap_config(sandbox), **{**settings, **options})
+
+
+@dataclass
+class SapHarness:
+    sandbox: SapSandbox
+    adapter: SapAdapter
+    name: str = "sap"
+    location: str = "1010/0001"
+
+    def __post_init__(self) -> None:
+        self.items = list(ITEMS)
+        self.control = httpx.Client(base_url=self.sandbox.url, timeout=5)
+
+    def control_call(self, method: str, path: str, body: Any = None) -> Any:
+        response = self.control.request(method, path, json=body)
+        response.raise_for_status()
+        return response.json()
+
+    def set_stock(self, item_code: str, quantity: Decimal) -> None:
+        self.control_call("POST", "/_sandbox/goods-movements", {"material": item_code, "set_quantity": str(quantity)})
+
+    def lose_next_create_response(self) -> None:
+        self.control_call("PUT", "/_sandbox/faults", {"timeout_after_commit_rate": 1.0, "hang_seconds": TIMEOUT * 2})
+
+    def inject_status(self, status: int) -> None:
+        if status == 403:
+            self.control_call("PUT", "/_sandbox/settings", {"forbidden": True})
+        elif status == 401:
+            self.control_call("PUT", "/_sandbox/faults", {"unauthorized": True})
+        elif status == 429:
+            self.control_call("PUT", "/_sandbox/faults", {"throttle_rate": 1.0, "retry_after_seconds": 0.05})
+        else:
+            self.control_call("PUT", "/_sandbox/faults", {"error_rate": 1.0, "error_status": status})
+
+    def clear_faults(self) -> None:
+        self.control_call("PUT", "/_sandbox/faults", {})
+        self.control_call("PUT", "/_sandbox/settings", {"forbidden": False})
+
+    def count_sales_orders(self, external_ref: str) -> int:
+        return int(self.control_call("GET", f"/_sandbox/orders?purchase_order_by_customer={external_ref}")["count"])
+
+
+@contextmanager
+def harness(page_size: int = 1000, **adapter_options: Any) -> Iterator[SapHarness]:
+    sandbox = SapSandbox(faults=Faults(seed=7), page_size=page_size).start()
+    try:
+        result = SapHarness(sandbox, adapter_for(sandbox, **adapter_options))
+        result.control_call(
+            "POST",
+            "/_sandbox/seed",
+            {
+                "materials": ITEMS,
+                "stock": [
+                    {"material": item, "plant": "1010", "storage_location": "0001", "quantity": 100} for item in ITEMS
+                ],
+            },
+        )
+        try:
+            yield result
+        finally:
+            result.adapter.close()
+            result.control.close()
+    finally:
+        sandbox.stop()

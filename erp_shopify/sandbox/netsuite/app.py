@@ -160,7 +160,7 @@ class NetSuiteService:
             body["item"] = {"items": [{**line, "item": {"id": str(line["item"])}} for line in record.lines]}
         else:
             body["item"] = {"links": [{"rel": "self", "href": f"{url}/item"}]}
-        return json.loads(json.dumps(body, default=str))
+        return json.loads(json.dumps(body, default=lambda v: float(v) if isinstance(v, Decimal) else str(v)))
 
     async def record(self, request: Request) -> Response:
         if refusal := self._refusal(request):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -154,7 +155,7 @@ class OrderMapping:
     """How one shop's orders land in the ERP: the SKU cross-reference and the sold-to party."""
 
     shop: str
-    sku_xref: dict[str, str]  # Shopify SKU -> ERP item code (case sensitive, like Shopify)
+    sku_xref: Mapping[str, str]  # Shopify SKU -> ERP item code (case sensitive, like Shopify)
     currency: str = "USD"  # the shop currency: a refund payload without transactions has none
     default_party: str | None = None  # None: the adapter's configured sold-to party
     party_by_customer: dict[str, str] = field(default_factory=dict)  # customer GID -> ERP party
@@ -337,18 +338,3 @@ def order_action(topic: str, payload: dict[str, Any], mapping: OrderMapping) -> 
         reason = str(payload.get("cancel_reason") or "")
         return CancelOrder(external_ref(mapping.shop, order.legacy_id), reason=reason)
     return CreateOrder(to_sales_order(order, mapping))
-
-
-def order_ref_of(topic: str, payload: dict[str, Any], shop: str) -> str:
-    """The external reference of the order an event belongs to, without mapping it (for ordering)."""
-    if topic == REFUND_TOPIC:
-        return external_ref(shop, str(parse_refund(payload).order_id))
-    return external_ref(shop, legacy_id(str(payload.get("admin_graphql_api_id", ""))))
-
-
-def units_by_item(order: SalesOrder) -> dict[str, Decimal]:
-    """Units per ERP item on an order: what stays 'pending' until the ERP confirms it."""
-    units: dict[str, Decimal] = {}
-    for line in order.lines:
-        units[line.item_code] = units.get(line.item_code, _ZERO) + line.quantity
-    return units

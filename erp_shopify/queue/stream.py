@@ -19,18 +19,25 @@ import redis
 import redis.asyncio
 
 from erp_shopify.queue.keys import DELIVERY_GROUP, Keys, text
+from erp_shopify.queue.pending import ADD_PENDING_LUA, PendingLine, lines_json, script_keys
 from erp_shopify.queue.redaction import redact_headers
 
 DEDUPE_TTL_SECONDS = 48 * 3600  # Shopify retries for 4 hours and delivers up to a day late
 RECLAIM_IDLE_MS = 5 * 60 * 1000  # a consumer silent this long is taken as crashed
 
-_APPEND = """
+# KEYS: dedupe marker, stream, then (for an order holding stock) the pending-units keys;
+# ARGV: dedupe ttl, order ref, pending lines JSON ("" for none), then the entry's field/value pairs.
+_APPEND = (
+    ADD_PENDING_LUA
+    + """
 local existing = redis.call('GET', KEYS[1])
 if existing then return {0, existing} end
-local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
+local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 4))
 redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
+if ARGV[3] ~= '' then add_pending(KEYS[3], KEYS[4], KEYS[5], ARGV[2], ARGV[3]) end
 return {1, id}
 """
+)
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,17 @@ def _fields(event: InboundEvent) -> list[bytes | str]:
     ]
 
 
+def _append_call(
+    keys: Keys, event: InboundEvent, pending: Sequence[PendingLine] | None, ttl: int
+) -> tuple[list[str], list[Any]]:
+    names = [keys.event_seen(event.shop, event.event_id), keys.events]
+    lines = ""
+    if pending is not None:
+        names += script_keys(keys, event.shop, event.routing_key)
+        lines = lines_json(pending)
+    return names, [ttl, event.routing_key, lines, *_fields(event)]
+
+
 def _decode(stream_id: Any, fields: Mapping[Any, Any]) -> QueuedEvent:
     raw = {text(k): v for k, v in fields.items()}
     return QueuedEvent(
@@ -135,10 +153,11 @@ class EventStream:
         self._append = client.register_script(_APPEND)
         self._group_ready = False
 
-    def append(self, event: InboundEvent) -> AppendResult:
-        """Queue ``event`` unless its event id was queued within the dedupe window."""
-        keys = [self.keys.event_seen(event.shop, event.event_id), self.keys.events]
-        return _result(self._append(keys=keys, args=[self.dedupe_ttl_seconds, *_fields(event)]))
+    def append(self, event: InboundEvent, pending: Sequence[PendingLine] | None = None) -> AppendResult:
+        """Queue ``event`` unless its event id was queued within the dedupe window. ``pending``: the
+        units an ``orders/create`` holds back, counted in the same atomic step (see ``pending.py``)."""
+        keys, args = _append_call(self.keys, event, pending, self.dedupe_ttl_seconds)
+        return _result(self._append(keys=keys, args=args))
 
     def claim_batch(self, consumer: str, count: int, block_ms: int = 0) -> list[QueuedEvent]:
         """Up to ``count`` events for ``consumer``: first entries abandoned by crashed consumers
@@ -243,6 +262,7 @@ class AsyncEventWriter:
         self.dedupe_ttl_seconds = dedupe_ttl_seconds
         self._append = client.register_script(_APPEND)
 
-    async def append(self, event: InboundEvent) -> AppendResult:
-        keys = [self.keys.event_seen(event.shop, event.event_id), self.keys.events]
-        return _result(await self._append(keys=keys, args=[self.dedupe_ttl_seconds, *_fields(event)]))
+    async def append(self, event: InboundEvent, pending: Sequence[PendingLine] | None = None) -> AppendResult:
+        """One round trip: dedupe, XADD and (for ``orders/create``) the pending units, atomically."""
+        keys, args = _append_call(self.keys, event, pending, self.dedupe_ttl_seconds)
+        return _result(await self._append(keys=keys, args=args))

@@ -1,0 +1,21 @@
+"""Order delivery Shopify -> ERP as plain functions: deliver a batch, replay dead letters, resume.
+
+Dagster (``defs/orders``) and the command line (``erp-shopify dlq``, ``erp-shopify resume``) call
+these same functions; nothing here knows about either.
+"""
+
+from erp_shopify.delivery.batch import BatchReport, Outcome, deliver_batch
+from erp_shopify.delivery.parts import QueueParts, erp_connection
+from erp_shopify.delivery.replay import ReplaySelection, Resumed, replay, resume
+
+__all__ = [
+    "BatchReport",
+    "Outcome",
+    "QueueParts",
+    "ReplaySelection",
+    "Resumed",
+    "deliver_batch",
+    "erp_connection",
+    "replay",
+    "resume",
+]

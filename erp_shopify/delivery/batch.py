@@ -1,0 +1,273 @@
+"""Deliver one batch of order events to the ERP: the heart of Shopify -> ERP.
+
+Each event moves through the ledger ``received -> in_flight -> delivered | dead_lettered`` and its
+stream entry is acknowledged only at one of those final outcomes, so a run killed at any point
+leaves work to be claimed again, never lost. Creating is safe to repeat: the adapter searches the
+ERP by the external reference first, so an unknown outcome (a timeout after the ERP committed) is
+resolved, not duplicated.
+
+Events of one order run in order (create, then refunds, then cancel) on one thread; different
+orders run in parallel, bounded by ``DeliveryConfig.concurrency``. The error class decides:
+transient errors retry with the one retry policy, then dead-letter; data errors dead-letter at
+once; a system error (401/403) pauses the ERP connection and stops the batch, leaving every event
+not yet delivered un-acknowledged for after ``resume``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from erp_shopify.config import Settings
+from erp_shopify.delivery.parts import QueueParts, erp_connection, order_mapping, secret_values
+from erp_shopify.erp.base import ErpAdapter, ErpDocument
+from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure
+from erp_shopify.mapping.orders import REFUND_TOPIC, CancelOrder, CreateOrder, OrderAction, order_action
+from erp_shopify.notify import Notifier, Severity
+from erp_shopify.queue.dlq import DeadLetter
+from erp_shopify.queue.ledger import LeaseLost, LeaseOutcome
+from erp_shopify.queue.pause import Paused
+from erp_shopify.queue.stream import QueuedEvent
+from erp_shopify.retrying import RetryPolicy, call_with_retries
+
+T = TypeVar("T")
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"  # the ERP confirmed; acknowledged
+    ALREADY_FINAL = "already_final"  # delivered or dead-lettered by an earlier run; acknowledged
+    DEAD_LETTERED = "dead_lettered"  # in the DLQ; acknowledged
+    WAITING = "waiting"  # a cancel or refund whose order is not in the ERP yet; left for later
+    BUSY = "busy"  # another worker holds its lease; left alone
+    NOT_STARTED = "not_started"  # delivery is paused; left un-acknowledged
+
+
+@dataclass
+class BatchReport:
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # stream id -> outcome
+    documents: dict[str, str] = field(default_factory=dict)  # stream id -> ERP document number
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    paused: Paused | None = None
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for o in self.outcomes.values() if o is outcome)
+
+    def summary(self) -> dict[str, int]:
+        return {str(o): self.count(o) for o in Outcome if self.count(o)}
+
+
+_RANK = {"orders/cancelled": 2, REFUND_TOPIC: 1}  # everything else creates (or confirms) the order
+
+
+def _stream_order(event: QueuedEvent) -> tuple[int, int, int]:
+    millis, _, seq = event.stream_id.partition("-")
+    return _RANK.get(event.topic, 0), int(millis or 0), int(seq or 0)
+
+
+def orders_of(events: Iterable[QueuedEvent]) -> list[list[QueuedEvent]]:
+    """Events grouped by the order they belong to (the receiver's routing key), each group in the
+    order it must apply."""
+    groups: dict[tuple[str, str], list[QueuedEvent]] = defaultdict(list)
+    for event in events:
+        groups[(event.shop, event.routing_key)].append(event)
+    return [sorted(group, key=_stream_order) for group in groups.values()]
+
+
+def deliver_batch(
+    events: Iterable[QueuedEvent],
+    adapter: ErpAdapter,
+    parts: QueueParts,
+    settings: Settings,
+    notifier: Notifier,
+    *,
+    owner: str,
+    sleep: Callable[[float], None] = time.sleep,
+) -> BatchReport:
+    """Deliver ``events`` (already claimed from the stream by ``owner``) and acknowledge the final ones."""
+    events = list(events)
+    paused = parts.pauses.status(erp_connection(settings))
+    if paused is not None:
+        return BatchReport(outcomes={e.stream_id: Outcome.NOT_STARTED for e in events}, paused=paused)
+    run = _Delivery(adapter, parts, settings, notifier, owner, sleep)
+    with ThreadPoolExecutor(max_workers=settings.delivery.concurrency, thread_name_prefix="deliver") as pool:
+        futures = [pool.submit(run.deliver_order, group) for group in orders_of(events)]
+    run.alert_dead_letters()
+    for future in futures:
+        future.result()  # an unexpected error fails the run (its events stay un-acknowledged)
+    return run.report
+
+
+class _Delivery:
+    def __init__(
+        self,
+        adapter: ErpAdapter,
+        parts: QueueParts,
+        settings: Settings,
+        notifier: Notifier,
+        owner: str,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.adapter = adapter
+        self.parts = parts
+        self.settings = settings
+        self.notifier = notifier
+        self.owner = owner
+        self.sleep = sleep
+        config = settings.delivery
+        self.policy = RetryPolicy(config.max_attempts, config.initial_backoff_seconds, config.max_backoff_seconds)
+        self.secrets = secret_values(settings)
+        self.report = BatchReport()
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+
+    def deliver_order(self, events: list[QueuedEvent]) -> None:
+        for event in events:
+            if self.stop.is_set():
+                self._record(event, Outcome.NOT_STARTED)
+            else:
+                self.deliver_event(event)
+
+    def deliver_event(self, event: QueuedEvent) -> None:
+        key = event.ledger_key
+        lease = self.parts.ledger.begin(key, self.owner, self.settings.delivery.lease_seconds)
+        if lease.outcome is LeaseOutcome.BUSY:
+            self._record(event, Outcome.BUSY)
+            return
+        if lease.outcome is not LeaseOutcome.ACQUIRED:
+            self.parts.stream.ack([event.stream_id])
+            self._record(event, Outcome.ALREADY_FINAL)
+            return
+        started = time.time()
+        action: OrderAction | None = None
+        try:
+            action = order_action(event.topic, _payload(event), order_mapping(self.settings, event.shop))
+            document = self._apply(event, action)
+        except SystemFailure as exc:
+            self._pause(event, exc)
+            return
+        except IntegrationError as exc:
+            if not getattr(exc, "attempts", None):
+                exc.attempts = [started]  # type: ignore[attr-defined]
+            self._dead_letter(event, exc, action)
+            return
+        except BaseException:
+            self.parts.ledger.give_back(key, self.owner)
+            raise
+        if document is None:
+            self.parts.ledger.give_back(key, self.owner)
+            self._record(event, Outcome.WAITING)
+            return
+        self._delivered(event, action, document)
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        return call_with_retries(fn, self.policy, sleep=self.sleep)
+
+    def _apply(self, event: QueuedEvent, action: OrderAction) -> ErpDocument | None:
+        """The ERP document for ``action``; None when it must wait for its order to reach the ERP."""
+        if isinstance(action, CreateOrder):
+            return self._call(lambda: self.adapter.create_sales_order(action.order))
+        if self._call(lambda: self.adapter.find_sales_order(action.order_ref)) is None:
+            waited = time.time() - event.received_at
+            limit = self.settings.delivery.order_wait_seconds
+            if waited < limit:
+                return None
+            raise DataError(
+                f"order {action.order_ref} is not in the ERP {waited:.0f}s after this {event.topic} arrived "
+                f"(limit {limit}s): its orders/create was never delivered; replay it first",
+                codes=("ORDER_NOT_IN_ERP",),
+                system="delivery",
+            )
+        if isinstance(action, CancelOrder):
+            return self._call(lambda: self.adapter.cancel_sales_order(action.order_ref))
+        return self._call(lambda: self.adapter.create_credit(action.credit))
+
+    def _delivered(self, event: QueuedEvent, action: OrderAction, document: ErpDocument) -> None:
+        try:
+            self.parts.ledger.mark_delivered(event.ledger_key, self.owner, document.number)
+        except LeaseLost:
+            self._record(event, Outcome.BUSY)  # the new lease holder finds the document and finishes
+            return
+        if isinstance(action, CreateOrder | CancelOrder):
+            self.parts.pending.release(event.shop, event.routing_key)
+        self.parts.stream.ack([event.stream_id])
+        self._record(event, Outcome.DELIVERED, document.number)
+
+    def _dead_letter(self, event: QueuedEvent, error: IntegrationError, action: OrderAction | None) -> None:
+        letter = DeadLetter.from_failure(
+            event, error, erp_payload=_erp_payload(action), source_stream_id=event.stream_id, secrets=self.secrets
+        )
+        letter_id = self.parts.dead_letters.add(letter)
+        try:
+            self.parts.ledger.mark_dead_lettered(event.ledger_key, self.owner, letter_id)
+        except LeaseLost:
+            self.parts.dead_letters.remove(letter_id)
+            self._record(event, Outcome.BUSY)
+            return
+        self.parts.stream.ack([event.stream_id])
+        with self.lock:
+            self.report.dead_letters.append(letter)
+        self._record(event, Outcome.DEAD_LETTERED)
+
+    def _pause(self, event: QueuedEvent, error: SystemFailure) -> None:
+        self.stop.set()
+        self.parts.ledger.give_back(event.ledger_key, self.owner)
+        connection = erp_connection(self.settings)
+        paused = self.parts.pauses.pause(connection, f"{error} (while delivering {event.topic} of {event.shop})")
+        self._record(event, Outcome.NOT_STARTED)
+        with self.lock:
+            first = self.report.paused is None
+            self.report.paused = paused
+        if first:
+            self.notifier.alert(
+                Severity.P0,
+                "operations",
+                f"Order delivery to {connection} is PAUSED: {error}",
+                "Nothing is lost: events stay queued. Fix the credentials or permissions, then run "
+                "`erp-shopify resume` (or the resume_deliveries job).",
+            )
+
+    def _record(self, event: QueuedEvent, outcome: Outcome, document: str = "") -> None:
+        with self.lock:
+            self.report.outcomes[event.stream_id] = outcome
+            if document:
+                self.report.documents[event.stream_id] = document
+
+    def alert_dead_letters(self) -> None:
+        """One alert per error class per batch: the data team fixes data, operations the rest."""
+        by_class: dict[str, list[DeadLetter]] = defaultdict(list)
+        for letter in self.report.dead_letters:
+            by_class[letter.error_class].append(letter)
+        for error_class, letters in by_class.items():
+            data = error_class == ErrorClass.DATA
+            lines = [f"{x.shop} {x.topic} {x.order_ref}: {x.message}"[:240] for x in letters[:5]]
+            more = f"\n... and {len(letters) - 5} more" if len(letters) > 5 else ""
+            self.notifier.alert(
+                Severity.P2 if data else Severity.P1,
+                "data team" if data else "operations",
+                f"{len(letters)} order event(s) dead-lettered ({error_class})",
+                "\n".join(lines) + more + "\nInspect: `erp-shopify dlq list`; replay: `erp-shopify dlq replay`.",
+            )
+
+
+def _payload(event: QueuedEvent) -> Any:
+    try:
+        return json.loads(event.body)
+    except ValueError as exc:
+        raise DataError(f"webhook body is not JSON: {exc}", codes=("MALFORMED_PAYLOAD",), system="delivery") from None
+
+
+def _erp_payload(action: OrderAction | None) -> Any:
+    if isinstance(action, CreateOrder):
+        return action.order.model_dump(mode="json")
+    if isinstance(action, CancelOrder):
+        return {"cancel": action.order_ref, "reason": action.reason}
+    if action is not None:
+        return action.credit.model_dump(mode="json")
+    return None

@@ -1,0 +1,169 @@
+"""A delivery rig: a real ERP sandbox over HTTP, real Redis, a real alert receiver on loopback."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+import yaml
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from erp_shopify.config import Settings, parse_settings
+from erp_shopify.delivery import BatchReport, QueueParts, deliver_batch
+from erp_shopify.erp.base import ErpAdapter
+from erp_shopify.erp.netsuite import NetSuiteAdapter
+from erp_shopify.notify import Notifier
+from erp_shopify.queue.stream import AppendResult, InboundEvent, QueuedEvent
+from erp_shopify.retrying import RetryPolicy
+from erp_shopify.sandbox.netsuite import NetSuiteSandbox
+from erp_shopify.sandbox.server import ServerThread
+from erp_shopify_tests.test_mapping.order_payloads import order_payload
+
+SHOP = "demo-eu"
+SKUS = {"TEE-M": "NS-TEE-M", "CAP": "NS-CAP"}  # Shopify SKU -> ERP item (sku_overrides inverted)
+
+
+class AlertReceiver:
+    """A Slack-style incoming webhook that records what it was sent."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+        self.status = 200
+        self.app = Starlette(routes=[Route("/hooks/alerts", self._hook, methods=["POST"])])
+
+    async def _hook(self, request: Request) -> JSONResponse:
+        self.received.append(json.loads(await request.body())["text"])
+        return JSONResponse({"ok": True}, status_code=self.status)
+
+
+@pytest.fixture
+def alerts() -> Iterator[tuple[AlertReceiver, str]]:
+    receiver = AlertReceiver()
+    with ServerThread(receiver.app) as server:
+        yield receiver, f"{server.url}/hooks/alerts"
+
+
+_event_ids = itertools.count(1)
+
+
+@dataclass
+class Rig:
+    sandbox: NetSuiteSandbox
+    settings: Settings
+    config_path: Path
+    adapter: ErpAdapter
+    parts: QueueParts
+    notifier: Notifier
+    alerts: AlertReceiver
+    redis_url: str
+    key_prefix: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    def queue(self, topic: str, payload: dict[str, Any], event_id: str | None = None) -> AppendResult:
+        """Queue a webhook as the receiver does (same stream, same fields)."""
+        gid = payload.get("admin_graphql_api_id", "")
+        routing = f"gid://shopify/Order/{payload['order_id']}" if topic == "refunds/create" else gid
+        event = InboundEvent(
+            shop=SHOP,
+            topic=topic,
+            event_id=event_id or f"evt-{next(_event_ids)}",
+            routing_key=routing,
+            body=json.dumps(payload).encode(),
+            headers={"X-Shopify-Topic": topic, "X-Shopify-Hmac-Sha256": "c2lnbmF0dXJl"},
+        )
+        return self.parts.stream.append(event)
+
+    def order(
+        self, order_id: int, topic: str = "orders/create", event_id: str | None = None, **fields: Any
+    ) -> AppendResult:
+        payload = order_payload(order_id, [("TEE-M", 2, "19.90"), ("CAP", 1, "12.00")], **fields)
+        return self.queue(topic, payload, event_id)
+
+    def claim(self, count: int = 100) -> list[QueuedEvent]:
+        return self.parts.stream.claim_batch("test-consumer", count)
+
+    def deliver(self, events: list[QueuedEvent] | None = None, owner: str = "test-run") -> BatchReport:
+        batch = self.claim() if events is None else events
+        return deliver_batch(batch, self.adapter, self.parts, self.settings, self.notifier, owner=owner, sleep=_no_wait)
+
+    def orders_in_erp(self, external_ref: str) -> int:
+        answer = httpx.get(f"{self.sandbox.url}/_sandbox/orders", params={"externalId": external_ref})
+        return int(answer.json()["count"])
+
+    def faults(self, **faults: Any) -> None:
+        httpx.put(f"{self.sandbox.url}/_sandbox/faults", json=faults).raise_for_status()
+
+
+def _no_wait(seconds: float) -> None:
+    """Backoff without waiting: the retries still happen, against the real sandbox."""
+
+
+def settings_data(sandbox: NetSuiteSandbox, redis_url: str, key_prefix: str, **delivery: Any) -> dict[str, Any]:
+    return {
+        "erp": {
+            "kind": "netsuite",
+            "base_url": sandbox.url,
+            "account_id": sandbox.credentials.account_id,
+            "consumer_key": {"env": "NETSUITE_CONSUMER_KEY"},
+            "consumer_secret": {"env": "NETSUITE_CONSUMER_SECRET"},
+            "token_id": {"env": "NETSUITE_TOKEN_ID"},
+            "token_secret": {"env": "NETSUITE_TOKEN_SECRET"},
+        },
+        "shops": [
+            {
+                "name": SHOP,
+                "domain": "demo-eu.myshopify.com",
+                "access_token": {"env": "SHOP_DEMO_EU_TOKEN"},
+                "webhook_secret": {"env": "SHOP_DEMO_EU_WEBHOOK_SECRET"},
+                "currency": "EUR",
+                "locations": {"1": "gid://shopify/Location/1"},
+                "sku_overrides": {item: sku for sku, item in SKUS.items()},
+            }
+        ],
+        "redis": {"url": redis_url, "key_prefix": key_prefix},
+        "delivery": {"max_attempts": 3, "initial_backoff_seconds": 0, "max_backoff_seconds": 0, **delivery},
+    }
+
+
+@pytest.fixture
+def rig(
+    alerts: tuple[AlertReceiver, str],
+    redis_url: str,
+    key_prefix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Rig]:
+    receiver, alert_url = alerts
+    sandbox = NetSuiteSandbox(concurrency_limit=20).start()
+    env = {
+        **sandbox.environment(),
+        "SHOP_DEMO_EU_TOKEN": "shpat_test_token_value",
+        "SHOP_DEMO_EU_WEBHOOK_SECRET": "whsec_test_secret_value",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    data = settings_data(sandbox, redis_url, key_prefix)
+    config_path = tmp_path / "shops.yaml"
+    config_path.write_text(yaml.safe_dump(data))
+    settings = parse_settings(data)
+    adapter = NetSuiteAdapter(settings.erp, timeout=1.0, retry=RetryPolicy(max_attempts=1))  # type: ignore[arg-type]
+    client = redis.Redis.from_url(redis_url)
+    parts = QueueParts.connect(client, key_prefix, reclaim_idle_ms=300)
+    try:
+        yield Rig(
+            sandbox, settings, config_path, adapter, parts, Notifier(alert_url), receiver, redis_url, key_prefix, env
+        )
+    finally:
+        adapter.close()
+        client.close()
+        sandbox.stop()

@@ -208,7 +208,8 @@ class TrytonAdapter:
 
     def prices(self) -> Iterator[list[PriceRecord]]:
         """List prices of salable products, in the company currency, as the ``retail`` price list."""
-        company = self._read("company.company", "read", [self.rpc.context["company"]], ["currency.code"])[0]
+        preferences = self._read("res.user", "get_preferences", True)
+        company = self._read("company.company", "read", [preferences["company"]], ["currency.code"])[0]
         currency = company["currency."]["code"]
         last_id = 0
         while True:

@@ -462,7 +462,12 @@ class NetSuiteAdapter:
     def cancel_sales_order(self, external_ref: str) -> ErpDocument:
         record = self._get_record("salesOrder", external_ref)
         if record is None:
-            raise DataError(f"no NetSuite sales order with externalId {external_ref!r} to cancel", status=404)
+            raise DataError(
+                f"no NetSuite sales order with externalId {external_ref!r} to cancel",
+                status=404,
+                body={"externalId": external_ref},
+                system=SYSTEM,
+            )
         document = self._document(record)
         if document.status == "cancelled":
             return document

@@ -33,7 +33,6 @@ from erp_shopify.config import ConfigError, Settings, ShopConfig
 from erp_shopify.ingest.events import MalformedWebhook, observations, pending_lines, routing_key
 from erp_shopify.policy import routed_topics
 from erp_shopify.queue.fingerprints import AsyncFingerprints, Verdict
-from erp_shopify.queue.pending import AsyncPendingUnits
 from erp_shopify.queue.stream import AsyncEventWriter, InboundEvent
 from erp_shopify.shopify.webhooks import verify
 
@@ -81,17 +80,21 @@ class WebhookReceiver:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        # Short timeouts: Shopify waits 5 s for an answer, and a 503 in time beats a timeout.
-        self.redis = redis.asyncio.Redis.from_url(self.redis_url, socket_connect_timeout=1, socket_timeout=2)
+        # A bounded pool that makes a burst wait for a connection rather than fail, and short
+        # timeouts: Shopify waits 5 s for an answer, and a 503 in time beats a timeout.
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            self.redis_url, max_connections=64, timeout=2, socket_connect_timeout=1, socket_timeout=2
+        )
+        self.redis = redis.asyncio.Redis(connection_pool=pool)
         self.events = AsyncEventWriter(
             self.redis, self.key_prefix, dedupe_ttl_seconds=self.settings.ingest.dedupe_ttl_seconds
         )
-        self.pending = AsyncPendingUnits(self.redis, self.key_prefix)
         self.guard = AsyncFingerprints(self.redis, self.key_prefix)
         try:
             yield
         finally:
             await self.redis.aclose()
+            await pool.disconnect()
 
     def reject(self, status: int, code: str, message: str, **context: str) -> JSONResponse:
         self.counts[f"rejected_{code}"] += 1
@@ -157,10 +160,10 @@ class WebhookReceiver:
             headers={k: v for k, v in request.headers.items() if k.lower().startswith("x-shopify-")},
             received_at=time.time(),
         )
+        held_back = None
         if topic == "orders/create":
-            default_location = next(iter(shop.locations.values()))
-            await self.pending.add(shop.name, event.routing_key, pending_lines(payload, default_location))
-        result = await self.events.append(event)
+            held_back = pending_lines(payload, next(iter(shop.locations.values())))
+        result = await self.events.append(event, held_back)
         self.counts["duplicate" if result.duplicate else "queued"] += 1
         return _answer(200, "duplicate" if result.duplicate else "queued", stream_id=result.stream_id)
 

@@ -2,8 +2,9 @@
 
 Shopify already subtracted them from its stock; the ERP will only when the order arrives there.
 Until then the inventory sync subtracts ``totals`` from the ERP's available quantity, or it would
-hand those units back to Shopify and oversell. The receiver adds an order's units when it queues
-``orders/create``; the delivery side releases them when the ERP confirms the order, or on cancel.
+hand those units back to Shopify and oversell. The receiver adds an order's units in the same
+script that queues its ``orders/create``; the delivery side releases them when the ERP confirms
+the order, or on cancel.
 
 Both operations are idempotent per order and atomic (one Lua script each). A released order leaves
 a tombstone for a week, so a late redelivery of its ``orders/create`` cannot add its units again.
@@ -16,22 +17,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import redis
-import redis.asyncio
 
 from erp_shopify.queue.keys import Keys, text
 
 TOMBSTONE_SECONDS = 7 * 24 * 3600
 _SEP = "\x1f"  # unit separator: cannot occur in a SKU or a GID
 
-# KEYS: orders hash, units hash, tombstone; ARGV: order_ref, lines JSON
-_ADD = """
-if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-for _, line in ipairs(cjson.decode(ARGV[2])) do
-  redis.call('HINCRBY', KEYS[2], line[1], line[2])
+# A Lua function, so that the receiver's script can add an order's units in the same atomic step
+# that queues its orders/create (see ``stream.py``).
+ADD_PENDING_LUA = """
+local function add_pending(orders, units, tombstone, order_ref, lines)
+  if redis.call('EXISTS', tombstone) == 1 or redis.call('HEXISTS', orders, order_ref) == 1 then return 0 end
+  redis.call('HSET', orders, order_ref, lines)
+  for _, line in ipairs(cjson.decode(lines)) do
+    redis.call('HINCRBY', units, line[1], line[2])
+  end
+  return 1
 end
-return 1
 """
+
+# KEYS: orders hash, units hash, tombstone; ARGV: order_ref, lines JSON
+_ADD = ADD_PENDING_LUA + "return add_pending(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])"
 
 # KEYS: orders hash, units hash, tombstone; ARGV: order_ref, tombstone ttl
 _RELEASE = """
@@ -53,7 +59,7 @@ class PendingLine:
     quantity: int
 
 
-def _lines_json(lines: Iterable[PendingLine]) -> str:
+def lines_json(lines: Iterable[PendingLine]) -> str:
     """Lines summed per (sku, location); empty SKUs and non-positive quantities carry no stock."""
     summed: dict[str, int] = {}
     for line in lines:
@@ -63,7 +69,7 @@ def _lines_json(lines: Iterable[PendingLine]) -> str:
     return json.dumps([[field, qty] for field, qty in sorted(summed.items())])
 
 
-def _script_keys(keys: Keys, shop: str, order_ref: str) -> list[str]:
+def script_keys(keys: Keys, shop: str, order_ref: str) -> list[str]:
     return [keys.pending_orders(shop), keys.pending_units(shop), keys.pending_released(shop, order_ref)]
 
 
@@ -76,11 +82,11 @@ class PendingUnits:
         self._release = client.register_script(_RELEASE)
 
     def _keys(self, shop: str, order_ref: str) -> list[str]:
-        return _script_keys(self.keys, shop, order_ref)
+        return script_keys(self.keys, shop, order_ref)
 
     def add(self, shop: str, order_ref: str, lines: Iterable[PendingLine]) -> bool:
         """Count an order's units as pending; False if the order was already added or released."""
-        return bool(self._add(keys=self._keys(shop, order_ref), args=[order_ref, _lines_json(lines)]))
+        return bool(self._add(keys=self._keys(shop, order_ref), args=[order_ref, lines_json(lines)]))
 
     def release(self, shop: str, order_ref: str) -> bool:
         """The ERP has the order (or it was cancelled); False if nothing was pending for it."""
@@ -99,15 +105,3 @@ class PendingUnits:
     def orders(self, shop: str) -> list[str]:
         """Order refs whose units are pending."""
         return sorted(text(ref) for ref in self.client.hkeys(self.keys.pending_orders(shop)))
-
-
-class AsyncPendingUnits:
-    """The receiver's side (``redis.asyncio``): the same script and encoding as ``PendingUnits.add``."""
-
-    def __init__(self, client: redis.asyncio.Redis, prefix: str) -> None:
-        self.keys = Keys(prefix)
-        self._add = client.register_script(_ADD)
-
-    async def add(self, shop: str, order_ref: str, lines: Iterable[PendingLine]) -> bool:
-        keys = _script_keys(self.keys, shop, order_ref)
-        return bool(await self._add(keys=keys, args=[order_ref, _lines_json(lines)]))

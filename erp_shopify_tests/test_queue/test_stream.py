@@ -133,3 +133,16 @@ def test_reclaim_now_makes_a_stopped_consumers_entries_claimable_at_once(
     assert stream.reclaim_now([held.stream_id]) == 1
     [resumed] = stream.claim_batch("worker-b", count=1)
     assert resumed.stream_id == held.stream_id
+
+
+def test_an_order_is_queued_with_its_pending_units_in_one_step(redis_client: redis.Redis, key_prefix: str) -> None:
+    from erp_shopify.queue import PendingLine, PendingUnits
+
+    stream = EventStream(redis_client, key_prefix)
+    pending = PendingUnits(redis_client, key_prefix)
+    lines = [PendingLine("SKU-1", "gid://shopify/Location/1", 2)]
+    stream.append(_event("evt-1", order=5), lines)
+    assert pending.totals("demo-us") == {("SKU-1", "gid://shopify/Location/1"): 2}
+    pending.release("demo-us", "gid://shopify/Order/5")
+    stream.append(_event("evt-1", order=5), lines)  # a redelivery after the ERP confirmed
+    assert pending.totals("demo-us") == {} and stream.depth() == 1

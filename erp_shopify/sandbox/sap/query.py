@@ -201,7 +201,8 @@ class Serializer:
                 out[name] = _json(prop.edm_type, prop.scale, value(row, name))
         for nav, (target, many) in entity_set.navigation.items():
             if nav not in expanded:
-                out[nav] = {"__deferred": {"uri": f"{uri}/{nav}"}}
+                if selected is None or nav in selected:
+                    out[nav] = {"__deferred": {"uri": f"{uri}/{nav}"}}
                 continue
             sub_selected, sub_tree = expanded[nav]
             sub_select = {s for s in sub_selected if "/" not in s} if sub_selected else None

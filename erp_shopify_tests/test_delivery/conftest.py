@@ -131,6 +131,7 @@ def settings_data(sandbox: NetSuiteSandbox, redis_url: str, key_prefix: str, **d
             }
         ],
         "redis": {"url": redis_url, "key_prefix": key_prefix},
+        "alert_webhook_url": {"env": "ERP_SHOPIFY_ALERT_WEBHOOK_URL"},
         "delivery": {"max_attempts": 3, "initial_backoff_seconds": 0, "max_backoff_seconds": 0, **delivery},
     }
 
@@ -149,6 +150,7 @@ def rig(
         **sandbox.environment(),
         "SHOP_DEMO_EU_TOKEN": "shpat_test_token_value",
         "SHOP_DEMO_EU_WEBHOOK_SECRET": "whsec_test_secret_value",
+        "ERP_SHOPIFY_ALERT_WEBHOOK_URL": alert_url,
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

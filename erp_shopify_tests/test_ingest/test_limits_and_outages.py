@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 
@@ -17,7 +14,7 @@ from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
 from erp_shopify.sandbox.server import ServerThread
 from erp_shopify.shopify.webhooks import sign
 
-from .conftest import DOMAIN, SECRET, Receiver, make_settings, order_payload
+from .conftest import DOMAIN, SECRET, Receiver, free_port, make_settings, order_payload, start_redis
 
 
 def _headers(body: bytes, event_id: str) -> dict[str, str]:
@@ -56,43 +53,9 @@ def test_a_streamed_body_without_length_is_cut_at_the_cap(
     assert int(redis_client.xlen(f"{key_prefix}:events")) == 1  # type: ignore[arg-type]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _start_redis(port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [
-            shutil.which("redis-server") or "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            client.ping()
-            return server
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                server.kill()
-                raise
-            time.sleep(0.02)
-
-
 def test_redis_down_answers_503_and_the_retry_is_queued(shop_secrets: None, key_prefix: str) -> None:
-    port = _free_port()
-    own_redis = _start_redis(port)
+    port = free_port()
+    own_redis = start_redis(port)
     app = create_app(make_settings(), redis_url=f"redis://127.0.0.1:{port}/0", key_prefix=key_prefix)
     body = json.dumps(order_payload()).encode()
     try:
@@ -102,7 +65,7 @@ def test_redis_down_answers_503_and_the_retry_is_queued(shop_secrets: None, key_
             own_redis.wait(5)
             down = http.post(url, content=body, headers=_headers(body, "evt-outage"))
             not_ready = http.get(f"{server.url}/readyz")
-            own_redis = _start_redis(port)  # Shopify retries the same event later
+            own_redis = start_redis(port)  # Shopify retries the same event later
             retried = http.post(url, content=body, headers=_headers(body, "evt-outage"))
             depth = redis.Redis(port=port).xlen(f"{key_prefix}:events")
     finally:
@@ -116,7 +79,7 @@ def test_redis_down_answers_503_and_the_retry_is_queued(shop_secrets: None, key_
 
 
 def test_an_unreachable_redis_is_a_503_not_a_hang(shop_secrets: None, key_prefix: str) -> None:
-    app = create_app(make_settings(), redis_url=f"redis://127.0.0.1:{_free_port()}/0", key_prefix=key_prefix)
+    app = create_app(make_settings(), redis_url=f"redis://127.0.0.1:{free_port()}/0", key_prefix=key_prefix)
     body = json.dumps(order_payload()).encode()
     with ServerThread(app) as server, httpx.Client(timeout=10) as http:
         started = time.monotonic()

@@ -13,8 +13,13 @@ from erp_shopify.defs.orders.jobs import ORDER_QUEUE, deliver_orders, replay_dlq
 from erp_shopify.defs.orders.sensors import DLQ_EMPTY, NOT_PAUSED, order_run_failed, order_sensor
 from erp_shopify.defs.resources import ErpResource, NotifierResource, RedisResource, SettingsResource
 from erp_shopify.delivery import erp_connection
-from erp_shopify_tests.test_delivery.conftest import SHOP, Rig, alerts, rig  # noqa: F401 (fixtures)
+from erp_shopify_tests.test_delivery import conftest as delivery
+from erp_shopify_tests.test_delivery.conftest import SHOP, Rig
 from erp_shopify_tests.test_mapping.order_payloads import order_payload
+
+# The delivery rig (ERP sandbox, Redis, alert receiver), shared with the delivery tests.
+alerts = delivery.alerts
+rig = delivery.rig
 
 
 @pytest.fixture

@@ -36,6 +36,8 @@ class XrefResult:
     erp_unmapped: pd.DataFrame  # item_code
     variants_unmapped: pd.DataFrame  # VARIANT_COLUMNS
 
+    variant_count: int = 0  # every variant read, with or without a SKU
+
     @property
     def unmapped_share(self) -> float:
         """Share of ERP items without a variant (0 when the ERP has no items)."""
@@ -53,6 +55,7 @@ def build_xref(
     variants: pd.DataFrame, erp_items: Iterable[str], overrides: Mapping[str, str] | None = None
 ) -> XrefResult:
     """Map ERP item codes to Shopify variants by override, identity, then normalisation."""
+    variant_count = len(variants)
     variants = variants.loc[variants["sku"].notna() & (variants["sku"].str.strip() != "")]
     items = pd.DataFrame({"item_code": pd.Series(list(dict.fromkeys(erp_items)), dtype="string")})
     overrides = dict(overrides or {})
@@ -95,6 +98,7 @@ def build_xref(
         duplicate_skus=duplicate_skus,
         erp_unmapped=erp_unmapped,
         variants_unmapped=variants_unmapped.reset_index(drop=True),
+        variant_count=variant_count,
     )
 
 

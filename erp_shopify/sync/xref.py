@@ -11,21 +11,25 @@ from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.mapping.xref import XrefResult, build_xref, variants_frame
 from erp_shopify.shopify.client import ShopifyClient
 
-VARIANTS_COUNT = "query VariantsCount { productVariantsCount(limit: null) { count } }"
+# The catalogue page this sync needs (ids and SKU only, so a page of 250 costs little).
+VARIANTS_PAGE = """
+query CatalogueVariants($first: Int!, $after: String) {
+  productVariants(first: $first, after: $after) {
+    nodes { id sku product { id } inventoryItem { id } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
 VARIANTS_BULK = "{ productVariants { edges { node { id sku product { id } inventoryItem { id } } } } }"
 
 
-def count_variants(client: ShopifyClient) -> int:
-    return int(client.execute(VARIANTS_COUNT)["productVariantsCount"]["count"])
-
-
-def shopify_variants(client: ShopifyClient, bulk_read_above: int) -> Iterator[dict[str, Any]]:
+def shopify_variants(client: ShopifyClient, *, bulk: bool) -> Iterator[dict[str, Any]]:
     """Every variant as ``{sku, variant_id, inventory_item_id, product_id}``. Paging costs a query
-    per 250 variants; above ``bulk_read_above`` one bulk export is cheaper and gentler on the bucket."""
-    if count_variants(client) > bulk_read_above:
+    per 250 variants; for large catalogues one bulk export is cheaper and gentler on the bucket."""
+    if bulk:
         nodes = client.bulk_query(VARIANTS_BULK)
     else:
-        nodes = client.paginate("variants_by_sku", {"query": None}, "productVariants")
+        nodes = client.paginate(VARIANTS_PAGE, {}, "productVariants")
     for node in nodes:
         yield {
             "sku": node.get("sku"),
@@ -43,6 +47,6 @@ def erp_item_codes(adapter: ErpAdapter) -> list[str]:
     return list(codes)
 
 
-def build_shop_xref(shop: ShopConfig, client: ShopifyClient, adapter: ErpAdapter, bulk_read_above: int) -> XrefResult:
-    variants = variants_frame(shopify_variants(client, bulk_read_above))
+def build_shop_xref(shop: ShopConfig, client: ShopifyClient, adapter: ErpAdapter, *, bulk: bool) -> XrefResult:
+    variants = variants_frame(shopify_variants(client, bulk=bulk))
     return build_xref(variants, erp_item_codes(adapter), shop.sku_overrides)

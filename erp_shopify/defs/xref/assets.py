@@ -14,6 +14,7 @@ from erp_shopify.mapping.xref import XrefResult, xref_collapsed
 from erp_shopify.sync.xref import build_shop_xref
 
 SAMPLE_ROWS = 10
+VARIANTS = "variants"
 
 CHECKS = [
     dg.AssetCheckSpec("no_duplicate_skus", asset="sku_xref", description="SKUs carried by several variants"),
@@ -62,15 +63,27 @@ def xref_checks(result: XrefResult, max_unmapped_share: float) -> list[dg.AssetC
     ]
 
 
+def catalog_size(instance: dg.DagsterInstance, asset_key: dg.AssetKey, shop: str) -> int:
+    """Variants seen by this shop's last build (0 at first): decides paging or bulk export without
+    spending a query on a count."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[shop]), limit=1
+    ).records
+    materialization = records[0].asset_materialization if records else None
+    value = materialization.metadata.get(VARIANTS) if materialization else None
+    return int(value.value) if value is not None and isinstance(value.value, int) else 0
+
+
 @dg.asset(partitions_def=shops_partitions, check_specs=CHECKS, pool="erp", group_name="xref")
 def sku_xref(context: dg.AssetExecutionContext, settings: SettingsResource, shopify: ShopifyResource, erp: ErpResource):
     """Which Shopify variant and inventory item carry each ERP item in this shop."""
     config = settings.settings
     shop = config.shop(context.partition_key)
+    bulk = catalog_size(context.instance, context.asset_key, shop.name) > config.inventory.bulk_read_above
     adapter = erp.adapter()
     try:
         with shopify.client(shop.name) as client:
-            result = build_shop_xref(shop, client, adapter, config.inventory.bulk_read_above)
+            result = build_shop_xref(shop, client, adapter, bulk=bulk)
     finally:
         adapter.close()
     rules = result.xref["rule"].value_counts().to_dict()
@@ -81,6 +94,8 @@ def sku_xref(context: dg.AssetExecutionContext, settings: SettingsResource, shop
             "erp_unmapped": len(result.erp_unmapped),
             "variants_unmapped": len(result.variants_unmapped),
             "duplicate_skus": len(result.duplicate_skus),
+            VARIANTS: result.variant_count,
+            "read_by": "bulk operation" if bulk else "paging",
             **{f"rule_{rule}": int(n) for rule, n in rules.items()},
             "dagster/row_count": len(result.xref),
         },

@@ -1,0 +1,123 @@
+"""The inventory sync against the SAP and Shopify sandboxes and real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from erp_shopify.erp.base import InventoryPage
+from erp_shopify.errors import SystemFailure
+from erp_shopify.sync.inventory import InventorySync
+from erp_shopify_tests.test_sync.world import World, sku, world
+
+
+def _sync(w: World, shop: str = "shop-a", adapter: Any = None, **options: Any) -> InventorySync:
+    return InventorySync(w.shop(shop), w.client(shop), adapter or w.adapter(), w.redis(), w.key_prefix, **options)
+
+
+def test_first_sync_sets_every_mapped_item_and_a_second_writes_nothing(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    with world(tmp_path, redis_url, key_prefix, items=300) as w:
+        xref = w.xref("shop-a").xref
+        first = _sync(w).run(xref, None, "run-1")
+        assert first.written == 300 and first.write_calls == 2  # 250 + 50
+        assert set(w.shopify_available("shop-a").values()) == {7}
+        calls = w.write_calls("shop-a")
+
+        second = _sync(w).run(xref, None, "run-2")  # the same journal again: nothing moved
+        assert (second.written, second.unchanged) == (0, 300)
+        assert w.write_calls("shop-a") == calls
+        assert second.watermark is not None
+
+
+def test_safety_stock_and_pending_orders_lower_what_shopify_shows(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    extra = {"inventory": {"max_unmapped_share": 0.5}}
+    with world(tmp_path, redis_url, key_prefix, items=3, **extra) as w:
+        from erp_shopify.queue.pending import PendingLine, PendingUnits
+
+        location = w.shop("shop-a").locations["1010/0001"]
+        PendingUnits(w.redis(), key_prefix).add("shop-a", "order-1", [PendingLine(sku(1), location, 5)])
+        _sync(w).run(w.xref("shop-a").xref, None, "run-1")
+        assert w.shopify_available("shop-a") == {sku(0): 7, sku(1): 2, sku(2): 7}
+
+
+class _DyingAfterFirstPage:
+    """The real SAP adapter, with Shopify revoking our token once the first page was handed out:
+    the run dies between two batches, as a killed process would."""
+
+    def __init__(self, w: World) -> None:
+        self.adapter = w.adapter()
+        self.sandbox = w.shops["shop-a"].sandbox
+
+    def inventory_changes(self, cursor: str | None) -> Iterator[InventoryPage]:
+        for n, page in enumerate(self.adapter.inventory_changes(cursor)):
+            if n == 1:
+                self.sandbox.faults.faults.unauthorized = True
+            yield page
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.adapter, name)
+
+
+def test_a_run_dying_between_batches_is_replayed_to_the_same_result(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    with world(tmp_path, redis_url, key_prefix, items=400, sap_page_size=150) as w:
+        xref = w.xref("shop-a").xref
+        with pytest.raises(SystemFailure):
+            _sync(w, adapter=_DyingAfterFirstPage(w), workers=1).run(xref, None, "run-1")
+        shown = w.shopify_available("shop-a")
+        written_before_crash = sum(1 for v in shown.values() if v == 7)
+        assert 0 < written_before_crash < 400
+
+        w.shops["shop-a"].sandbox.faults.faults.unauthorized = False
+        replay = _sync(w).run(xref, None, "run-2")  # the watermark never moved: same cursor
+        assert set(w.shopify_available("shop-a").values()) == {7}
+        assert replay.unchanged == written_before_crash
+        assert replay.written == 400 - written_before_crash
+
+
+def test_a_change_committed_during_a_sync_is_written_by_the_next_one(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    with world(tmp_path, redis_url, key_prefix, items=50) as w:
+        xref = w.xref("shop-a").xref
+        first = _sync(w).run(xref, None, "run-1")
+        # Committed while run 1 was finishing, stamped a minute before its last read (a late commit).
+        w.set_erp_stock({sku(3): 2}, minutes_ago=1)
+        assert w.shopify_available("shop-a")[sku(3)] == 7
+
+        second = _sync(w).run(xref, first.watermark, "run-2")
+        assert w.shopify_available("shop-a")[sku(3)] == 2
+        assert (second.changes_read, second.written) == (1, 1)
+
+
+def test_a_stale_base_is_reread_and_an_order_placed_meanwhile_is_not_handed_back(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    with world(tmp_path, redis_url, key_prefix, items=5) as w:
+        xref = w.xref("shop-a").xref
+        first = _sync(w).run(xref, None, "run-1")
+        # A storefront order takes 3 units of SKU 1; its webhook has not reached us yet.
+        w.shops["shop-a"].sandbox.state.place_order([(sku(1), 3)])
+        w.set_erp_stock({sku(1): 9})
+        second = _sync(w).run(xref, first.watermark, "run-2")
+        assert second.stale_retries == 1
+        assert w.shopify_available("shop-a")[sku(1)] == 6  # 9 in the ERP minus the 3 sold
+
+
+def test_full_resync_repairs_drift_made_in_shopify(tmp_path: Path, redis_url: str, key_prefix: str) -> None:
+    with world(tmp_path, redis_url, key_prefix, items=20) as w:
+        xref = w.xref("shop-a").xref
+        _sync(w).run(xref, None, "run-1")
+        state = w.shops["shop-a"].sandbox.state
+        state.set_quantity(0, 4, "available", 40)  # someone edits stock by hand in the admin
+        full = _sync(w).run(xref, None, "run-2", full_resync=True)
+        assert full.full_resync and full.written == 1 and full.unchanged == 19
+        assert w.shopify_available("shop-a")[sku(4)] == 7

@@ -1,0 +1,109 @@
+"""Webhooks: Shopify-shaped payloads, signatures Shopify's own package accepts, every header, and
+at-least-once delivery with retries on a compressed schedule."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import jsonschema
+from shopify_app import ShopifyApp
+
+from erp_shopify.artefacts import webhook_schema
+from erp_shopify_tests.test_sandbox.conftest import SECRET, graphql
+
+TOPICS = (
+    "orders/create",
+    "orders/updated",
+    "orders/cancelled",
+    "refunds/create",
+    "inventory_levels/update",
+    "customers/update",
+)
+
+
+def _subscribe_all(shop, receiver, topics=TOPICS) -> None:
+    for topic in topics:
+        shop.control.subscribe(topic, receiver.url)
+
+
+def test_every_payload_validates_against_its_published_schema_and_verifies_with_shopifyapp(shop, receiver) -> None:
+    _subscribe_all(shop, receiver, (*TOPICS, "products/update"))
+    order = shop.control.place_order(
+        {"SKU-0000001": 2, "SKU-0000002": 1}, customer={"email": "a@example.com", "first_name": "Ada", "last_name": "L"}
+    )
+    shop.control.refund_order(order["legacy_id"], {"SKU-0000001": 1})
+    shop.control.cancel_order(order["legacy_id"])
+    shop.control.update_customer("a@example.com", "Ada", "Lovelace")
+    product = shop.control.variants(["SKU-0000003"])[0]["product_id"]
+    variant = shop.control.variants(["SKU-0000003"])[0]["id"]
+    graphql(
+        shop,
+        "mutation($p: ID!, $v: ID!) { productVariantsBulkUpdate(productId: $p,"
+        ' variants: [{id: $v, price: "9.50"}]) { userErrors { code } } }',
+        {"p": product, "v": variant},
+    )
+    received = receiver.wait_for(13)
+    app = ShopifyApp(client_id="sandbox-app", client_secret=SECRET)
+    topics_seen = set()
+    for request in received:
+        topic = request["headers"]["x-shopify-topic"]
+        topics_seen.add(topic)
+        validator = jsonschema.Draft202012Validator(webhook_schema(topic), format_checker=jsonschema.FormatChecker())
+        assert [e.message for e in validator.iter_errors(json.loads(request["body"]))] == [], topic
+        verdict = app.verify_webhook_req(
+            {"method": "POST", "headers": request["headers"], "url": request["url"], "body": request["body"].decode()}
+        )
+        assert verdict.ok, topic
+        for header in (
+            "x-shopify-shop-domain",
+            "x-shopify-api-version",
+            "x-shopify-webhook-id",
+            "x-shopify-event-id",
+            "x-shopify-triggered-at",
+        ):
+            assert request["headers"][header]
+    assert topics_seen == {*TOPICS, "products/update"}
+
+
+def test_a_tampered_body_fails_shopifyapp_verification(shop, receiver) -> None:
+    _subscribe_all(shop, receiver, ("orders/create",))
+    shop.control.place_order({"SKU-0000001": 1})
+    request = receiver.wait_for(1)[0]
+    app = ShopifyApp(client_id="sandbox-app", client_secret=SECRET)
+    forged = request["body"].decode().replace('"quantity":1', '"quantity":9')
+    assert not app.verify_webhook_req(
+        {"method": "POST", "headers": request["headers"], "url": request["url"], "body": forged}
+    ).ok
+
+
+def test_a_failing_endpoint_is_retried_on_the_compressed_schedule_with_the_same_ids(shop, receiver) -> None:
+    receiver.fail_first = 3
+    _subscribe_all(shop, receiver, ("orders/create",))
+    shop.control.place_order({"SKU-0000004": 1})
+    attempts = receiver.wait_for(4, timeout=15)
+    assert len({a["headers"]["x-shopify-event-id"] for a in attempts}) == 1
+    assert len({a["headers"]["x-shopify-webhook-id"] for a in attempts}) == 1  # a retry redelivers the same webhook
+    log = shop.control.deliveries()["deliveries"]
+    assert [(d["attempt"], d["ok"]) for d in log] == [(1, False), (2, False), (3, False), (4, True)]
+    gaps = [b["at"] - a["at"] for a, b in itertools.pairwise(log)]
+    assert gaps[1] > gaps[0] * 1.5  # exponential: 56 s, 113 s, 226 s at time scale 1e-4
+
+
+def test_duplicate_delivery_sends_two_webhooks_of_one_event(shop, receiver) -> None:
+    shop.control.configure(duplicate_webhooks=True)
+    _subscribe_all(shop, receiver, ("orders/create",))
+    shop.control.place_order({"SKU-0000005": 1})
+    first, second = receiver.wait_for(2)[:2]
+    assert first["headers"]["x-shopify-event-id"] == second["headers"]["x-shopify-event-id"]
+    assert first["headers"]["x-shopify-webhook-id"] != second["headers"]["x-shopify-webhook-id"]
+    assert first["body"] == second["body"]
+
+
+def test_a_storefront_order_moves_units_from_available_to_committed(shop) -> None:
+    order = shop.control.place_order({"SKU-0000006": 3})
+    level = next(row for row in shop.control.levels(["SKU-0000006"]) if row["location_id"].endswith("/70100000001"))
+    assert (level["available"], level["committed"], level["on_hand"]) == (7, 3, 10)
+    shop.control.refund_order(order["legacy_id"], {"SKU-0000006": 1}, restock=True)
+    level = next(row for row in shop.control.levels(["SKU-0000006"]) if row["location_id"].endswith("/70100000001"))
+    assert (level["available"], level["committed"]) == (8, 2)

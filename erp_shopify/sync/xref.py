@@ -26,10 +26,7 @@ VARIANTS_BULK = "{ productVariants { edges { node { id sku product { id } invent
 def shopify_variants(client: ShopifyClient, *, bulk: bool) -> Iterator[dict[str, Any]]:
     """Every variant as ``{sku, variant_id, inventory_item_id, product_id}``. Paging costs a query
     per 250 variants; for large catalogues one bulk export is cheaper and gentler on the bucket."""
-    if bulk:
-        nodes = client.bulk_query(VARIANTS_BULK)
-    else:
-        nodes = client.paginate(VARIANTS_PAGE, {}, "productVariants")
+    nodes = client.bulk_query(VARIANTS_BULK) if bulk else client.paginate(VARIANTS_PAGE, {}, "productVariants")
     for node in nodes:
         yield {
             "sku": node.get("sku"),

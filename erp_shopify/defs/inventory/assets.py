@@ -88,7 +88,7 @@ def inventory_levels(
     try:
         with shopify.client(shop.name) as client:
             sync = InventorySync(shop, client, adapter, redis_client, redis.key_prefix, log=context.log.info)
-            result = sync.run(sku_xref, cursor, context.run_id, full_resync=config.full_resync)
+            result = sync.run(sku_xref, cursor, context.run.run_id, full_resync=config.full_resync)
             sample = drift_sample(shop, client, adapter, sync.pending, sku_xref, inventory_config.drift_sample_size)
     finally:
         adapter.close()

@@ -38,7 +38,7 @@ inventory_reconciliation_job = dg.define_asset_job(
 
 
 def per_shop(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
-    tick = context.scheduled_execution_time.isoformat() if context.scheduled_execution_time else "manual"
+    tick = context.scheduled_execution_time.isoformat()
     return [
         dg.RunRequest(run_key=f"{shop}:{tick}", partition_key=shop)
         for shop in context.instance.get_dynamic_partitions(SHOPS)

@@ -1,0 +1,153 @@
+"""Cost-aware pacing for the Admin GraphQL leaky bucket.
+
+Shopify checks a query's *requested* cost against the app's bucket before running it and answers
+THROTTLED when the bucket cannot cover it. Every answer reports the bucket
+(``extensions.cost.throttleStatus``), so the client can model it: the level last reported, refilled
+at the restore rate since then, minus what our own requests in flight have reserved. A request
+waits until the model covers its estimated cost, so normal operation is never throttled, and the
+model is corrected from every answer, which also accounts for other processes using the same app.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MUTATION_COST = 10.0  # Shopify's documented cost of a mutation
+
+
+@dataclass(frozen=True)
+class ThrottleStatus:
+    maximum_available: float
+    currently_available: float
+    restore_rate: float
+
+    @classmethod
+    def from_extensions(cls, extensions: Mapping[str, Any] | None) -> ThrottleStatus | None:
+        """The bucket from a response's ``extensions``, or None when it has none."""
+        status = ((extensions or {}).get("cost") or {}).get("throttleStatus")
+        if not isinstance(status, Mapping):
+            return None
+        try:
+            return cls(
+                float(status["maximumAvailable"]), float(status["currentlyAvailable"]), float(status["restoreRate"])
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def static_cost(document: str, variables: Mapping[str, Any] | None) -> float:
+    """A first estimate for a document never sent before: a mutation costs 10; a query about one
+    point per requested connection item (``first``) plus the connection itself."""
+    if document.lstrip().startswith("mutation") or "\nmutation" in document:
+        return MUTATION_COST
+    first = (variables or {}).get("first")
+    ids = (variables or {}).get("inventoryItemIds") or (variables or {}).get("ids")
+    size = first if isinstance(first, int) else len(ids) if isinstance(ids, list) else 1
+    return 2.0 + size
+
+
+class CostBucket:
+    """A thread-safe model of one shop's bucket, shared by every thread using one client."""
+
+    def __init__(
+        self,
+        *,
+        restore_rate: float | None = None,
+        maximum: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep
+        self.restore_rate = restore_rate
+        self.maximum = maximum
+        self._level = maximum  # unknown until the first answer when no size is configured
+        self._at = clock()
+        self._in_flight = 0.0
+        self._costs: dict[str, float] = {}
+        self.waited_seconds = 0.0
+
+    def estimate(self, document: str, variables: Mapping[str, Any] | None) -> float:
+        """The requested cost to reserve: the last one Shopify reported for this document (with
+        these page sizes), else a static estimate."""
+        with self._lock:
+            known = self._costs.get(_cost_key(document, variables))
+        return known if known is not None else static_cost(document, variables)
+
+    def available(self) -> float | None:
+        """Points the model expects free now, after in-flight reservations (None while unknown)."""
+        with self._lock:
+            return self._available(self._clock())
+
+    def _available(self, now: float) -> float | None:
+        if self._level is None:
+            return None
+        level = self._level
+        if self.restore_rate:
+            level += (now - self._at) * self.restore_rate
+        if self.maximum is not None:
+            level = min(level, self.maximum)
+        return level - self._in_flight
+
+    def seconds_until(self, cost: float) -> float:
+        """How long until the model covers ``cost`` (0 when it already does or cannot tell)."""
+        with self._lock:
+            return self._seconds_until(cost, self._clock())
+
+    def _seconds_until(self, cost: float, now: float) -> float:
+        available = self._available(now)
+        if available is None or available >= cost or not self.restore_rate:
+            return 0.0
+        if self.maximum is not None:
+            cost = min(cost, self.maximum)  # never wait for more than a full bucket
+        return max(0.0, (cost - available) / self.restore_rate)
+
+    def acquire(self, cost: float) -> float:
+        """Block until the bucket covers ``cost``, then reserve it. Returns the reservation, to be
+        handed back to ``settle`` with the answer."""
+        while True:
+            with self._lock:
+                wait = self._seconds_until(cost, self._clock())
+                if wait <= 0:
+                    self._in_flight += cost
+                    return cost
+            self.waited_seconds += wait
+            self._sleep(wait)
+
+    def settle(
+        self,
+        reservation: float,
+        status: ThrottleStatus | None,
+        *,
+        document: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        requested_cost: float | None = None,
+    ) -> None:
+        """Release a reservation and correct the model from the answer's bucket and cost."""
+        with self._lock:
+            self._in_flight = max(0.0, self._in_flight - reservation)
+            if status is not None:
+                self._level = status.currently_available
+                self._at = self._clock()
+                self.restore_rate = status.restore_rate
+                self.maximum = status.maximum_available
+            if document is not None and requested_cost is not None:
+                self._costs[_cost_key(document, variables)] = float(requested_cost)
+
+
+def _cost_key(document: str, variables: Mapping[str, Any] | None) -> str:
+    """Requested cost depends on the document and its sizes (page sizes, id lists), not on
+    cursors or filters."""
+    sizes = []
+    for name, value in sorted((variables or {}).items()):
+        page_size = name in ("first", "last") or name.endswith("First")
+        if page_size and isinstance(value, int) and not isinstance(value, bool):
+            sizes.append((name, value))
+        elif isinstance(value, list) and name.endswith(("Ids", "ids")):
+            sizes.append((name, len(value)))
+    return f"{hash(document)}:{sizes}"

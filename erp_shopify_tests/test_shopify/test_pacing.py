@@ -1,0 +1,123 @@
+"""The cost bucket model: wait until the bucket covers the request, never longer."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from erp_shopify.shopify.pacing import CostBucket, ThrottleStatus, static_cost
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def bucket_at(level: float, *, rate: float = 100, maximum: float = 2000) -> tuple[CostBucket, FakeTime]:
+    fake = FakeTime()
+    bucket = CostBucket(restore_rate=rate, maximum=maximum, clock=fake.clock, sleep=fake.sleep)
+    bucket.settle(0, ThrottleStatus(maximum, level, rate))
+    return bucket, fake
+
+
+def test_a_request_the_bucket_covers_goes_at_once() -> None:
+    bucket, fake = bucket_at(1000)
+    bucket.acquire(500)
+    assert fake.slept == []
+
+
+def test_a_request_waits_exactly_until_the_restore_rate_refills_its_cost() -> None:
+    bucket, fake = bucket_at(5)
+    bucket.acquire(50)
+    assert fake.slept == [pytest.approx(0.45)]
+
+
+def test_requests_in_flight_reserve_their_cost() -> None:
+    bucket, fake = bucket_at(100)
+    bucket.acquire(80)
+    bucket.acquire(80)  # only 20 left while the first is in flight: wait 0.6 s
+    assert fake.slept == [pytest.approx(0.6)]
+
+
+def test_the_answer_replaces_the_model_and_releases_the_reservation() -> None:
+    bucket, _ = bucket_at(1000)
+    reservation = bucket.acquire(300)
+    assert bucket.available() == pytest.approx(700)
+    bucket.settle(reservation, ThrottleStatus(2000, 1200, 100))
+    assert bucket.available() == pytest.approx(1200)
+
+
+def test_the_level_refills_but_never_beyond_the_bucket_size() -> None:
+    bucket, fake = bucket_at(1950)
+    fake.now += 60
+    assert bucket.available() == 2000
+
+
+def test_the_estimate_learns_the_requested_cost_of_a_document_per_page_size() -> None:
+    bucket, _ = bucket_at(2000)
+    query = "query Q($first: Int!, $after: String) { x }"
+    assert bucket.estimate(query, {"first": 250}) == static_cost(query, {"first": 250}) == 252
+    bucket.settle(0, None, document=query, variables={"first": 250, "after": "a"}, requested_cost=502)
+    assert bucket.estimate(query, {"first": 250, "after": "b"}) == 502
+    assert bucket.estimate(query, {"first": 10}) == 12
+
+
+def test_a_mutation_is_estimated_at_ten_points() -> None:
+    assert static_cost("mutation M { m }", {"input": {}}) == 10
+
+
+def test_an_unknown_bucket_lets_the_first_request_through_to_learn_it() -> None:
+    bucket = CostBucket()
+    assert bucket.available() is None
+    assert bucket.seconds_until(1000) == 0
+
+
+class ServerBucket:
+    """Shopify's side of the bucket: charges each request, throttles when it cannot cover it."""
+
+    def __init__(self, maximum: float, rate: float) -> None:
+        self.maximum, self.rate = maximum, rate
+        self.level, self.at = maximum, time.monotonic()
+        self.throttled = 0
+        self.lock = threading.Lock()
+
+    def charge(self, cost: float) -> ThrottleStatus:
+        with self.lock:
+            now = time.monotonic()
+            self.level = min(self.maximum, self.level + (now - self.at) * self.rate)
+            self.at = now
+            if self.level + 1e-6 < cost:
+                self.throttled += 1
+            else:
+                self.level -= cost
+            return ThrottleStatus(self.maximum, self.level, self.rate)
+
+
+def test_threads_sharing_a_bucket_are_never_throttled() -> None:
+    server = ServerBucket(maximum=100, rate=2000)
+    bucket = CostBucket(restore_rate=2000, maximum=100)
+
+    def send_requests() -> None:
+        for _ in range(10):
+            reservation = bucket.acquire(50)
+            bucket.settle(reservation, server.charge(50))
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=send_requests) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert server.throttled == 0
+    # 40 x 50 points from a bucket of 100 refilled at 2000/s: at least (2000 - 100) / 2000 s.
+    assert time.monotonic() - start >= 0.9

@@ -17,7 +17,6 @@ import contextlib
 import json
 import logging
 import time
-from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +29,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from erp_shopify.config import ConfigError, Settings, ShopConfig
+from erp_shopify.ingest.counts import IngestCounts
 from erp_shopify.ingest.events import MalformedWebhook, observations, pending_lines, routing_key
 from erp_shopify.policy import routed_topics
 from erp_shopify.queue.fingerprints import AsyncFingerprints, Verdict
@@ -76,7 +76,7 @@ class WebhookReceiver:
         self.max_body_bytes = settings.ingest.max_body_bytes
         self.shops = {shop.domain: _shop_secrets(shop) for shop in settings.shops}
         self.topics = routed_topics()
-        self.counts: Counter[str] = Counter()
+        self.counts = IngestCounts()
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -91,13 +91,14 @@ class WebhookReceiver:
         )
         self.guard = AsyncFingerprints(self.redis, self.key_prefix)
         try:
-            yield
+            async with self.counts.flushing(self.redis, self.key_prefix):
+                yield
         finally:
             await self.redis.aclose()
             await pool.disconnect()
 
     def reject(self, status: int, code: str, message: str, **context: str) -> JSONResponse:
-        self.counts[f"rejected_{code}"] += 1
+        self.counts.add(f"rejected_{code}")
         log.warning("webhook rejected (%s): %s %s", status, message, " ".join(f"{k}={v}" for k, v in context.items()))
         return _answer(status, code, message)
 
@@ -133,7 +134,7 @@ class WebhookReceiver:
         except MalformedWebhook as exc:
             return self.reject(400, "bad_payload", str(exc), shop=domain, topic=topic)
         except redis.exceptions.RedisError as exc:
-            self.counts["redis_unavailable"] += 1
+            self.counts.add("redis_unavailable")
             log.error("webhook not queued, Redis unavailable (%s): shop=%s topic=%s", type(exc).__name__, domain, topic)
             response = _answer(503, "queue_unavailable", "the event queue cannot be reached; retry later")
             response.headers["Retry-After"] = "5"
@@ -146,10 +147,10 @@ class WebhookReceiver:
             seen = observations(topic, payload)
             verdicts = {await self.guard.observe(shop.name, topic, key, values) for key, values in seen.items()}
             if not seen or verdicts == {Verdict.ECHO}:
-                self.counts["echo" if seen else "ignored"] += 1
+                self.counts.add("echo" if seen else "ignored")
                 return _answer(200, "echo" if seen else "ignored")
             if Verdict.CHANGE not in verdicts:
-                self.counts["conflict"] += 1
+                self.counts.add("conflict")
                 return _answer(200, "conflict")
         event = InboundEvent(
             shop=shop.name,
@@ -164,7 +165,7 @@ class WebhookReceiver:
         if topic == "orders/create":
             held_back = pending_lines(payload, next(iter(shop.locations.values())))
         result = await self.events.append(event, held_back)
-        self.counts["duplicate" if result.duplicate else "queued"] += 1
+        self.counts.add("duplicate" if result.duplicate else "queued")
         return _answer(200, "duplicate" if result.duplicate else "queued", stream_id=result.stream_id)
 
     async def _read_capped(self, request: Request) -> bytes | None:
@@ -178,7 +179,7 @@ class WebhookReceiver:
         return b"".join(chunks)
 
     async def healthz(self, request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "counts": dict(self.counts)})
+        return JSONResponse({"status": "ok", "counts": dict(self.counts.local)})
 
     async def readyz(self, request: Request) -> JSONResponse:
         try:

@@ -44,3 +44,30 @@ def serve(host: str, port: int, config_path: Path | None, workers: int) -> None:
         access_log=False,
         log_level="info",
     )
+
+
+@webhooks.command("stats")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="Shops file (default $ERP_SHOPIFY_CONFIG or config/shops.yaml).",
+)
+def stats(config_path: Path | None) -> None:
+    """What every receiver sharing this Redis did (queued, duplicate, echo, conflict, rejected_*),
+    and how many events wait in the stream."""
+    import redis
+
+    from erp_shopify.config import load_settings
+    from erp_shopify.ingest.counts import read_counts
+    from erp_shopify.queue.keys import Keys
+
+    settings = load_settings(config_path)
+    client = redis.Redis.from_url(settings.redis.url)
+    try:
+        for name, value in read_counts(client, settings.redis.key_prefix).items():
+            click.echo(f"{name}: {value}")
+        click.echo(f"events waiting in the stream: {client.xlen(Keys(settings.redis.key_prefix).events)}")
+    finally:
+        client.close()

@@ -89,7 +89,7 @@ class Receiver:
 
     @property
     def counts(self) -> dict[str, int]:
-        return dict(self.app.state.receiver.counts)
+        return dict(self.app.state.receiver.counts.local)
 
 
 @pytest.fixture
@@ -143,14 +143,14 @@ def start_redis(port: int) -> subprocess.Popen[bytes]:
         ],
         stdout=subprocess.DEVNULL,
     )
-    client = redis.Redis(port=port)
     deadline = time.monotonic() + 5
-    while True:
-        try:
-            client.ping()
-            return server
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                server.kill()
-                raise
-            time.sleep(0.02)
+    with redis.Redis(port=port) as client:
+        while True:
+            try:
+                client.ping()
+                return server
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    server.kill()
+                    raise
+                time.sleep(0.02)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 import redis
@@ -35,10 +36,13 @@ def test_a_sandbox_order_delivered_twice_is_queued_once_with_its_units(
 ) -> None:
     with start_shopify_sandbox(seed=3, shop_domain=DOMAIN, webhook_secret=SECRET, duplicate_webhooks=True) as shop:
         control = SandboxControl(shop.url)
-        control.subscribe("orders/create", f"{receiver.url}{WEBHOOK_PATH}")
-        level = control.levels()[0]
-        order = control.place_order({level["sku"]: 2})
-        _wait(lambda: len(_ok_deliveries(control)) == 2)
+        try:
+            control.subscribe("orders/create", f"{receiver.url}{WEBHOOK_PATH}")
+            level = control.levels()[0]
+            order = control.place_order({level["sku"]: 2})
+            _wait(lambda: len(_ok_deliveries(control)) == 2)
+        finally:
+            control.close()
     [event] = receiver.stream.claim_batch("worker", count=10)
     assert event.routing_key == order["id"]
     assert event.payload()["line_items"][0]["sku"] == level["sku"]
@@ -52,8 +56,9 @@ def test_shopifys_retries_after_a_redis_outage_are_queued(shop_secrets: None, ke
     # 0.0002: the first retries come after about 11 ms, 22 ms, 45 ms...
     options = {"shop_domain": DOMAIN, "webhook_secret": SECRET, "webhook_time_scale": 0.0002}
     try:
-        with ServerThread(app) as receiver, start_shopify_sandbox(seed=2, **options) as shop:
+        with ServerThread(app) as receiver, start_shopify_sandbox(seed=2, **options) as shop, ExitStack() as stack:
             control = SandboxControl(shop.url)
+            stack.callback(control.close)
             control.subscribe("orders/create", f"{receiver.url}{WEBHOOK_PATH}")
             own_redis.terminate()
             own_redis.wait(5)
@@ -61,8 +66,8 @@ def test_shopifys_retries_after_a_redis_outage_are_queued(shop_secrets: None, ke
             failed = _wait(lambda: [d for d in control.deliveries()["deliveries"] if d["status"] == 503])
             own_redis = start_redis(port)
             _wait(lambda: _ok_deliveries(control), seconds=30)
-            stream = EventStream(redis.Redis(port=port), key_prefix)
-            assert stream.depth() == 1
+            with redis.Redis(port=port) as client:
+                assert EventStream(client, key_prefix).depth() == 1
             assert failed[0]["attempt"] == 1
     finally:
         own_redis.terminate()

@@ -67,7 +67,8 @@ def test_redis_down_answers_503_and_the_retry_is_queued(shop_secrets: None, key_
             not_ready = http.get(f"{server.url}/readyz")
             own_redis = start_redis(port)  # Shopify retries the same event later
             retried = http.post(url, content=body, headers=_headers(body, "evt-outage"))
-            depth = redis.Redis(port=port).xlen(f"{key_prefix}:events")
+            with redis.Redis(port=port) as client:
+                depth = client.xlen(f"{key_prefix}:events")
     finally:
         own_redis.terminate()
         own_redis.wait(5)

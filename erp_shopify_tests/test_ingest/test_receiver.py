@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
+import httpx
 import pytest
 import redis
+import yaml
+from click.testing import CliRunner
 
-from erp_shopify.ingest.app import WEBHOOK_PATH
-from erp_shopify.queue import PendingUnits
+from erp_shopify.cli import main
+from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
+from erp_shopify.ingest.counts import read_counts
+from erp_shopify.queue import EventStream, PendingUnits
+from erp_shopify.sandbox.server import ServerThread
 
-from .conftest import DEFAULT_LOCATION, PREVIOUS_SECRET, SECRET, Receiver, order_payload
+from .conftest import DEFAULT_LOCATION, PREVIOUS_SECRET, SECRET, Receiver, make_settings, order_payload
 
 
 def test_a_signed_order_is_queued_with_its_raw_body(receiver: Receiver) -> None:
@@ -137,3 +144,22 @@ def test_a_refusal_is_json_that_says_what_was_wrong(receiver: Receiver) -> None:
     response = receiver.send("orders/create", order_payload(), secret="wrong")
     assert response.headers["content-type"] == "application/json"
     assert "HMAC" in response.json()["message"]
+
+
+def test_receivers_sharing_a_redis_add_up_their_counts(
+    shop_secrets: None, redis_url: str, key_prefix: str, redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    for worker in range(2):  # two receiver processes' worth, each flushing at shutdown
+        app = create_app(make_settings(), redis_url=redis_url, key_prefix=key_prefix)
+        with ServerThread(app) as server, httpx.Client(timeout=10) as http:
+            Receiver(server.url, http, EventStream(redis_client, key_prefix), app).send(
+                "orders/create", order_payload(worker), event_id="same-event"
+            )
+    assert read_counts(redis_client, key_prefix) == {"duplicate": 1, "queued": 1}
+    config = tmp_path / "shops.yaml"
+    settings = make_settings().model_dump(mode="json", exclude_none=True)
+    settings["redis"] = {"url": redis_url, "key_prefix": key_prefix}
+    config.write_text(yaml.safe_dump(settings))
+    result = CliRunner().invoke(main, ["webhooks", "stats", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "queued: 1" in result.output and "events waiting in the stream: 1" in result.output

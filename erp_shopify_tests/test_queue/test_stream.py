@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import redis
@@ -89,14 +90,17 @@ def test_a_crashed_consumers_entries_are_reclaimed_after_the_idle_time(
     assert entry.consumer == "worker-b" and entry.deliveries == 2
 
 
-def test_a_blocking_claim_returns_an_event_appended_while_it_waits(redis_client: redis.Redis, key_prefix: str) -> None:
-    import threading
-
+def test_a_blocking_claim_returns_an_event_appended_while_it_waits(
+    redis_client: redis.Redis, redis_url: str, key_prefix: str
+) -> None:
     stream = EventStream(redis_client, key_prefix)
     stream.claim_batch("worker-a", count=1)  # creates the group
-    timer = threading.Timer(
-        0.1, lambda: EventStream(redis.Redis.from_url("redis://127.0.0.1:6379/0"), key_prefix).append(_event("late"))
-    )
+
+    def append_late() -> None:
+        with redis.Redis.from_url(redis_url) as producer:
+            EventStream(producer, key_prefix).append(_event("late"))
+
+    timer = threading.Timer(0.1, append_late)
     timer.start()
     started = time.monotonic()
     events = stream.claim_batch("worker-a", count=1, block_ms=3000)

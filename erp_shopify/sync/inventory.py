@@ -94,7 +94,8 @@ class InventorySyncResult:
 
 def read_available(client: ShopifyClient, items: pd.DataFrame, locations: int) -> pd.DataFrame:
     """Shopify's current ``available`` of each (inventory item, location) in ``items``."""
-    per_call = max(1, 900 // (2 + 3 * locations))  # stay under the 1000-point query limit
+    # Each item costs 1, its levels connection 2, each level 1 + location 1 + quantities 1: stay under 1000.
+    per_call = max(1, 1000 // (3 + 3 * locations))
     ids = list(dict.fromkeys(items["inventory_item_id"]))
     rows = []
     for start in range(0, len(ids), per_call):

@@ -81,7 +81,7 @@ def _netsuite() -> ErpSide:
     from erp_shopify.sandbox.netsuite import ACCOUNT_ID, ENV, NetSuiteSandbox
 
     netsuite = NetSuiteSandbox().start()
-    config = {"kind": "netsuite", "base_url": netsuite.url, "account_id": ACCOUNT_ID}
+    config: dict[str, Any] = {"kind": "netsuite", "base_url": netsuite.url, "account_id": ACCOUNT_ID}
     config.update({name: {"env": env} for name, env in ENV.items()})
 
     def set_price(code: str, currency: str, price: Decimal) -> None:
@@ -203,7 +203,9 @@ def _sync_all(
             run_config={**QUIET, "ops": {"inventory_levels": {"config": {"full_resync": full_resync}}}},
         )
         figures[shop] = {
-            event.asset_key.to_user_string(): {k: v.value for k, v in event.materialization.metadata.items()}
+            event.materialization.asset_key.to_user_string(): {
+                k: v.value for k, v in event.materialization.metadata.items()
+            }
             for event in result.get_asset_materialization_events()
         }
     return figures

@@ -55,15 +55,17 @@ def _canonical(value: Any) -> Any:
     raise TypeError(f"cannot derive an idempotency key from a {type(value).__name__}")
 
 
-def idempotency_key(operation: str, payload: Any) -> str:
+def idempotency_key(operation: str, payload: Any, *, scope: str = "") -> str:
     """A key for ``@idempotent`` derived from the content: the same input always gives the same key.
 
-    A replayed run (or a retry after a lost response) therefore sends the key Shopify already saw
-    and the write is applied once; a different input gets a different key, so Shopify never
-    answers IDEMPOTENCY_KEY_PARAMETER_MISMATCH for our own writes. ``operation`` namespaces the
-    key (the document name), ``payload`` is the mutation input as plain JSON-able data.
+    A retry after a lost response therefore sends the key Shopify already saw and the write is
+    applied once; a different input gets a different key, so Shopify never answers
+    IDEMPOTENCY_KEY_PARAMETER_MISMATCH for our own writes. ``operation`` names the document,
+    ``payload`` is the mutation input as plain JSON-able data. ``scope`` (a run id) keeps a later
+    run whose input happens to repeat an earlier one from being answered with the stored result
+    instead of writing: Shopify remembers keys for a while, and the shop may have moved since.
     """
     canonical = json.dumps(
-        [operation, payload], sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_canonical
+        [scope, operation, payload], sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_canonical
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -10,6 +10,7 @@ model is corrected from every answer, which also accounts for other processes us
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -69,15 +70,24 @@ class CostBucket:
         self._level = maximum  # unknown until the first answer when no size is configured
         self._at = clock()
         self._in_flight = 0.0
-        self._costs: dict[str, float] = {}
+        self._costs: dict[tuple[int, tuple[tuple[str, int], ...]], float] = {}
+        self._last_by_document: dict[int, tuple[int, float]] = {}  # document -> (size, requested cost)
         self.waited_seconds = 0.0
 
     def estimate(self, document: str, variables: Mapping[str, Any] | None) -> float:
-        """The requested cost to reserve: the last one Shopify reported for this document (with
-        these page sizes), else a static estimate."""
+        """The requested cost to reserve: the last one Shopify reported for this document with
+        these sizes; else the document's last cost scaled to these sizes (the last, shorter chunk
+        of a list of ids); else a static estimate."""
+        key = _cost_key(document, variables)
         with self._lock:
-            known = self._costs.get(_cost_key(document, variables))
-        return known if known is not None else static_cost(document, variables)
+            known = self._costs.get(key)
+            last = self._last_by_document.get(key[0])
+        if known is not None:
+            return known
+        if last is not None:
+            size, cost = last
+            return max(1.0, cost * _size(key) / size)
+        return static_cost(document, variables)
 
     def available(self) -> float | None:
         """Points the model expects free now, after in-flight reservations (None while unknown)."""
@@ -116,7 +126,7 @@ class CostBucket:
                 if wait <= 0:
                     self._in_flight += cost
                     return cost
-            self.waited_seconds += wait
+                self.waited_seconds += wait
             self._sleep(wait)
 
     def settle(
@@ -137,10 +147,12 @@ class CostBucket:
                 self.restore_rate = status.restore_rate
                 self.maximum = status.maximum_available
             if document is not None and requested_cost is not None:
-                self._costs[_cost_key(document, variables)] = float(requested_cost)
+                key = _cost_key(document, variables)
+                self._costs[key] = float(requested_cost)
+                self._last_by_document[key[0]] = (_size(key), float(requested_cost))
 
 
-def _cost_key(document: str, variables: Mapping[str, Any] | None) -> str:
+def _cost_key(document: str, variables: Mapping[str, Any] | None) -> tuple[int, tuple[tuple[str, int], ...]]:
     """Requested cost depends on the document and its sizes (page sizes, id lists), not on
     cursors or filters."""
     sizes = []
@@ -150,4 +162,9 @@ def _cost_key(document: str, variables: Mapping[str, Any] | None) -> str:
             sizes.append((name, value))
         elif isinstance(value, list) and name.endswith(("Ids", "ids")):
             sizes.append((name, len(value)))
-    return f"{hash(document)}:{sizes}"
+    return hash(document), tuple(sizes)
+
+
+def _size(key: tuple[int, tuple[tuple[str, int], ...]]) -> int:
+    """How many items a request asks for: the product of its sizes (at least 1)."""
+    return math.prod(max(1, n) for _, n in key[1])

@@ -100,6 +100,7 @@ def test_idempotency_key_changes_with_any_value_and_with_the_operation() -> None
     key = documents.idempotency_key("inventory_set_quantities", base)
     assert key != documents.idempotency_key("inventory_set_quantities", {**base, "changeFromQuantity": 4})
     assert key != documents.idempotency_key("metafields_set", base)
+    assert key != documents.idempotency_key("inventory_set_quantities", base, scope="run-2")
     assert len(key) == 64
 
 

@@ -69,7 +69,15 @@ def test_the_estimate_learns_the_requested_cost_of_a_document_per_page_size() ->
     assert bucket.estimate(query, {"first": 250}) == static_cost(query, {"first": 250}) == 252
     bucket.settle(0, None, document=query, variables={"first": 250, "after": "a"}, requested_cost=502)
     assert bucket.estimate(query, {"first": 250, "after": "b"}) == 502
-    assert bucket.estimate(query, {"first": 10}) == 12
+    assert bucket.estimate(query, {"first": 10}) == pytest.approx(502 * 10 / 250)
+
+
+def test_an_unseen_size_scales_the_documents_last_cost() -> None:
+    bucket, _ = bucket_at(2000)
+    query = "query L($inventoryItemIds: [ID!]!, $locationsFirst: Int!) { x }"
+    ids = [f"gid://shopify/InventoryItem/{i}" for i in range(100)]
+    bucket.settle(0, None, document=query, variables={"inventoryItemIds": ids, "locationsFirst": 2}, requested_cost=800)
+    assert bucket.estimate(query, {"inventoryItemIds": ids[:25], "locationsFirst": 2}) == 200
 
 
 def test_a_mutation_is_estimated_at_ten_points() -> None:

@@ -155,3 +155,15 @@ def test_b2b_prices_are_written_to_a_price_list(shop: RunningShopifySandbox) -> 
     (written,) = data["priceListFixedPricesAdd"]["prices"]
     assert (Decimal(written["price"]["amount"]), written["price"]["currencyCode"]) == (Decimal("8.40"), "EUR")
     assert written["variant"]["id"] == variant["id"]
+
+
+def test_a_write_whose_answer_was_lost_is_retried_with_its_key_and_applied_once(shop: RunningShopifySandbox) -> None:
+    # Seed 1 loses the first answer after the commit and delivers the second.
+    shop.control.set_faults(timeout_after_commit_rate=0.5, hang_seconds=1.5, seed=1)
+    level = shop.control.levels(["SKU-0000006"])[0]
+    with client_for(shop, timeout=httpx.Timeout(0.5)) as client:
+        data = set_quantity(client, level["inventory_item_id"], level["location_id"], 2, level["available"])
+        assert client.requests == 2
+    assert data["inventorySetQuantities"]["inventoryAdjustmentGroup"]["changes"][0]["quantityAfterChange"] == 2
+    assert shop.control.stats()["write_calls"]["inventorySetQuantities"] == 1
+    assert shop.control.levels(["SKU-0000006"])[0]["available"] == 2

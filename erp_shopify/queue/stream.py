@@ -163,6 +163,16 @@ class EventStream:
         """Up to ``count`` events for ``consumer``: first entries abandoned by crashed consumers
         (idle longer than ``reclaim_idle_ms``), then new ones. ``block_ms=0`` does not wait."""
         self._ensure_group()
+        try:
+            return self._claim(consumer, count, block_ms)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            self._group_ready = False  # the stream was deleted and created again: a new group
+            self._ensure_group()
+            return self._claim(consumer, count, block_ms)
+
+    def _claim(self, consumer: str, count: int, block_ms: int) -> list[QueuedEvent]:
         claimed = self._reclaim(consumer, count)
         if len(claimed) < count:
             block = block_ms if (block_ms > 0 and not claimed) else None

@@ -150,3 +150,12 @@ def test_an_order_is_queued_with_its_pending_units_in_one_step(redis_client: red
     pending.release("demo-us", "gid://shopify/Order/5")
     stream.append(_event("evt-1", order=5), lines)  # a redelivery after the ERP confirmed
     assert pending.totals("demo-us") == {} and stream.depth() == 1
+
+
+def test_claims_continue_after_the_stream_was_deleted(redis_client: redis.Redis, key_prefix: str) -> None:
+    stream = EventStream(redis_client, key_prefix)
+    stream.append(_event("evt-1"))
+    stream.claim_batch("worker-a", count=1)
+    redis_client.delete(stream.keys.events)  # an operator wiped the stream; its group went with it
+    stream.append(_event("evt-2", order=2))
+    assert [e.event_id for e in stream.claim_batch("worker-a", count=5)] == ["evt-2"]

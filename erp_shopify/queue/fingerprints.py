@@ -79,7 +79,7 @@ def price_values(price: Any) -> dict[str, Any]:
     return {"price": format(Decimal(str(price)).normalize(), "f")}
 
 
-_ADDRESS_FIELDS = (
+ADDRESS_FIELDS = (
     *("first_name", "last_name", "company", "phone"),
     *("address1", "address2", "city", "province_code", "zip", "country_code"),
 )
@@ -87,7 +87,7 @@ _ADDRESS_FIELDS = (
 
 def address_values(addresses: list[Mapping[str, Any]]) -> dict[str, Any]:
     """The synced values of a customer's addresses, in a stable order."""
-    rows = [{f: (a.get(f) or "") for f in _ADDRESS_FIELDS} for a in addresses]
+    rows = [{f: (a.get(f) or "") for f in ADDRESS_FIELDS} for a in addresses]
     return {"addresses": sorted(rows, key=lambda row: json.dumps(row, sort_keys=True))}
 
 

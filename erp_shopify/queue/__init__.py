@@ -7,8 +7,6 @@ serve Dagster ops and sensors; the ``Async*`` ones serve the webhook receiver.
 
 from __future__ import annotations
 
-import redis
-
 from erp_shopify.queue.dlq import DeadLetter, DeadLetterQueue
 from erp_shopify.queue.fingerprints import Conflict, Fingerprints, Verdict, inventory_object_key
 from erp_shopify.queue.keys import DELIVERY_GROUP, Keys
@@ -38,20 +36,7 @@ __all__ = [
     "PendingEntry",
     "PendingLine",
     "PendingUnits",
-    "Queue",
     "QueuedEvent",
     "Verdict",
     "inventory_object_key",
 ]
-
-
-class Queue:
-    """Every queue part over one client and prefix: ``Queue(redis_resource.client(), prefix)``."""
-
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
-        self.stream = EventStream(client, prefix)
-        self.ledger = Ledger(client, prefix)
-        self.dlq = DeadLetterQueue(client, prefix)
-        self.pauses = PauseFlags(client, prefix)
-        self.pending = PendingUnits(client, prefix)
-        self.fingerprints = Fingerprints(client, prefix)

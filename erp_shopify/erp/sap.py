@@ -51,7 +51,7 @@ PRICING = "API_SLSPRICINGCONDITIONRECORD_SRV"
 SALES_ORDERS = "API_SALES_ORDER_SRV"
 UNRESTRICTED = "01"  # InventoryStockType of stock that can be sold
 MAX_REFERENCE = 35  # PurchaseOrderByCustomer MaxLength in the EDMX
-_MATERIALS_PER_FILTER = 40  # keeps a stock query URL well under Gateway's limits
+_FILTER_BUDGET = 3000  # characters of "Material eq ... or ...": the URL stays near 4 KB once encoded
 _OPEN_END = date(9999, 12, 31)
 _ORDER_FIELDS = "SalesOrder,PurchaseOrderByCustomer,SalesOrderType,OverallSDDocumentRejectionSts"
 
@@ -129,7 +129,7 @@ class SapAdapter:
         if items is None:
             yield from _aggregate(self._stock_rows(f"InventoryStockType eq '{UNRESTRICTED}'"))
             return
-        for chunk in _chunks(sorted(set(items)), _MATERIALS_PER_FILTER):
+        for chunk in _chunks(sorted(set(items))):
             levels = [StockLevel(item_code=m, location=f"{p}/{s}", available=q) for (m, p, s), q in self._sum(chunk)]
             if levels:
                 yield levels
@@ -174,7 +174,7 @@ class SapAdapter:
 
     def _unrestricted_stock(self, materials: Iterable[str]) -> dict[tuple[str, str, str], Decimal]:
         stock: dict[tuple[str, str, str], Decimal] = {}
-        for chunk in _chunks(sorted(materials), _MATERIALS_PER_FILTER):
+        for chunk in _chunks(sorted(materials)):
             stock.update(self._sum(chunk))
         return stock
 
@@ -467,9 +467,19 @@ def _check_reference(ref: str) -> None:
         )
 
 
-def _chunks(values: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def _chunks(materials: Sequence[str]) -> Iterator[list[str]]:
+    """Materials in groups whose ``Material eq`` filter fits the URL budget."""
+    chunk: list[str] = []
+    length = 0
+    for material in materials:
+        cost = len(material) + 20
+        if chunk and length + cost > _FILTER_BUDGET:
+            yield chunk
+            chunk, length = [], 0
+        chunk.append(material)
+        length += cost
+    if chunk:
+        yield chunk
 
 
 def _aggregate(pages: Iterator[list[dict[str, Any]]]) -> Iterator[list[StockLevel]]:

@@ -67,6 +67,7 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
 class _Parser:
     def __init__(self, tokens: list[tuple[str, str]], entity_set: EntitySet) -> None:
         self.tokens, self.position, self.entity_set = tokens, 0, entity_set
+        self.equalities: dict[int, tuple[str, Any]] = {}  # id(predicate) -> (property, constant) for "eq"
 
     def _peek(self) -> tuple[str, str]:
         return self.tokens[self.position] if self.position < len(self.tokens) else ("end", "")
@@ -83,7 +84,13 @@ class _Parser:
         while self._peek() == ("word", "or"):
             self._take()
             parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else lambda row: any(p(row) for p in parts)
+        if len(parts) == 1:
+            return parts[0]
+        tests = {self.equalities.get(id(p), ("", None))[0] for p in parts}
+        if len(tests) == 1 and "" not in tests:  # "Material eq 'A' or Material eq 'B' ...": a set lookup
+            name, wanted = tests.pop(), {self.equalities[id(p)][1] for p in parts}
+            return lambda row: value(row, name) in wanted
+        return lambda row: any(p(row) for p in parts)
 
     def conjunction(self) -> Predicate:
         parts = [self.unary()]
@@ -103,11 +110,16 @@ class _Parser:
             if self._take() != ("paren", ")"):
                 raise QueryError("Missing ')' in $filter")
             return inner
+        left_token = self._peek()
         left = self.operand()
         kind, op = self._take()
         if kind != "word" or op not in _COMPARE:
             raise QueryError(f"Unsupported operator '{op}' in $filter")
-        return _comparison(left, _COMPARE[op], self.operand())
+        right_token = self._peek()
+        predicate = _comparison(left, _COMPARE[op], self.operand())
+        if op == "eq" and left_token[1] in self.entity_set.properties and right_token[0] in ("string", "typed"):
+            self.equalities[id(predicate)] = (left_token[1], _literal(*right_token))
+        return predicate
 
     def operand(self) -> Callable[[Any], Any]:
         kind, text = self._take()

@@ -104,6 +104,7 @@ class SapStore:
         self.version = 0  # bumped by every change; query caches key on it
         self._next_document = 4900000000
         self._days: dict[date, datetime] = {}
+        self._stock_rows: tuple[int, list[dict[str, Any]]] = (-1, [])
 
     # --- master data and stock -------------------------------------------------------------------
 
@@ -127,6 +128,11 @@ class SapStore:
         self.version += 1
 
     def stock_rows(self) -> list[dict[str, Any]]:
+        if self._stock_rows[0] != self.version:
+            self._stock_rows = (self.version, self._build_stock_rows())
+        return self._stock_rows[1]
+
+    def _build_stock_rows(self) -> list[dict[str, Any]]:
         return [
             {
                 "Material": m,

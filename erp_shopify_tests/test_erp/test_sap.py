@@ -8,10 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from erp_shopify.config import Secret
+from erp_shopify.config import SapConfig, Secret
 from erp_shopify.erp.base import Address, CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
-from erp_shopify.erp.sap import Journal, SapAdapter
+from erp_shopify.erp.sap import SapAdapter
+from erp_shopify.erp.sap_journal import Journal
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError
+from erp_shopify.sandbox.sap import CLIENT_ID, CLIENT_SECRET, TOKEN_PATH
 from erp_shopify_tests.test_erp.harness_sap import FAST_RETRY, ITEMS, SapHarness, harness, sap_config
 
 
@@ -206,3 +208,39 @@ def test_wrong_password_is_a_system_failure(sap: SapHarness, monkeypatch: pytest
     wrong.close()
     assert failure.value.error_class is ErrorClass.SYSTEM and failure.value.status == 401
     assert "not-the-password" not in str(failure.value.to_dict())
+
+
+def test_oauth2_client_credentials_token_is_fetched_and_used(sap: SapHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAP_TEST_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SAP_TEST_CLIENT_SECRET", CLIENT_SECRET)
+    config = SapConfig(
+        kind="sap",
+        base_url=sap.sandbox.odata_url,
+        auth="oauth2",
+        token_url=f"{sap.sandbox.url}{TOKEN_PATH}",
+        client_id=Secret(env="SAP_TEST_CLIENT_ID"),
+        client_secret=Secret(env="SAP_TEST_CLIENT_SECRET"),
+    )
+    adapter = SapAdapter(config, timeout=1.0, retry=FAST_RETRY)
+    document = adapter.create_sales_order(_order("oauth-1"))
+    adapter.close()
+    assert sap.count_sales_orders("oauth-1") == 1 and document.external_ref == "oauth-1"
+
+
+def test_oauth2_refused_client_is_a_system_failure(sap: SapHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAP_TEST_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SAP_TEST_CLIENT_SECRET", "wrong-secret")
+    config = SapConfig(
+        kind="sap",
+        base_url=sap.sandbox.odata_url,
+        auth="oauth2",
+        token_url=f"{sap.sandbox.url}{TOKEN_PATH}",
+        client_id=Secret(env="SAP_TEST_CLIENT_ID"),
+        client_secret=Secret(env="SAP_TEST_CLIENT_SECRET"),
+    )
+    adapter = SapAdapter(config, timeout=1.0, retry=FAST_RETRY)
+    with pytest.raises(IntegrationError) as failure:
+        adapter.health()
+    adapter.close()
+    assert (failure.value.error_class, failure.value.status) == (ErrorClass.SYSTEM, 401)
+    assert "wrong-secret" not in str(failure.value.to_dict())

@@ -18,7 +18,8 @@ from erp_shopify.erp.odata import (
     string_literal,
     time_literal,
 )
-from erp_shopify.erp.sap import Journal, price_records
+from erp_shopify.erp.sap import price_records
+from erp_shopify.erp.sap_journal import Journal
 from erp_shopify.errors import DataError, SystemFailure, TransientError
 
 SAP_ERROR = {

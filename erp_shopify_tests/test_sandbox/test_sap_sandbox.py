@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from erp_shopify.sandbox.faults import Faults
-from erp_shopify.sandbox.sap import PASSWORD, USERNAME, SapSandbox
+from erp_shopify.sandbox.sap import PASSWORD, USERNAME, SapSandbox, start
 from erp_shopify.sandbox.sap.schema import SERVICES, service
 
 AUTH = (USERNAME, PASSWORD)
@@ -182,3 +182,13 @@ def test_unknown_material_in_an_order_is_refused_with_sap_message(client: httpx.
     response = client.post("API_SALES_ORDER_SRV/A_SalesOrder", json=order, headers={"X-CSRF-Token": token})
     assert response.status_code == 400
     assert response.json()["error"]["message"]["value"].startswith("Material GHOST is not defined")
+
+
+def test_start_serves_the_sandbox_the_cli_describes() -> None:
+    running = start(0, Faults())
+    try:
+        described = running.describe()
+        response = httpx.get(f"{described['SAP OData base_url']}/API_MATERIAL_STOCK_SRV/", auth=AUTH)
+        assert response.json()["d"]["EntitySets"] == ["A_MatlStkInAcctMod"]
+    finally:
+        running.stop()

@@ -7,11 +7,19 @@ with CSRF, basic auth, server paging, SAP error bodies, fault injection and a co
 from __future__ import annotations
 
 from erp_shopify.sandbox.faults import Faults, FaultState
-from erp_shopify.sandbox.sap.app import ODATA_ROOT, PASSWORD, USERNAME, SapSandboxApp
+from erp_shopify.sandbox.sap.app import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    ODATA_ROOT,
+    PASSWORD,
+    TOKEN_PATH,
+    USERNAME,
+    SapSandboxApp,
+)
 from erp_shopify.sandbox.sap.store import SapStore
 from erp_shopify.sandbox.server import ServerThread
 
-__all__ = ["PASSWORD", "USERNAME", "SapSandbox", "start"]
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "PASSWORD", "TOKEN_PATH", "USERNAME", "SapSandbox", "start"]
 
 
 class SapSandbox:
@@ -40,6 +48,7 @@ class SapSandbox:
             "SAP OData base_url": self.odata_url,
             "control API": f"{self.url}/_sandbox/ (seed, goods-movements, conditions, orders, settings, faults)",
             "user": USERNAME,
+            "oauth2 token_url": f"{self.url}{TOKEN_PATH} (client {CLIENT_ID})",
             "export": f"SAP_USERNAME={USERNAME} SAP_PASSWORD={PASSWORD}",
         }
 

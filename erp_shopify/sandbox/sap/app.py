@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -25,6 +26,8 @@ from erp_shopify.sandbox.sap.store import BusinessError, Movement, SapStore
 
 ODATA_ROOT = "/sap/opu/odata/sap"
 USERNAME, PASSWORD = "SHOPIFY_SYNC", "sandbox-password"
+CLIENT_ID, CLIENT_SECRET = "shopify-sync-client", "sandbox-client-secret"  # OAuth 2.0 client credentials
+TOKEN_PATH = "/sap/bc/sec/oauth2/token"
 SESSION_COOKIE = "SAP_SESSIONID_S4H_100"
 _WRITES = ("POST", "PUT", "PATCH", "MERGE", "DELETE")
 _KEY = re.compile(r"^(?P<set>\w+)\((?P<keys>.*)\)$")
@@ -67,11 +70,13 @@ class SapSandboxApp:
         self.store, self.faults, self.page_size = store, faults, page_size
         self.forbidden = False  # answer 403 as for a user without the API's authorisation role
         self.sessions: dict[str, str | None] = {}  # session cookie -> CSRF token
+        self.access_tokens: set[str] = set()
         self._cache: OrderedDict[tuple, list[Any]] = OrderedDict()
         methods = ["GET", *_WRITES]
         routes = [
             Route(f"{ODATA_ROOT}/{{service}}/{{path:path}}", self.odata, methods=methods),
             Route(f"{ODATA_ROOT}/{{service}}", self.odata, methods=methods),
+            Route(TOKEN_PATH, self.token, methods=["POST"]),
             Route("/_sandbox/seed", self.seed, methods=["POST"]),
             Route("/_sandbox/goods-movements", self.goods_movement, methods=["POST"]),
             Route("/_sandbox/conditions", self.conditions, methods=["PUT"]),
@@ -88,7 +93,7 @@ class SapSandboxApp:
         name, path = request.path_params["service"], request.path_params.get("path", "")
         if name not in SERVICES:
             return sap_error(404, "/IWFND/MED/170", f"No service found for namespace '', name '{name}', version '0001'")
-        if not _authenticated(request):
+        if not self._authenticated(request):
             return sap_error(401, "/IWFND/CM_CONSUMER/101", "Logon failed: user or password is not valid")
         if self.forbidden:
             return sap_error(403, "/IWFND/CM_CONSUMER/002", f"No authorization to access service '{name}'")
@@ -233,6 +238,27 @@ class SapSandboxApp:
         self.store.reject_item(keys["SalesOrder"], keys["SalesOrderItem"], str(payload["SalesDocumentRjcnReason"]))
         return Response(status_code=204)
 
+    def _authenticated(self, request: Request) -> bool:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            return token in self.access_tokens
+        return _basic(request, USERNAME, PASSWORD)
+
+    async def token(self, request: Request) -> Response:
+        """OAuth 2.0 client credentials, as SAP's authorisation server answers them."""
+        form = parse_qs((await request.body()).decode())
+        if form.get("grant_type") != ["client_credentials"]:
+            return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+        if not _basic(request, CLIENT_ID, CLIENT_SECRET):
+            return JSONResponse(
+                {"error": "invalid_client", "error_description": "Client authentication failed"}, status_code=401
+            )
+        token = secrets.token_urlsafe(24)
+        self.access_tokens.add(token)
+        return JSONResponse(
+            {"access_token": token, "token_type": "Bearer", "expires_in": 3600, "scope": "API_SALES_ORDER_SRV_0001"}
+        )
+
     # --- control API -----------------------------------------------------------------------------
 
     async def seed(self, request: Request) -> Response:
@@ -350,15 +376,15 @@ class SapSandboxApp:
         return JSONResponse({"expired": len(self.sessions)})
 
 
-def _authenticated(request: Request) -> bool:
+def _basic(request: Request, user: str, password: str) -> bool:
     scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "basic":
         return False
     try:
-        user, _, password = base64.b64decode(encoded).decode().partition(":")
+        given_user, _, given_password = base64.b64decode(encoded).decode().partition(":")
     except ValueError:
         return False
-    return secrets.compare_digest(user, USERNAME) and secrets.compare_digest(password, PASSWORD)
+    return secrets.compare_digest(given_user, user) and secrets.compare_digest(given_password, password)
 
 
 def _keys(text: str, entity_set: EntitySet) -> dict[str, str]:

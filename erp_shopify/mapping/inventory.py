@@ -65,6 +65,11 @@ def pending_frame(totals: Mapping[tuple[str, str], int | float]) -> pd.DataFrame
     return frame.astype({"sku": "string", "location_id": "string", "pending": "float64"})
 
 
+def by_item_code(xref: pd.DataFrame) -> pd.DataFrame:
+    """The xref indexed by ERP item code (unique: each item maps to at most one variant)."""
+    return xref if xref.index.name == "item_code" else xref.set_index("item_code", drop=False)
+
+
 @dataclass(frozen=True)
 class Targets:
     """Quantities to set, and the stock rows that could not be placed."""
@@ -83,7 +88,8 @@ def available_to_sell(
 ) -> Targets:
     """Join stock to the xref and the shop's locations and compute what Shopify should show.
 
-    Several ERP locations mapped to one Shopify location are summed.
+    Several ERP locations mapped to one Shopify location are summed. ``xref`` may come indexed by
+    item code (``by_item_code``): a sync indexes it once and reuses it for every page.
     """
     levels = latest_levels(stock)
     location_ids = levels["location"].map(dict(locations)).astype("string")
@@ -91,7 +97,8 @@ def available_to_sell(
     unmapped_locations = levels.loc[~placed].reset_index(drop=True)
     levels = levels.loc[placed].assign(location_id=location_ids[placed])
 
-    joined = levels.merge(xref[["item_code", "sku", "inventory_item_id"]], on="item_code", how="left")
+    found = by_item_code(xref).reindex(levels["item_code"])  # a hash lookup per row, not a join of the catalogue
+    joined = levels.assign(sku=found["sku"].to_numpy(), inventory_item_id=found["inventory_item_id"].to_numpy())
     mapped = joined["inventory_item_id"].notna()
     unmapped_items = joined.loc[~mapped, STOCK_COLUMNS].reset_index(drop=True)
     joined = joined.loc[mapped]

@@ -144,10 +144,11 @@ class InventorySync:
         else:
             result = InventorySyncResult(watermark=cursor)
             pages = self._change_pages(result)
+        xref = m.by_item_code(xref)  # indexed once per run, looked up by every page
         for rows in pages:
             stock = m.stock_frame(rows)
             result.changes_read += len(stock)
-            self._sync_page(stock, xref, run_id, result, full_resync)
+            self.sync_stock(stock, xref, run_id, result, full=full_resync)
         result.cost_points = round(self.client.points_used - points, 1)
         result.seconds = round(time.monotonic() - started, 3)
         return result
@@ -158,9 +159,10 @@ class InventorySync:
             if page.cursor is not None:
                 result.watermark = page.cursor
 
-    def _sync_page(
-        self, stock: pd.DataFrame, xref: pd.DataFrame, run_id: str, result: InventorySyncResult, full: bool
+    def sync_stock(
+        self, stock: pd.DataFrame, xref: pd.DataFrame, run_id: str, result: InventorySyncResult, *, full: bool = False
     ) -> None:
+        """One page of ERP stock rows (``mapping.inventory.STOCK_COLUMNS``) brought to Shopify."""
         pending = m.pending_frame(self.pending.totals(self.shop.name))
         placed = m.available_to_sell(stock, xref, self.shop.locations, pending, self.shop.safety_stock)
         result.unmapped_items += len(placed.unmapped_items)
@@ -179,11 +181,19 @@ class InventorySync:
         writes = plan.writes.merge(
             targets.drop(columns=["quantity"]), on=["inventory_item_id", "location_id"], how="left"
         )
+        written, calls, stale = self.write(writes, run_id)
+        result.written += written
+        result.write_calls += calls
+        result.stale_retries += stale
+
+    def write(self, writes: pd.DataFrame, run_id: str) -> tuple[int, int, int]:
+        """Send planned writes (TARGET_COLUMNS + ``change_from``) in batches of 250, a few in
+        flight; returns (items written, calls, stale retries). Raises if any batch failed."""
+        totals = [0, 0, 0]
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            for written, calls, stale in pool.map(lambda b: self._write(b, run_id), list(m.batches(writes))):
-                result.written += written
-                result.write_calls += calls
-                result.stale_retries += stale
+            for outcome in pool.map(lambda b: self._write(b, run_id), list(m.batches(writes))):
+                totals = [t + o for t, o in zip(totals, outcome, strict=True)]
+        return totals[0], totals[1], totals[2]
 
     def _write(self, batch: pd.DataFrame, run_id: str) -> tuple[int, int, int]:
         """Write one batch, re-reading and recomputing it while Shopify calls it stale."""

@@ -7,6 +7,8 @@ mixed with the server's. Movements are one second apart, one material each, over
 
 from __future__ import annotations
 
+import gc
+import os
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -17,9 +19,9 @@ from multiprocessing.synchronize import Event
 
 import httpx
 
+from erp_shopify.config import SapConfig, Secret
 from erp_shopify.erp.sap import MATERIAL_DOCUMENTS, SapAdapter
 from erp_shopify.sandbox.sap import PASSWORD, USERNAME, SapSandbox
-from erp_shopify_tests.test_erp.harness_sap import sap_config
 
 MATERIALS = [f"MAT-{n:05d}" for n in range(500)]
 PAGE = 1000
@@ -95,8 +97,16 @@ def raw_loop(url: str) -> tuple[int, float]:
 
 
 def adapter_drain(url: str, *, trace: bool) -> tuple[int, float, int]:
-    adapter = SapAdapter(sap_config(_Url(url)), page_size=PAGE, timeout=60)
+    os.environ["SAP_BENCH_USER"], os.environ["SAP_BENCH_PASSWORD"] = USERNAME, PASSWORD
+    config = SapConfig(
+        kind="sap",
+        base_url=f"{url}/sap/opu/odata/sap",
+        username=Secret(env="SAP_BENCH_USER"),
+        password=Secret(env="SAP_BENCH_PASSWORD"),
+    )
+    adapter = SapAdapter(config, page_size=PAGE, timeout=60)
     if trace:
+        gc.collect()  # start from the same heap both times: the peak is then this drain's own
         tracemalloc.start()
     began, rows = time.perf_counter(), 0
     for page in adapter.inventory_changes(None):
@@ -107,11 +117,6 @@ def adapter_drain(url: str, *, trace: bool) -> tuple[int, float, int]:
         tracemalloc.stop()
     adapter.close()
     return rows, elapsed, peak
-
-
-class _Url:
-    def __init__(self, url: str) -> None:
-        self.odata_url = f"{url}/sap/opu/odata/sap"
 
 
 def run() -> list[str]:

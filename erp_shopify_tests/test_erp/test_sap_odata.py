@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from erp_shopify.erp.odata import (
     datetime_literal,
@@ -138,3 +140,12 @@ def test_condition_rate_is_per_condition_quantity_and_open_end_has_no_end() -> N
 def test_deleted_or_zero_conditions_give_no_price() -> None:
     assert price_records(_validity(ConditionIsDeleted=True)) == []
     assert price_records(_validity(ConditionRateValue="0.000")) == []
+
+
+@given(st.sets(st.tuples(st.sampled_from(["2025", "2026"]), st.integers(4900000000, 4900000400)), max_size=200))
+def test_any_set_of_seen_documents_survives_the_cursor(documents: set[tuple[str, int]]) -> None:
+    at = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
+    journal = Journal(timedelta(minutes=5))
+    for year, number in documents:
+        journal.observe(f"{year}/{number}", at)
+    assert set(Journal.decode(journal.encode(), timedelta(minutes=5)).seen) == set(journal.seen)

@@ -87,7 +87,12 @@ class World:
 
 
 def settings_data(
-    sap: SapSandbox, shops: dict[str, RunningShopifySandbox], key_prefix: str, redis_url: str, **extra: Any
+    sap: SapSandbox,
+    shops: dict[str, RunningShopifySandbox],
+    key_prefix: str,
+    redis_url: str,
+    shop_extra: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
     return {
         "erp": {
@@ -105,6 +110,7 @@ def settings_data(
                 "access_token": {"env": "WORLD_SHOPIFY_TOKEN"},
                 "webhook_secret": {"env": "WORLD_WEBHOOK_SECRET"},
                 "locations": {code: gid("Location", i) for i, code in enumerate(PLANT_LOCATIONS)},
+                **(shop_extra or {}),
             }
             for name, sandbox in shops.items()
         ],

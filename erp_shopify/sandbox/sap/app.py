@@ -180,11 +180,10 @@ class SapSandboxApp:
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        rows: Iterable[Any] = self._rows(entity_set.name)
-        if filter_text:
-            predicate = compile_filter(filter_text, entity_set)
-            rows = [row for row in rows if predicate(row)]
-        result = order(list(rows), orderby, entity_set) if orderby else list(rows)
+        predicate = compile_filter(filter_text, entity_set) if filter_text else None
+        with self.store.lock:
+            rows = [row for row in self._rows(entity_set.name) if predicate is None or predicate(row)]
+        result = order(rows, orderby, entity_set) if orderby else rows
         self._cache[key] = result
         while len(self._cache) > 8:
             self._cache.popitem(last=False)
@@ -207,7 +206,9 @@ class SapSandboxApp:
         return rows[set_name]()
 
     def _find(self, name: str, entity_set: EntitySet, keys: dict[str, str]) -> Any:
-        for row in self._rows(entity_set.name):
+        with self.store.lock:
+            rows = list(self._rows(entity_set.name))
+        for row in rows:
             if all(_key_text(value(row, k)) == v for k, v in keys.items()):
                 return row
         raise KeyError(f"'{entity_set.name}({','.join(f'{k}={v}' for k, v in keys.items())})'")

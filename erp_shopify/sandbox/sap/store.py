@@ -10,10 +10,13 @@ is already out of its available quantity, and cancelling it posts the reversal (
 from __future__ import annotations
 
 import bisect
+import functools
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from erp_shopify.erp.odata import parse_date
 
@@ -22,6 +25,21 @@ RETURN_ORDER_TYPES = frozenset({"CBAR", "RE", "G2", "CR"})  # no goods issue for
 RECEIPTS = frozenset({"101", "501", "561", "602", "651", "653", "701"})
 ISSUES = frozenset({"201", "261", "551", "601", "641", "702"})
 _OPEN_END = datetime(9999, 12, 31)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _locked(method: F) -> F:
+    """The store is changed from the server's event loop and from the process embedding it (the
+    demo seeds it directly), so every change and every full read holds its lock."""
+
+    @functools.wraps(method)
+    def wrapper(self: SapStore, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class BusinessError(ValueError):
@@ -95,6 +113,7 @@ class Movement:
 
 class SapStore:
     def __init__(self) -> None:
+        self.lock = threading.RLock()
         self.base_units: dict[str, str] = {}  # material -> base unit
         self.stock: dict[tuple[str, str, str, str, str], Decimal] = {}  # material, plant, sloc, batch, type
         self.documents: list[MaterialDocumentHeader] = []
@@ -108,10 +127,12 @@ class SapStore:
 
     # --- master data and stock -------------------------------------------------------------------
 
+    @_locked
     def add_material(self, material: str, base_unit: str = "PC") -> None:
         self.base_units[material] = base_unit
         self.version += 1
 
+    @_locked
     def set_stock(
         self,
         material: str,
@@ -127,6 +148,7 @@ class SapStore:
         self.stock[(material, plant, storage_location, batch, stock_type)] = quantity
         self.version += 1
 
+    @_locked
     def stock_rows(self) -> list[dict[str, Any]]:
         if self._stock_rows[0] != self.version:
             self._stock_rows = (self.version, self._build_stock_rows())
@@ -158,6 +180,7 @@ class SapStore:
 
     # --- the journal -----------------------------------------------------------------------------
 
+    @_locked
     def post_goods_movement(self, movements: list[Movement], at: datetime | None = None) -> MaterialDocumentHeader:
         """One material document: stock changes and the journal entry land together."""
         for movement in movements:
@@ -197,6 +220,7 @@ class SapStore:
         self.version += 1
         return header
 
+    @_locked
     def set_quantity(
         self, material: str, plant: str, storage_location: str, quantity: Decimal, at: datetime | None = None
     ) -> MaterialDocumentHeader | None:
@@ -209,6 +233,7 @@ class SapStore:
 
     # --- sales orders ----------------------------------------------------------------------------
 
+    @_locked
     def create_sales_order(self, payload: dict[str, Any]) -> dict[str, Any]:
         for name in (
             "SalesOrderType",
@@ -298,6 +323,7 @@ class SapStore:
         self.version += 1
         return order
 
+    @_locked
     def reject_item(self, sales_order: str, item: str, reason: str) -> None:
         order = self.order(sales_order)
         line = next((i for i in order["to_Item"] if i["SalesOrderItem"] == item), None)
@@ -345,6 +371,7 @@ class SapStore:
 
     # --- pricing ---------------------------------------------------------------------------------
 
+    @_locked
     def put_condition(self, spec: dict[str, Any]) -> str:
         """Create or replace one condition record with its validity period and quantity scales."""
         record_id = str(spec.get("condition_record") or f"{len(self.condition_records) + 1:010d}")

@@ -46,6 +46,11 @@ def test_collapsed_xref_blocks_the_inventory_write(tmp_path: Path, redis_url: st
             assert not check_passed(result, "mapping_not_collapsed")
             assert metadata(result, "sku_xref")["erp_unmapped"] == 4
             assert [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()] == ["sku_xref"]
+            # The scheduled runs load the stored xref: they refuse it too, naming the cause.
+            scheduled = materialize(w, instance, "shop-a", "inventory_levels")
+            assert not scheduled.success
+            (failure,) = [e for e in scheduled.all_events if e.is_step_failure]
+            assert "SKU xref of shop-a collapsed" in str(failure.step_failure_data.error)
         assert w.write_calls("shop-a") == 0
 
 

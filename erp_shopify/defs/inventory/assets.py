@@ -11,6 +11,7 @@ import pandas as pd
 
 from erp_shopify.config import ShopConfig
 from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
+from erp_shopify.defs.xref.assets import require_usable_xref
 from erp_shopify.defs.xref.partitions import shops_partitions
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.mapping import inventory as m
@@ -82,6 +83,7 @@ def inventory_levels(
 ) -> dg.MaterializeResult:
     """ERP stock changes since the watermark, written to Shopify as absolute, idempotent sets."""
     shop = settings.settings.shop(context.partition_key)
+    require_usable_xref(context.instance, shop.name)
     inventory_config = settings.settings.inventory
     cursor = None if config.full_resync else last_watermark(context.instance, context.asset_key, shop.name)
     adapter, redis_client = erp.adapter(), redis.client()

@@ -7,6 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
+from erp_shopify.defs.xref.assets import require_usable_xref
 from erp_shopify.defs.xref.partitions import shops_partitions
 from erp_shopify.sync.prices import PricePlan, PriceSnapshot, plan_prices, write_prices
 
@@ -36,6 +37,7 @@ def price_changes(
 ):
     """Today's effective ERP prices for this shop, compared with the snapshot last written to it."""
     shop = settings.settings.shop(context.partition_key)
+    require_usable_xref(context.instance, shop.name)
     adapter, redis_client = erp.adapter(), redis.client()
     try:
         last = PriceSnapshot(redis_client, redis.key_prefix).load(shop.name)

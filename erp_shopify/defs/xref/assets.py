@@ -15,6 +15,7 @@ from erp_shopify.sync.xref import build_shop_xref
 
 SAMPLE_ROWS = 10
 VARIANTS = "variants"
+COLLAPSED = "mapping_collapsed"
 
 CHECKS = [
     dg.AssetCheckSpec("no_duplicate_skus", asset="sku_xref", description="SKUs carried by several variants"),
@@ -63,15 +64,32 @@ def xref_checks(result: XrefResult, max_unmapped_share: float) -> list[dg.AssetC
     ]
 
 
-def catalog_size(instance: dg.DagsterInstance, asset_key: dg.AssetKey, shop: str) -> int:
-    """Variants seen by this shop's last build (0 at first): decides paging or bulk export without
-    spending a query on a count."""
+def _latest(instance: dg.DagsterInstance, shop: str, key: str) -> object:
+    """A metadata value of this shop's latest ``sku_xref`` materialization (None when absent)."""
     records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[shop]), limit=1
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("sku_xref"), asset_partitions=[shop]), limit=1
     ).records
     materialization = records[0].asset_materialization if records else None
-    value = materialization.metadata.get(VARIANTS) if materialization else None
-    return int(value.value) if value is not None and isinstance(value.value, int) else 0
+    value = materialization.metadata.get(key) if materialization else None
+    return None if value is None else value.value
+
+
+def catalog_size(instance: dg.DagsterInstance, shop: str) -> int:
+    """Variants seen by this shop's last build (0 at first): decides paging or bulk export without
+    spending a query on a count."""
+    value = _latest(instance, shop, VARIANTS)
+    return value if isinstance(value, int) else 0
+
+
+def require_usable_xref(instance: dg.DagsterInstance, shop: str) -> None:
+    """Stop a sync that would load a collapsed xref. The blocking check guards the run that built
+    it; the 10-minute inventory runs load the stored table, so they ask its last verdict here."""
+    if _latest(instance, shop, COLLAPSED) is True:
+        raise dg.Failure(
+            description=f"the SKU xref of {shop} collapsed (see its mapping_not_collapsed check);"
+            " fix the mapping and rebuild sku_xref before syncing",
+            allow_retries=False,
+        )
 
 
 @dg.asset(partitions_def=shops_partitions, check_specs=CHECKS, pool="erp", group_name="xref")
@@ -79,7 +97,7 @@ def sku_xref(context: dg.AssetExecutionContext, settings: SettingsResource, shop
     """Which Shopify variant and inventory item carry each ERP item in this shop."""
     config = settings.settings
     shop = config.shop(context.partition_key)
-    bulk = catalog_size(context.instance, context.asset_key, shop.name) > config.inventory.bulk_read_above
+    bulk = catalog_size(context.instance, shop.name) > config.inventory.bulk_read_above
     adapter = erp.adapter()
     try:
         with shopify.client(shop.name) as client:
@@ -95,6 +113,7 @@ def sku_xref(context: dg.AssetExecutionContext, settings: SettingsResource, shop
             "variants_unmapped": len(result.variants_unmapped),
             "duplicate_skus": len(result.duplicate_skus),
             VARIANTS: result.variant_count,
+            COLLAPSED: xref_collapsed(result, config.inventory.max_unmapped_share),
             "read_by": "bulk operation" if bulk else "paging",
             **{f"rule_{rule}": int(n) for rule, n in rules.items()},
             "dagster/row_count": len(result.xref),

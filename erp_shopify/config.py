@@ -107,6 +107,7 @@ class SapConfig(_Model):
     condition_type: str = "PPR0"
     rejection_reason: str = "10"  # SalesDocumentRjcnReason set on every item of a cancelled order
     credit_order_type: str = "CBAR"  # returns order type that carries a Shopify refund
+    manual_price_condition_type: str = "PMP0"  # item condition carrying the Shopify net unit price
 
 
 class NetSuiteConfig(_Model):

@@ -25,6 +25,7 @@ from erp_shopify.erp.base import (
     InventoryPage,
     PriceRecord,
     SalesOrder,
+    SalesOrderLine,
     StockLevel,
 )
 from erp_shopify.erp.odata import (
@@ -210,6 +211,13 @@ class SapAdapter:
                 "RequestedQuantity": str(line.quantity),
                 "RequestedQuantityUnit": "PC",
                 "SalesOrderItemText": line.description[:40],
+                "to_PricingElement": [
+                    {
+                        "ConditionType": self.config.manual_price_condition_type,
+                        "ConditionRateValue": str(net_unit_price(line)),
+                        "ConditionCurrency": order.currency,
+                    }
+                ],
             }
             for n, line in enumerate(order.lines, start=1)
         ]
@@ -326,6 +334,11 @@ class SapAdapter:
 
     def close(self) -> None:
         self.odata.close()
+
+
+def net_unit_price(line: SalesOrderLine) -> Decimal:
+    """What the customer paid per unit after the line's discount, at the scale SAP keeps (9)."""
+    return ((line.unit_price * line.quantity - line.discount) / line.quantity).quantize(Decimal("0.000000001"))
 
 
 def price_records(validity: dict[str, Any]) -> list[PriceRecord]:

@@ -244,3 +244,11 @@ def test_oauth2_refused_client_is_a_system_failure(sap: SapHarness, monkeypatch:
     adapter.close()
     assert (failure.value.error_class, failure.value.status) == (ErrorClass.SYSTEM, 401)
     assert "wrong-secret" not in str(failure.value.to_dict())
+
+
+def test_order_carries_the_shopify_net_price_as_a_manual_condition(sap: SapHarness) -> None:
+    line = SalesOrderLine(item_code=ITEMS[0], quantity=Decimal(3), unit_price=Decimal("19.90"), discount=Decimal("5"))
+    order = _order("priced-1").model_copy(update={"lines": [line]})
+    sap.adapter.create_sales_order(order)
+    [stored] = sap.control_call("GET", "/_sandbox/orders?purchase_order_by_customer=priced-1")["orders"]
+    assert Decimal(stored["TotalNetAmount"]) == Decimal("54.700")  # 3 x 19.90 - 5.00

@@ -192,3 +192,31 @@ def test_start_serves_the_sandbox_the_cli_describes() -> None:
         assert response.json()["d"]["EntitySets"] == ["A_MatlStkInAcctMod"]
     finally:
         running.stop()
+
+
+def test_order_without_a_manual_price_is_priced_from_the_customer_condition(
+    client: httpx.Client, sandbox: SapSandbox
+) -> None:
+    httpx.put(
+        f"{sandbox.url}/_sandbox/conditions",
+        json=[
+            {"material": "M1", "rate": "2000", "quantity": 100, "currency": "EUR"},
+            {"material": "M1", "customer": "1000042", "rate": "15", "currency": "EUR"},
+        ],
+    ).raise_for_status()
+    token = client.get("API_SALES_ORDER_SRV/", headers={"X-CSRF-Token": "Fetch"}).headers["x-csrf-token"]
+    totals = []
+    for sold_to in ("1000001", "1000042"):
+        order = {
+            "SalesOrderType": "OR",
+            "SalesOrganization": "1010",
+            "DistributionChannel": "10",
+            "OrganizationDivision": "00",
+            "SoldToParty": sold_to,
+            "PurchaseOrderByCustomer": f"list-{sold_to}",
+            "TransactionCurrency": "EUR",
+            "to_Item": [{"Material": "M1", "RequestedQuantity": "2"}],
+        }
+        created = client.post("API_SALES_ORDER_SRV/A_SalesOrder", json=order, headers={"X-CSRF-Token": token})
+        totals.append(created.json()["d"]["TotalNetAmount"])
+    assert totals == ["40.000", "30.000"]

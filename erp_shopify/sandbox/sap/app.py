@@ -202,6 +202,9 @@ class SapSandboxApp:
             ],
             "A_SalesOrder": lambda: store.orders,
             "A_SalesOrderItem": lambda: [i for o in store.orders for i in o["to_Item"]],
+            "A_SalesOrderItemPrElement": lambda: [
+                e for o in store.orders for i in o["to_Item"] for e in i["to_PricingElement"]
+            ],
         }
         return rows[set_name]()
 
@@ -224,7 +227,7 @@ class SapSandboxApp:
             raise QueryError("The request body is not valid JSON") from None
         order_row = self.store.create_sales_order(payload)
         await self.faults.maybe_lose_response()  # committed: a lost answer now is a timeout after commit
-        body = serializer.entity(entity_set, order_row, None, {"to_Item": (None, {})})
+        body = serializer.entity(entity_set, order_row, None, {"to_Item": (None, {"to_PricingElement": {}})})
         return JSONResponse({"d": body}, status_code=201, headers={"location": body["__metadata"]["uri"]})
 
     async def _update(self, request: Request, name: str, keys: dict[str, str]) -> Response:
@@ -343,6 +346,7 @@ class SapSandboxApp:
                         "SalesOrderType": o["SalesOrderType"],
                         "PurchaseOrderByCustomer": o["PurchaseOrderByCustomer"],
                         "OverallSDDocumentRejectionSts": o["OverallSDDocumentRejectionSts"],
+                        "TotalNetAmount": str(o["TotalNetAmount"]),
                         "items": [
                             {
                                 "Material": i["Material"],

@@ -317,11 +317,52 @@ class SapStore:
                     "to_SalesOrder": order,
                 }
             )
+            self._price_item(order, order["to_Item"][-1], raw.get("to_PricingElement"))
+        order["TotalNetAmount"] = sum((i["NetAmount"] for i in order["to_Item"]), Decimal(0))
         self.orders.append(order)
         if order["SalesOrderType"] not in RETURN_ORDER_TYPES:
             self._issue(order, "601")
         self.version += 1
         return order
+
+    def _price_item(self, order: dict[str, Any], item: dict[str, Any], elements: Any) -> None:
+        """A manual price sent with the item wins; otherwise the valid condition record prices it
+        (the customer's own before the general one), as SAP's pricing procedure would."""
+        given = elements.get("results", []) if isinstance(elements, dict) else list(elements or [])
+        item["to_PricingElement"] = []
+        for counter, element in enumerate(given, start=1):
+            try:
+                rate = Decimal(str(element["ConditionRateValue"]))
+            except (KeyError, ArithmeticError):
+                raise BusinessError("V1/806", f"Enter a condition rate for item {item['SalesOrderItem']}") from None
+            item["to_PricingElement"].append(
+                _pricing_element(item, element.get("ConditionType", ""), rate, counter, manual=True)
+            )
+        if not item["to_PricingElement"]:
+            list_price = self._list_price(order, item["Material"])
+            if list_price is not None:
+                item["to_PricingElement"].append(_pricing_element(item, "PPR0", list_price, 1, manual=False))
+        if item["to_PricingElement"]:
+            item["NetAmount"] = item["to_PricingElement"][-1]["ConditionAmount"]
+
+    def _list_price(self, order: dict[str, Any], material: str) -> Decimal | None:
+        today = datetime.now(UTC).date()
+        candidates = [
+            v
+            for v in self.validities
+            if v["Material"] == material
+            and v["ConditionType"] == "PPR0"
+            and v["SalesOrganization"] == order["SalesOrganization"]
+            and v["DistributionChannel"] == order["DistributionChannel"]
+            and v["Customer"] in ("", order["SoldToParty"])
+            and not v["CustomerPriceGroup"]
+            and v["ConditionValidityStartDate"].date() <= today <= v["ConditionValidityEndDate"].date()
+            and not v["to_SlsPrcgConditionRecord"]["ConditionIsDeleted"]
+        ]
+        if not candidates:
+            return None
+        record = max(candidates, key=lambda v: bool(v["Customer"]))["to_SlsPrcgConditionRecord"]
+        return Decimal(record["ConditionRateValue"]) / (record["ConditionQuantity"] or Decimal(1))
 
     @_locked
     def reject_item(self, sales_order: str, item: str, reason: str) -> None:
@@ -435,6 +476,22 @@ class SapStore:
     def _known(self, material: str) -> None:
         if material not in self.base_units:
             raise BusinessError("M3/305", f"Material {material} does not exist", target="Material")
+
+
+def _pricing_element(item: dict[str, Any], condition_type: str, rate: Decimal, counter: int, *, manual: bool) -> dict:
+    return {
+        "SalesOrder": item["SalesOrder"],
+        "SalesOrderItem": item["SalesOrderItem"],
+        "PricingProcedureStep": "10",
+        "PricingProcedureCounter": str(counter),
+        "ConditionType": condition_type,
+        "ConditionRateValue": rate,
+        "ConditionCurrency": item["TransactionCurrency"],
+        "ConditionQuantity": Decimal(1),
+        "ConditionAmount": (rate * item["RequestedQuantity"]).quantize(Decimal("0.001")),
+        "TransactionCurrency": item["TransactionCurrency"],
+        "ConditionIsManuallyChanged": manual,
+    }
 
 
 def _created(header: MaterialDocumentHeader) -> datetime:

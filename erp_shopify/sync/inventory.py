@@ -21,7 +21,7 @@ import redis
 from erp_shopify.config import ShopConfig
 from erp_shopify.erp.base import ErpAdapter, StockLevel
 from erp_shopify.mapping import inventory as m
-from erp_shopify.queue.fingerprints import Fingerprints, inventory_object_key
+from erp_shopify.queue.fingerprints import Fingerprints, inventory_object_key, inventory_values
 from erp_shopify.queue.pending import PendingUnits
 from erp_shopify.shopify.client import ShopifyClient, ShopifyUserErrors
 
@@ -232,5 +232,5 @@ class InventorySync:
         self.last_written.store(self.shop.name, batch)
         self.fingerprints.record_many(
             self.shop.name,
-            {key: {"available": int(q)} for key, q in zip(object_keys(batch), batch["quantity"], strict=True)},
+            {key: inventory_values(q) for key, q in zip(object_keys(batch), batch["quantity"], strict=True)},
         )

@@ -19,6 +19,7 @@ import redis
 from erp_shopify.config import ShopConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.mapping import prices as m
+from erp_shopify.queue.fingerprints import Fingerprints, price_values
 from erp_shopify.shopify.client import ShopifyClient
 
 DOCUMENTS = {
@@ -80,14 +81,22 @@ def plan_prices(
     return PricePlan(current, changes, m.price_anomalies(changes, max_change_percent))
 
 
-def write_prices(client: ShopifyClient, plan: PricePlan, snapshot: PriceSnapshot, shop: str) -> dict[str, Any]:
-    """Send the changed prices, remembering each accepted call's rows; returns counts for metadata."""
+def write_prices(
+    client: ShopifyClient, plan: PricePlan, snapshot: PriceSnapshot, fingerprints: Fingerprints, shop: str
+) -> dict[str, Any]:
+    """Send the changed prices, remembering each accepted call's rows (and, for retail prices, the
+    loop guard's fingerprint, so the ``products/update`` echo is recognised); counts for metadata."""
     started, points = time.monotonic(), client.points_used
     calls: dict[str, int] = {}
     rows = 0
     for call in m.price_calls(plan.changes, plan.current):
         client.execute(DOCUMENTS[call.mutation], call.variables)
         snapshot.store(shop, call.written)
+        if call.mutation == "productVariantsBulkUpdate":
+            fingerprints.record_many(
+                shop,
+                {v: price_values(p) for v, p in zip(call.written["variant_id"], call.written["price"], strict=True)},
+            )
         calls[call.mutation] = calls.get(call.mutation, 0) + 1
         rows += call.rows
     return {

@@ -7,6 +7,8 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
+from erp_shopify.queue.fingerprints import Fingerprints, price_values
+from erp_shopify.sandbox.shopify.ids import BASES
 from erp_shopify_tests.test_defs.dagster_world import check_passed, materialize, metadata
 from erp_shopify_tests.test_sync.world import World, sku, world
 
@@ -31,6 +33,11 @@ def test_only_changed_prices_are_written_and_a_price_jump_blocks_the_write(
         assert first.success
         assert metadata(first, "prices")["prices_written"] == 4
         assert [_shown_price(w, n) for n in range(4)] == ["10.50", "11.50", "12.50", "13.50"]
+        # Shopify's products/update echo of our own write is recognised by the loop guard.
+        guard = Fingerprints(w.redis(), key_prefix)
+        variant = f"gid://shopify/ProductVariant/{BASES['ProductVariant'] + 1}"
+        assert guard.is_echo("shop-a", variant, price_values("10.5"))
+        assert not guard.is_echo("shop-a", variant, price_values("9.99"))
 
         _retail(w, 1, "12.00", "R1")  # +4%: fine
         second = materialize(w, instance, "shop-a", *PRICES)

@@ -9,6 +9,7 @@ import pandas as pd
 from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
 from erp_shopify.defs.xref.assets import require_usable_xref
 from erp_shopify.defs.xref.partitions import shops_partitions
+from erp_shopify.queue.fingerprints import Fingerprints
 from erp_shopify.sync.prices import PricePlan, PriceSnapshot, plan_prices, write_prices
 
 SAMPLE_ROWS = 20
@@ -75,7 +76,8 @@ def prices(
     try:
         with shopify.client(context.partition_key) as client:
             snapshot = PriceSnapshot(redis_client, redis.key_prefix)
-            counts = write_prices(client, price_changes, snapshot, context.partition_key)
+            fingerprints = Fingerprints(redis_client, redis.key_prefix)
+            counts = write_prices(client, price_changes, snapshot, fingerprints, context.partition_key)
     finally:
         redis_client.close()
     return dg.MaterializeResult(metadata={"changed": len(price_changes.changes), **counts})

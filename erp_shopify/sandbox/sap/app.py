@@ -21,8 +21,9 @@ from starlette.routing import Route
 
 from erp_shopify.sandbox.faults import FaultMiddleware, Faults, FaultState
 from erp_shopify.sandbox.sap.query import QueryError, Serializer, compile_filter, expand_tree, order, value
+from erp_shopify.sandbox.sap.records import BusinessError, Movement
 from erp_shopify.sandbox.sap.schema import SERVICES, EntitySet, service
-from erp_shopify.sandbox.sap.store import BusinessError, Movement, SapStore
+from erp_shopify.sandbox.sap.store import SapStore
 
 ODATA_ROOT = "/sap/opu/odata/sap"
 USERNAME, PASSWORD = "SHOPIFY_SYNC", "sandbox-password"

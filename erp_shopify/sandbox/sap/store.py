@@ -13,18 +13,24 @@ import bisect
 import functools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from erp_shopify.erp.odata import parse_date
+from erp_shopify.sandbox.sap.pricing import condition_record, price_item
+from erp_shopify.sandbox.sap.records import (
+    DEFAULT_PLANT,
+    DEFAULT_STORAGE_LOCATION,
+    ISSUES,
+    RECEIPTS,
+    BusinessError,
+    MaterialDocumentHeader,
+    MaterialDocumentItem,
+    Movement,
+)
 
-DEFAULT_PLANT, DEFAULT_STORAGE_LOCATION = "1010", "0001"
 RETURN_ORDER_TYPES = frozenset({"CBAR", "RE", "G2", "CR"})  # no goods issue for these
-RECEIPTS = frozenset({"101", "501", "561", "602", "651", "653", "701"})
-ISSUES = frozenset({"201", "261", "551", "601", "641", "702"})
-_OPEN_END = datetime(9999, 12, 31)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,75 +46,6 @@ def _locked(method: F) -> F:
             return method(self, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-class BusinessError(ValueError):
-    """A request SAP would reject with a message of its own (HTTP 400 and a message code)."""
-
-    def __init__(self, code: str, message: str, target: str = "") -> None:
-        super().__init__(message)
-        self.code, self.message, self.target = code, message, target
-
-
-@dataclass(slots=True)
-class MaterialDocumentItem:
-    MaterialDocumentYear: str
-    MaterialDocument: str
-    MaterialDocumentItem: str
-    Material: str
-    Plant: str
-    StorageLocation: str
-    GoodsMovementType: str
-    QuantityInBaseUnit: Decimal
-    MaterialBaseUnit: str
-    Batch: str = ""
-    InventoryStockType: str = "01"
-    SalesOrder: str = ""
-    SalesOrderItem: str = ""
-    to_MaterialDocumentHeader: Any = None
-
-    @property
-    def QuantityInEntryUnit(self) -> Decimal:
-        return self.QuantityInBaseUnit
-
-    @property
-    def EntryUnit(self) -> str:
-        return self.MaterialBaseUnit
-
-
-@dataclass(slots=True)
-class MaterialDocumentHeader:
-    MaterialDocumentYear: str
-    MaterialDocument: str
-    CreationDate: datetime
-    CreationTime: timedelta
-    GoodsMovementCode: str = ""
-    MaterialDocumentHeaderText: str = ""
-    to_MaterialDocumentItem: list[MaterialDocumentItem] = field(default_factory=list)
-
-    @property
-    def PostingDate(self) -> datetime:
-        return self.CreationDate
-
-    @property
-    def DocumentDate(self) -> datetime:
-        return self.CreationDate
-
-    @property
-    def CreatedByUser(self) -> str:
-        return "SHOPIFY_SYNC"
-
-
-@dataclass(frozen=True)
-class Movement:
-    material: str
-    quantity: Decimal  # positive; the movement type says in or out
-    movement_type: str
-    plant: str = DEFAULT_PLANT
-    storage_location: str = DEFAULT_STORAGE_LOCATION
-    batch: str = ""
-    sales_order: str = ""
-    sales_order_item: str = ""
 
 
 class SapStore:
@@ -317,52 +254,13 @@ class SapStore:
                     "to_SalesOrder": order,
                 }
             )
-            self._price_item(order, order["to_Item"][-1], raw.get("to_PricingElement"))
+            price_item(order, order["to_Item"][-1], raw.get("to_PricingElement"), self.validities)
         order["TotalNetAmount"] = sum((i["NetAmount"] for i in order["to_Item"]), Decimal(0))
         self.orders.append(order)
         if order["SalesOrderType"] not in RETURN_ORDER_TYPES:
             self._issue(order, "601")
         self.version += 1
         return order
-
-    def _price_item(self, order: dict[str, Any], item: dict[str, Any], elements: Any) -> None:
-        """A manual price sent with the item wins; otherwise the valid condition record prices it
-        (the customer's own before the general one), as SAP's pricing procedure would."""
-        given = elements.get("results", []) if isinstance(elements, dict) else list(elements or [])
-        item["to_PricingElement"] = []
-        for counter, element in enumerate(given, start=1):
-            try:
-                rate = Decimal(str(element["ConditionRateValue"]))
-            except (KeyError, ArithmeticError):
-                raise BusinessError("V1/806", f"Enter a condition rate for item {item['SalesOrderItem']}") from None
-            item["to_PricingElement"].append(
-                _pricing_element(item, element.get("ConditionType", ""), rate, counter, manual=True)
-            )
-        if not item["to_PricingElement"]:
-            list_price = self._list_price(order, item["Material"])
-            if list_price is not None:
-                item["to_PricingElement"].append(_pricing_element(item, "PPR0", list_price, 1, manual=False))
-        if item["to_PricingElement"]:
-            item["NetAmount"] = item["to_PricingElement"][-1]["ConditionAmount"]
-
-    def _list_price(self, order: dict[str, Any], material: str) -> Decimal | None:
-        today = datetime.now(UTC).date()
-        candidates = [
-            v
-            for v in self.validities
-            if v["Material"] == material
-            and v["ConditionType"] == "PPR0"
-            and v["SalesOrganization"] == order["SalesOrganization"]
-            and v["DistributionChannel"] == order["DistributionChannel"]
-            and v["Customer"] in ("", order["SoldToParty"])
-            and not v["CustomerPriceGroup"]
-            and v["ConditionValidityStartDate"].date() <= today <= v["ConditionValidityEndDate"].date()
-            and not v["to_SlsPrcgConditionRecord"]["ConditionIsDeleted"]
-        ]
-        if not candidates:
-            return None
-        record = max(candidates, key=lambda v: bool(v["Customer"]))["to_SlsPrcgConditionRecord"]
-        return Decimal(record["ConditionRateValue"]) / (record["ConditionQuantity"] or Decimal(1))
 
     @_locked
     def reject_item(self, sales_order: str, item: str, reason: str) -> None:
@@ -416,82 +314,15 @@ class SapStore:
     def put_condition(self, spec: dict[str, Any]) -> str:
         """Create or replace one condition record with its validity period and quantity scales."""
         record_id = str(spec.get("condition_record") or f"{len(self.condition_records) + 1:010d}")
-        valid_to = _day(spec.get("valid_to")) or _OPEN_END
-        record: dict[str, Any] = {
-            "ConditionRecord": record_id,
-            "ConditionSequentialNumber": "01",
-            "ConditionTable": "305",
-            "ConditionApplication": "V",
-            "ConditionType": spec.get("condition_type", "PPR0"),
-            "ConditionValidityStartDate": _day(spec.get("valid_from")) or datetime(2000, 1, 1),
-            "ConditionValidityEndDate": valid_to,
-            "CreationDate": _day(date.today().isoformat()),
-            "PricingScaleType": "A" if spec.get("scales") else "",
-            "PricingScaleBasis": "C" if spec.get("scales") else "",
-            "ConditionCalculationType": "C",
-            "ConditionRateValue": Decimal(str(spec["rate"])),
-            "ConditionRateValueUnit": spec["currency"],
-            "ConditionCurrency": spec["currency"],
-            "ConditionQuantity": Decimal(str(spec.get("quantity", 1))),
-            "ConditionQuantityUnit": "PC",
-            "BaseUnit": "PC",
-            "ConditionIsDeleted": bool(spec.get("deleted", False)),
-            "ETag": str(self.version),
-        }
-        record["to_SlsPrcgCndnRecordScale"] = [
-            {
-                "ConditionRecord": record_id,
-                "ConditionSequentialNumber": "01",
-                "ConditionScaleLine": f"{n:04d}",
-                "ConditionScaleQuantity": Decimal(str(scale["quantity"])),
-                "ConditionScaleQuantityUnit": "PC",
-                "ConditionRateValue": Decimal(str(scale["rate"])),
-                "ConditionRateValueUnit": spec["currency"],
-                "ConditionCurrency": spec["currency"],
-            }
-            for n, scale in enumerate(spec.get("scales") or [], start=1)
-        ]
-        validity = {
-            "ConditionRecord": record_id,
-            "ConditionValidityEndDate": valid_to,
-            "ConditionValidityStartDate": record["ConditionValidityStartDate"],
-            "ConditionApplication": "V",
-            "ConditionType": record["ConditionType"],
-            "ConditionReleaseStatus": "",
-            "SalesOrganization": spec.get("sales_organization", "1010"),
-            "DistributionChannel": spec.get("distribution_channel", "10"),
-            "Division": spec.get("division", ""),
-            "Customer": spec.get("customer", ""),
-            "CustomerPriceGroup": spec.get("customer_price_group", ""),
-            "PriceListType": spec.get("price_list_type", ""),
-            "Material": spec["material"],
-            "to_SlsPrcgConditionRecord": record,
-        }
-        record["to_SlsPrcgCndnRecdValidity"] = [validity]
+        validity = condition_record(spec, record_id, etag=str(self.version))
         self.validities = [v for v in self.validities if v["ConditionRecord"] != record_id] + [validity]
-        self.condition_records[record_id] = record
+        self.condition_records[record_id] = validity["to_SlsPrcgConditionRecord"]
         self.version += 1
         return record_id
 
     def _known(self, material: str) -> None:
         if material not in self.base_units:
             raise BusinessError("M3/305", f"Material {material} does not exist", target="Material")
-
-
-def _pricing_element(item: dict[str, Any], condition_type: str, rate: Decimal, counter: int, *, manual: bool) -> dict:
-    return {
-        "SalesOrder": item["SalesOrder"],
-        "SalesOrderItem": item["SalesOrderItem"],
-        "PricingProcedureStep": "10",
-        "PricingProcedureCounter": str(counter),
-        "ConditionType": condition_type,
-        "ConditionRateValue": rate,
-        "ConditionCurrency": item["TransactionCurrency"],
-        "ConditionQuantity": Decimal(1),
-        "ConditionAmount": (rate * item["RequestedQuantity"]).quantize(Decimal("0.001")),
-        "TransactionCurrency": item["TransactionCurrency"],
-        "ConditionIsManuallyChanged": manual,
-    }
 
 
 def _created(header: MaterialDocumentHeader) -> datetime:
@@ -504,10 +335,3 @@ def _payload_date(raw: Any) -> datetime | None:
     except ValueError:
         raise BusinessError("/IWBEP/CM_MGW_RT/020", f"Invalid value {raw!r} for an Edm.DateTime property") from None
     return parsed.replace(tzinfo=None) if parsed else None
-
-
-def _day(raw: Any) -> datetime | None:
-    if not raw:
-        return None
-    parsed = date.fromisoformat(str(raw)[:10])
-    return datetime(parsed.year, parsed.month, parsed.day)

@@ -47,6 +47,7 @@ class ErpSide:
     set_stock: Callable[[str, str, int], None]
     set_price: Callable[[str, str, Decimal], None]
     item_codes: list[str] = field(default_factory=list)
+    fixed_catalogue: bool = False  # the ERP brings its own items (Tryton's demo database)
 
 
 def _sap() -> ErpSide:
@@ -94,7 +95,44 @@ def _netsuite() -> ErpSide:
     return ErpSide("netsuite", netsuite, config, netsuite.environment(), ["1", "2"], set_stock, set_price)
 
 
-ERPS: dict[str, Callable[[], ErpSide]] = {"sap": _sap, "netsuite": _netsuite}
+def _tryton() -> ErpSide:
+    """A real trytond (built once, then copied) with its demo products, stocked and priced in EUR."""
+    from erp_shopify.erp.tryton_rpc import TrytonRpc
+    from erp_shopify.sandbox import tryton_demo
+    from erp_shopify.sandbox.tryton import TrytonSandbox
+
+    tryton = TrytonSandbox()
+    server = tryton.server
+    rpc = TrytonRpc(server.url, server.database, server.login, server.password)
+
+    def first(model: str, domain: list[Any]) -> int:
+        ids: list[int] = rpc.model(model, "search", domain, 0, 1, None)
+        return ids[0]
+
+    def set_stock(code: str, location: str, units: int) -> None:
+        """A confirmed stock inventory (Tryton's own count correction) in the warehouse's storage."""
+        storage, product = (
+            first("stock.location", [("code", "=", "STO")]),
+            first("product.product", [("code", "=", code)]),
+        )
+        line = {"product": product, "quantity": float(units)}
+        ids = rpc.model("stock.inventory", "create", [{"location": storage, "lines": [["create", [line]]]}])
+        rpc.model("stock.inventory", "confirm", ids)
+
+    config = {
+        "kind": "tryton",
+        "base_url": tryton.url,
+        "database": server.database,
+        "username": {"env": "DEMO_TRYTON_USERNAME"},
+        "password": {"env": "DEMO_TRYTON_PASSWORD"},
+    }
+    env = {"DEMO_TRYTON_USERNAME": server.login, "DEMO_TRYTON_PASSWORD": server.password}
+    side = ErpSide("tryton", tryton, config, env, [tryton_demo.WAREHOUSE], set_stock, lambda *_: None)
+    side.item_codes, side.fixed_catalogue = [code for code, *_ in tryton_demo.PRODUCTS], True
+    return side
+
+
+ERPS: dict[str, Callable[[], ErpSide]] = {"sap": _sap, "netsuite": _netsuite, "tryton": _tryton}
 
 
 @dataclass
@@ -110,8 +148,8 @@ def _shops_file(erp: ErpSide, shops: dict[str, RunningShopifySandbox], path: Pat
     data["erp"] = erp.config
     for shop in data["shops"]:
         shop["api_url"] = shops[shop["name"]].url
-        codes = list(shop["locations"])  # the demo file's codes, in order, name the ERP's locations
-        shop["locations"] = {erp.locations[i]: gid("Location", i) for i in range(len(codes))}
+        wanted = min(len(shop["locations"]), len(erp.locations))  # the demo file says how many
+        shop["locations"] = {erp.locations[i]: gid("Location", i) for i in range(wanted)}
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
 
@@ -123,6 +161,11 @@ def _seed(erp: ErpSide, shops: dict[str, RunningShopifySandbox]) -> None:
         state = sandbox.sandbox.state
         state.seed(PRODUCTS, variants_per_product=VARIANTS_PER_PRODUCT, locations=len(erp.locations), available=0)
         state.set_variant(5, sku="sku-0000005 ")  # typed by hand in the admin: matched after normalisation
+        if erp.fixed_catalogue:  # the shop sells the ERP's own items under their codes
+            for n, code in enumerate(erp.item_codes):
+                state.set_variant(10 + n, sku=code)
+    if erp.fixed_catalogue:
+        return
     erp_codes = [RENAMED if n == 1 else code for n, code in enumerate(codes)] + ERP_ONLY
     for n, code in enumerate(erp_codes):
         for i, location in enumerate(erp.locations):
@@ -249,10 +292,11 @@ def demo(erp_kind: str) -> None:
         first = _sync_all(instance, list(world.shops), everything, full_resync=True)
         _table("First sync per shop (xref, full inventory resync, prices):", first)
 
-        for n, code in enumerate(world.erp.item_codes[:6]):
+        changed = world.erp.item_codes[:6]
+        for n, code in enumerate(changed):
             world.erp.set_stock(code, world.erp.locations[0], 100 + n)
         second = _sync_all(instance, list(world.shops), ["inventory_levels"])
-        _table("After 6 ERP stock changes, the next inventory run writes only those:", second)
+        _table(f"After {len(changed)} ERP stock changes, the next inventory run writes only those:", second)
 
         click.echo(f"\nDagster instance: {home}  (shops file: {world.config_path})")
         click.echo("Open the UI with `make dev` (sandboxes + `dagster dev`), then browse Assets -> inventory_levels.")

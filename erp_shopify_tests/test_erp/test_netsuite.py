@@ -39,9 +39,7 @@ def _order(ref: str, item: str = SEED_ITEMS[0], quantity: int = 2, party: str | 
         currency="USD",
         ordered_at=datetime(2026, 11, 27, 12, 0, tzinfo=UTC),
         customer=Customer(email="grace@example.com", name="Grace Hopper", erp_party=party),
-        ship_to=Address(
-            name="Grace Hopper", address1="1 Compiler Rd", city="Arlington", zip="2", country_code="US"
-        ),
+        ship_to=Address(name="Grace Hopper", address1="1 Compiler Rd", city="Arlington", zip="2", country_code="US"),
         lines=[SalesOrderLine(item_code=item, quantity=Decimal(quantity), unit_price=Decimal("19.90"))],
     )
 

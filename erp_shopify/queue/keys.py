@@ -59,6 +59,14 @@ class Keys:
         """Hash: object key -> digest of the values the middleware last wrote to Shopify."""
         return f"{self.prefix}:fingerprints:{shop}"
 
+    def inventory_written(self, shop: str) -> str:
+        """Hash: inventory object key -> the ``available`` quantity the inventory sync last set."""
+        return f"{self.prefix}:inventory:{shop}:written"
+
+    def prices_written(self, shop: str) -> str:
+        """Hash: ``target|variant|min_quantity`` -> the price row the price sync last wrote (JSON)."""
+        return f"{self.prefix}:prices:{shop}:written"
+
     def conflicts(self, shop: str) -> str:
         """Hash: object key -> a change made in Shopify to an ERP-owned field (JSON)."""
         return f"{self.prefix}:conflicts:{shop}"

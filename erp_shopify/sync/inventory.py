@@ -22,6 +22,7 @@ from erp_shopify.config import ShopConfig
 from erp_shopify.erp.base import ErpAdapter, StockLevel
 from erp_shopify.mapping import inventory as m
 from erp_shopify.queue.fingerprints import Fingerprints, inventory_object_key, inventory_values
+from erp_shopify.queue.keys import Keys
 from erp_shopify.queue.pending import PendingUnits
 from erp_shopify.shopify.client import ShopifyClient, ShopifyUserErrors
 
@@ -51,10 +52,10 @@ class LastWritten:
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self.client = client
-        self.prefix = prefix
+        self.keys = Keys(prefix)
 
     def key(self, shop: str) -> str:
-        return f"{self.prefix}:inventory:{shop}:written"
+        return self.keys.inventory_written(shop)
 
     def lookup(self, shop: str, targets: pd.DataFrame) -> pd.DataFrame:
         fields = object_keys(targets)

@@ -20,6 +20,7 @@ from erp_shopify.config import ShopConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.mapping import prices as m
 from erp_shopify.queue.fingerprints import Fingerprints, price_values
+from erp_shopify.queue.keys import Keys
 from erp_shopify.shopify.client import ShopifyClient
 
 DOCUMENTS = {
@@ -35,10 +36,10 @@ class PriceSnapshot:
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self.client = client
-        self.prefix = prefix
+        self.keys = Keys(prefix)
 
     def key(self, shop: str) -> str:
-        return f"{self.prefix}:prices:{shop}:written"
+        return self.keys.prices_written(shop)
 
     def load(self, shop: str) -> pd.DataFrame:
         rows = [json.loads(v) for v in self.client.hvals(self.key(shop))]

@@ -23,6 +23,7 @@ import redis
 
 from erp_shopify.config import ShopConfig
 from erp_shopify.mapping import inventory as m
+from erp_shopify.queue.keys import Keys
 from erp_shopify.sandbox.faults import Faults
 from erp_shopify.sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
 from erp_shopify.sandbox.shopify.ids import BASES
@@ -83,7 +84,7 @@ def shop(variants: int, latency_ms: float = 0) -> Iterator[tuple[RunningShopifyS
         yield sandbox, sync, config
     finally:
         LastWritten(redis_client, prefix).forget("bench")
-        redis_client.delete(f"{prefix}:fingerprints:bench")
+        redis_client.delete(Keys(prefix).fingerprints("bench"))
         redis_client.close()
         client.close()
         sandbox.stop()

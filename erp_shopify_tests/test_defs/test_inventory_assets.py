@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from erp_shopify.definitions import defs
 from erp_shopify_tests.test_defs.dagster_world import check_passed, materialize, metadata, watermark
 from erp_shopify_tests.test_sync.world import sku, world
 
 
+@pytest.mark.slow
 def test_watermarks_round_trip_per_shop_and_never_cross(tmp_path: Path, redis_url: str, key_prefix: str) -> None:
     with (
         world(tmp_path, redis_url, key_prefix, items=30, shops=("shop-a", "shop-b")) as w,
@@ -54,6 +56,7 @@ def test_collapsed_xref_blocks_the_inventory_write(tmp_path: Path, redis_url: st
         assert w.write_calls("shop-a") == 0
 
 
+@pytest.mark.slow
 def test_reconciliation_backfill_over_shops_repairs_each_shop(tmp_path: Path, redis_url: str, key_prefix: str) -> None:
     with (
         world(tmp_path, redis_url, key_prefix, items=12, shops=("shop-a", "shop-b")) as w,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import yaml
 
 from erp_shopify.queue.fingerprints import Fingerprints, price_values
@@ -23,6 +24,7 @@ def _shown_price(w: World, n: int) -> str:
     return w.shops["shop-a"].sandbox.state.prices[n]
 
 
+@pytest.mark.slow
 def test_only_changed_prices_are_written_and_a_price_jump_blocks_the_write(
     tmp_path: Path, redis_url: str, key_prefix: str
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from graphql import build_client_schema, parse, validate
 
 from erp_shopify.artefacts import admin_introspection
@@ -17,6 +18,7 @@ def test_catalogue_queries_are_valid_against_the_official_admin_schema() -> None
         assert validate(schema, parse(document)) == []
 
 
+@pytest.mark.slow
 def test_bulk_export_and_paging_build_the_same_xref(tmp_path: Path, redis_url: str, key_prefix: str) -> None:
     with world(tmp_path, redis_url, key_prefix, items=520) as w:
         state = w.shops["shop-a"].sandbox.state

@@ -1,0 +1,1 @@
+"""One sync of one shop per module: plain Python over clients, adapters, queue and mapping."""

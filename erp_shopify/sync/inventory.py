@@ -150,6 +150,7 @@ class InventorySync:
             stock = m.stock_frame(rows)
             result.changes_read += len(stock)
             self.sync_stock(stock, xref, run_id, result, full=full_resync)
+            self.log(f"{self.shop.name}: {result.changes_read} rows read, {result.written} written so far")
         result.cost_points = round(self.client.points_used - points, 1)
         result.seconds = round(time.monotonic() - started, 3)
         return result

@@ -43,13 +43,7 @@ def artefacts_fetch(into: Path | None) -> None:
 def _register() -> None:
     for target in _COMMANDS:
         module_name, attribute = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue  # that area is not built yet
-            raise
-        main.add_command(getattr(module, attribute))
+        main.add_command(getattr(importlib.import_module(module_name), attribute))
 
 
 _register()

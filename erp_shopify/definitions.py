@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import dagster as dg
+
+# Dagster's own run_failure_sensor always passes the beta `owners` parameter (even as None), which
+# would warn on every load although this project never sets it.
+warnings.filterwarnings(
+    "ignore", message="Parameter `owners` of initializer `SensorDefinition", category=dg.BetaWarning
+)
 
 
 @dg.definitions

@@ -6,7 +6,6 @@ never below zero, in whole units (fractional ERP stock is floored: never promise
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -169,16 +168,6 @@ def quantities_input(batch: pd.DataFrame) -> list[dict[str, object]]:
             strict=True,
         )
     ]
-
-
-def idempotency_key(run_id: str, quantities: list[dict[str, object]]) -> str:
-    """The ``@idempotent`` key: the run plus the exact content. A retry of the same call inside a
-    run is deduplicated by Shopify; a recomputed call (new base) or a later run gets a new key, so a
-    cached answer can never stand in for a write that still has to happen."""
-    digest = hashlib.sha256(run_id.encode())
-    for q in quantities:
-        digest.update(f"|{q['inventoryItemId']}@{q['locationId']}={q['quantity']}<{q['changeFromQuantity']}".encode())
-    return digest.hexdigest()[:48]
 
 
 def recompute_after_stale(batch: pd.DataFrame, fresh: pd.DataFrame, pending: pd.DataFrame) -> pd.DataFrame:

@@ -145,10 +145,11 @@ class ShopifyClient:
             page_variables["after"] = page_info["endCursor"]
 
     def bulk_query(self, query: str, **options: Any) -> Iterator[dict[str, Any]]:
-        """Every JSONL line of a bulk export of ``query``, streamed (see ``bulk.run_query``)."""
+        """Every JSONL line of a bulk export of ``query`` (a document name or GraphQL text),
+        streamed (see ``bulk.run_query``)."""
         from erp_shopify.shopify.bulk import run_query
 
-        return run_query(self, query, **options)
+        return run_query(self, documents.resolve(query), **options)
 
     def stream_lines(self, url: str) -> Iterator[str]:
         """Lines of a result file; sent without the access token, since Shopify hands out signed

@@ -24,6 +24,7 @@ from erp_shopify.mapping import inventory as m
 from erp_shopify.queue.fingerprints import Fingerprints, inventory_object_key, inventory_values
 from erp_shopify.queue.keys import Keys
 from erp_shopify.queue.pending import PendingUnits
+from erp_shopify.shopify import documents
 from erp_shopify.shopify.client import ShopifyClient, ShopifyUserErrors
 
 REASON = "correction"  # Shopify's reason for a count brought in line with the system of record
@@ -209,7 +210,7 @@ class InventorySync:
                     "referenceDocumentUri": reference_uri(run_id),
                     "quantities": quantities,
                 },
-                "idempotencyKey": m.idempotency_key(run_id, quantities),
+                "idempotencyKey": documents.idempotency_key("inventory_set_quantities", quantities, scope=run_id),
             }
             calls += 1
             try:

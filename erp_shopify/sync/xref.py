@@ -11,16 +11,9 @@ from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.mapping.xref import XrefResult, build_xref, variants_frame
 from erp_shopify.shopify.client import ShopifyClient
 
-# The catalogue page this sync needs (ids and SKU only, so a page of 250 costs little).
-VARIANTS_PAGE = """
-query CatalogueVariants($first: Int!, $after: String) {
-  productVariants(first: $first, after: $after) {
-    nodes { id sku product { id } inventoryItem { id } }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-"""
-VARIANTS_BULK = "{ productVariants { edges { node { id sku product { id } inventoryItem { id } } } } }"
+# Both are ``.graphql`` documents (``shopify/graphql/``), validated against the official schema.
+VARIANTS_PAGE = "variants_by_sku"  # with no ``query`` filter it pages the whole catalogue
+VARIANTS_BULK = "variants_bulk_export"
 
 
 def shopify_variants(client: ShopifyClient, *, bulk: bool) -> Iterator[dict[str, Any]]:

@@ -28,6 +28,7 @@ from erp_shopify.queue.keys import Keys
 from erp_shopify.sandbox.faults import Faults
 from erp_shopify.sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
 from erp_shopify.sandbox.shopify.ids import BASES
+from erp_shopify.shopify import documents
 from erp_shopify.shopify.client import ShopifyClient
 from erp_shopify.sync.inventory import InventorySync, InventorySyncResult, LastWritten
 
@@ -111,7 +112,7 @@ def naive_loop(client: ShopifyClient, writes: pd.DataFrame) -> float:
         quantities = m.quantities_input(batch.assign(change_from=pd.NA))
         variables = {
             "input": {"name": "available", "reason": "correction", "quantities": quantities},
-            "idempotencyKey": m.idempotency_key("naive", quantities),
+            "idempotencyKey": documents.idempotency_key("inventory_set_quantities", quantities, scope="naive"),
         }
         client.execute("inventory_set_quantities", variables)
         time.sleep(0.5)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 
 import pytest
-from graphql import GraphQLSchema, OperationDefinitionNode, build_client_schema, parse, validate
+from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, build_client_schema, parse, validate
 
 from erp_shopify.artefacts import admin_introspection
 from erp_shopify.shopify import documents
@@ -108,3 +110,41 @@ def test_idempotency_key_treats_equal_decimals_as_equal() -> None:
     assert documents.idempotency_key("p", {"amount": Decimal("10.50")}) == documents.idempotency_key(
         "p", {"amount": Decimal("10.5")}
     )
+
+
+PACKAGE = Path(documents.__file__).parents[1]
+SERVERS = {PACKAGE / "sandbox"}  # the sandbox answers GraphQL; it sends none to Shopify
+
+
+def graphql_literals(source: str) -> list[str]:
+    """String literals of a module that parse as a GraphQL operation."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            continue
+        text = node.value.strip()
+        if not text.startswith(("query", "mutation", "subscription", "{")):
+            continue
+        try:
+            definitions = parse(text).definitions
+        except GraphQLError:
+            continue
+        if any(isinstance(d, OperationDefinitionNode) for d in definitions):
+            found.append(text)
+    return found
+
+
+def test_the_scan_finds_an_inline_query() -> None:
+    assert graphql_literals('Q = """\nquery Q { shop { id } }\n"""\nX = "{prefix}:inventory"') == [
+        "query Q { shop { id } }"
+    ]
+
+
+def test_no_graphql_is_sent_from_outside_the_graphql_documents() -> None:
+    inline = {
+        str(path.relative_to(PACKAGE)): literals
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if not any(server in path.parents for server in SERVERS)
+        if (literals := graphql_literals(path.read_text(encoding="utf-8")))
+    }
+    assert inline == {}

@@ -8,14 +8,15 @@ import pytest
 from graphql import build_client_schema, parse, validate
 
 from erp_shopify.artefacts import admin_introspection
+from erp_shopify.shopify import documents
 from erp_shopify.sync.xref import VARIANTS_BULK, VARIANTS_PAGE, build_shop_xref
 from erp_shopify_tests.test_sync.world import sku, world
 
 
-def test_catalogue_queries_are_valid_against_the_official_admin_schema() -> None:
-    schema = build_client_schema(admin_introspection())
-    for document in (VARIANTS_PAGE, VARIANTS_BULK):
-        assert validate(schema, parse(document)) == []
+def test_the_catalogue_is_read_with_the_projects_validated_documents() -> None:
+    assert {VARIANTS_PAGE, VARIANTS_BULK} <= set(documents.names())
+    bulk = parse(documents.load(VARIANTS_BULK))
+    assert validate(build_client_schema(admin_introspection()), bulk) == []
 
 
 @pytest.mark.slow

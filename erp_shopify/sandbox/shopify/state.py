@@ -27,6 +27,8 @@ QUANTITY_NAMES = (
     "quality_control",
 )
 MAX_QUANTITY = 1_000_000_000
+# seeded prices repeat every 900 variants: 900 shared strings instead of one string per variant
+_SEED_PRICES = [f"{10 + i % 90}.{i * 7 % 100:02d}" for i in range(900)]
 
 
 def now_iso(epoch: float | None = None) -> str:
@@ -136,7 +138,9 @@ class ShopState:
         self.product_first_variant: array[int] = array("q")
         self.product_variant_count: array[int] = array("q")
         self.product_updated: dict[int, str] = {}
-        self.sku_index: dict[str, list[int]] = {}
+        # SKU index: most SKUs are unique, so one int per SKU; the few shared ones also list every row
+        self.sku_rows: dict[str, int] = {}
+        self.sku_duplicates: dict[str, list[int]] = {}
         # inventory: per location, per stored quantity name, one array indexed by item
         self.locations: list[str] = []
         self.levels: list[dict[str, array[int]]] = []
@@ -183,21 +187,43 @@ class ShopState:
             new = range(first_variant, first_variant + count)
             skus = [f"{sku_prefix}{i:07d}" for i in new]
             self.skus.extend(skus)
-            self.prices.extend([price] * count if price else [f"{10 + i % 90}.{i * 7 % 100:02d}" for i in new])
+            self.prices.extend([price] * count if price else [_SEED_PRICES[i % len(_SEED_PRICES)] for i in new])
             self.compare_at.extend([None] * count)
             self.variant_product.extend(first_product + k // variants_per_product for k in range(count))
             self.product_titles.extend(f"Product {p + 1}" for p in range(first_product, first_product + products))
             self.product_first_variant.extend(range(first_variant, first_variant + count, variants_per_product))
             self.product_variant_count.extend([variants_per_product] * products)
-            for sku, index in zip(skus, new, strict=True):
-                self.sku_index.setdefault(sku, []).append(index)
+            if self.sku_rows.keys().isdisjoint(skus):
+                self.sku_rows.update(zip(skus, new, strict=True))
+            else:
+                for sku, index in zip(skus, new, strict=True):
+                    self._index_sku(sku, index)
             for columns in self.levels:
                 columns["available"].extend(array("i", [available]) * count)
                 columns["committed"].extend(array("i", bytes(4 * count)))
             return {"products": products, "variants": count, "locations": len(self.locations)}
 
     def variants_by_sku(self, sku: str) -> list[int]:
-        return self.sku_index.get(sku, [])
+        """Every variant with this SKU (exact, case sensitive), the first one indexed first."""
+        first = self.sku_rows.get(sku)
+        if first is None:
+            return []
+        return self.sku_duplicates.get(sku) or [first]
+
+    def _index_sku(self, sku: str, variant: int) -> None:
+        first = self.sku_rows.setdefault(sku, variant)
+        if first != variant:
+            self.sku_duplicates.setdefault(sku, [first]).append(variant)
+
+    def _unindex_sku(self, sku: str, variant: int) -> None:
+        shared = self.sku_duplicates.get(sku)
+        if shared is None:
+            del self.sku_rows[sku]
+            return
+        shared.remove(variant)
+        self.sku_rows[sku] = shared[0]
+        if len(shared) == 1:
+            del self.sku_duplicates[sku]
 
     def set_variant(
         self, variant: int, *, price: str | None = None, compare_at: str | None = None, sku: str | None = None
@@ -208,9 +234,9 @@ class ShopState:
             if compare_at is not None:
                 self.compare_at[variant] = compare_at or None
             if sku is not None and sku != self.skus[variant]:
-                self.sku_index[self.skus[variant]].remove(variant)
+                self._unindex_sku(self.skus[variant], variant)
                 self.skus[variant] = sku
-                self.sku_index.setdefault(sku, []).append(variant)
+                self._index_sku(sku, variant)
             stamp = now_iso()
             self.variant_updated[variant] = stamp
             self.product_updated[self.variant_product[variant]] = stamp

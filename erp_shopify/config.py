@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -120,6 +121,16 @@ class NetSuiteConfig(_Model):
     token_secret: Secret
     subsidiary: str = "1"
     customer: str = "1"
+    account_timezone: str = "UTC"  # SuiteQL compares dates in the account's zone (Setup > Company)
+
+    @field_validator("account_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. 'America/Los_Angeles')") from None
+        return value
 
 
 class TrytonConfig(_Model):

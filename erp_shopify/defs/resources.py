@@ -51,7 +51,8 @@ class ErpResource(dg.ConfigurableResource):
     def adapter(self) -> ErpAdapter:
         from erp_shopify.erp import build_adapter
 
-        return build_adapter(self.config.settings.erp)
+        settings = self.config.settings
+        return build_adapter(settings.erp, settings.inventory)
 
 
 class RedisResource(dg.ConfigurableResource):

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from erp_shopify.config import ErpConfig, NetSuiteConfig, SapConfig, TrytonConfig
+from datetime import timedelta
+
+from erp_shopify.config import ErpConfig, InventoryConfig, NetSuiteConfig, SapConfig, TrytonConfig
 from erp_shopify.erp.base import ErpAdapter
 
 
-def build_adapter(config: ErpConfig) -> ErpAdapter:
-    """The adapter for the configured ERP (imported lazily: each pulls in its own client stack)."""
+def build_adapter(config: ErpConfig, inventory: InventoryConfig | None = None) -> ErpAdapter:
+    """The adapter for the configured ERP (imported lazily: each pulls in its own client stack).
+
+    ``inventory.overlap_seconds`` is the journal window every adapter re-reads, so one setting
+    governs all three rather than each adapter's own default.
+    """
+    overlap = timedelta(seconds=(inventory or InventoryConfig()).overlap_seconds)
     if isinstance(config, SapConfig):
         from erp_shopify.erp.sap import SapAdapter
 
-        return SapAdapter(config)
+        return SapAdapter(config, overlap=overlap)
     if isinstance(config, NetSuiteConfig):
         from erp_shopify.erp.netsuite import NetSuiteAdapter
 
-        return NetSuiteAdapter(config)
+        return NetSuiteAdapter(config, overlap=overlap)
     if isinstance(config, TrytonConfig):
         from erp_shopify.erp.tryton import TrytonAdapter
 
-        return TrytonAdapter(config)
+        return TrytonAdapter(config, overlap=overlap)
     raise TypeError(f"no adapter for ERP config {type(config).__name__}")

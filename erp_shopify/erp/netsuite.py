@@ -146,7 +146,7 @@ class NetSuiteAdapter:
         overlap: timedelta = timedelta(minutes=5),
         timeout: float = 30.0,
         retry: RetryPolicy = DEFAULT_RETRIES,
-        account_timezone: str = "UTC",
+        account_timezone: str | None = None,  # defaults to the config's ``account_timezone``
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE:
@@ -155,7 +155,7 @@ class NetSuiteAdapter:
         self.page_size = page_size
         self.overlap = overlap
         self.retry = retry
-        self.zone = ZoneInfo(account_timezone)
+        self.zone = ZoneInfo(account_timezone or config.account_timezone)
         self._sleep_kwargs = {"sleep": sleep} if sleep else {}
         auth = TokenAuth(
             config.account_id,

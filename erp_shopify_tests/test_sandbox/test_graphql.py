@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from erp_shopify.sandbox.shopify import start_shopify_sandbox
+from erp_shopify.sandbox.shopify import ids, start_shopify_sandbox
 from erp_shopify_tests.test_sandbox.conftest import TOKEN, graphql
 
 VARIANTS = (
@@ -94,3 +94,51 @@ def test_bucket_restores_at_the_plan_rate() -> None:
 
         time.sleep(0.25)
         assert 40 <= shop.sandbox.bucket.status()["currentlyAvailable"] <= 70
+
+
+def test_variant_and_product_counts_choose_paging_or_bulk_without_reading_the_catalog() -> None:
+    with start_shopify_sandbox(access_token=TOKEN, seed=0, locations=1) as shop:
+        shop.sandbox.state.seed(12_000)
+        body = graphql(
+            shop,
+            "{ all: productVariantsCount { count precision } exact: productVariantsCount(limit: null) { count precision }"
+            ' one: productVariantsCount(query: "sku:SKU-0000042") { count precision } productsCount { count } }',
+        ).json()
+    assert body["data"] == {
+        "all": {"count": 10_000, "precision": "AT_LEAST"},
+        "exact": {"count": 12_000, "precision": "EXACT"},
+        "one": {"count": 1, "precision": "EXACT"},
+        "productsCount": {"count": 10_000},
+    }
+    assert body["extensions"]["cost"]["requestedQueryCost"] == 4  # a Count is one object
+
+
+def test_a_sized_list_costs_per_item_requested_and_per_returned_item_actual(shop) -> None:
+    wanted = [ids.gid("InventoryItem", 1), ids.gid("InventoryItem", 2), ids.gid("InventoryItem", 10**6)]
+    body = graphql(shop, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": wanted}).json()
+    assert body["data"]["nodes"] == [{"id": wanted[0]}, {"id": wanted[1]}, None]  # the last does not exist
+    cost = body["extensions"]["cost"]
+    assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (3, 2)
+
+
+def test_quantities_are_sized_by_the_names_asked_for(shop) -> None:
+    query = "query($id: ID!) { inventoryLevel(id: $id) { quantities(names: %s) { quantity } } }"
+    gid = ids.level_gid(0, 1)
+    one = graphql(shop, query % '["available"]', {"id": gid}).json()["extensions"]["cost"]
+    three = graphql(shop, query % '["available", "on_hand", "committed"]', {"id": gid}).json()["extensions"]["cost"]
+    assert (one["requestedQueryCost"], one["actualQueryCost"]) == (2, 2)
+    assert (three["requestedQueryCost"], three["actualQueryCost"]) == (4, 4)
+
+
+def test_an_unsized_list_costs_one_object_requested_and_actual(shop) -> None:
+    order = shop.control.place_order({"SKU-0000001": 3})
+    shop.control.refund_order(order["legacy_id"], {"SKU-0000001": 1})
+    shop.control.refund_order(order["legacy_id"], {"SKU-0000001": 1})
+    gid = order["id"]
+    unsized = graphql(shop, "query($id: ID!) { order(id: $id) { refunds { id } } }", {"id": gid}).json()
+    sized = graphql(shop, "query($id: ID!) { order(id: $id) { refunds(first: 5) { id } } }", {"id": gid}).json()
+    assert len(unsized["data"]["order"]["refunds"]) == 2
+    cost = unsized["extensions"]["cost"]
+    assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (2, 2)
+    cost = sized["extensions"]["cost"]
+    assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (6, 3)

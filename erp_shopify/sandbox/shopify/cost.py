@@ -1,7 +1,9 @@
 """Shopify's calculated query cost and the leaky bucket that spends it.
 
 Rules (shopify.dev, "GraphQL Admin API rate limits"): scalars and enums cost 0, objects 1,
-connections 2 plus ``first`` times the cost of one node, mutations 10. The requested cost is
+connections 2 plus ``first`` times the cost of one node, mutations 10. Shopify documents sizing
+only for connections; a plain list of objects is sized by ``first`` or by the ids/names it asks
+for, and without such an argument costs as one object, so requested and actual agree. The requested cost is
 computed statically before execution and must fit in the bucket; the actual cost is computed from
 what was returned, and the difference is refunded.
 """
@@ -35,6 +37,7 @@ MAX_QUERY_COST = 1000
 MAX_PAGE_SIZE = 250
 MUTATION_COST = 10
 CONNECTION_COST = 2
+SIZING_LISTS = ("ids", "names")  # list arguments whose length is the size of the list returned
 PLAN_RESTORE_RATES = {"standard": 100.0, "advanced": 200.0, "plus": 1000.0, "enterprise": 2000.0}
 _MISSING = object()
 
@@ -114,11 +117,21 @@ class QueryCost:
             return self._connection_cost(node, named, value)
         inner = field_type.of_type if is_non_null_type(field_type) else field_type
         if is_list_type(inner):
-            if value is _MISSING:
-                size = self._argument(node, "first") or len(self._argument(node, "ids") or []) or 1
-                return size * (1 + self._selection_cost(node.selection_set, named, _MISSING))
-            return sum(1 + self._selection_cost(node.selection_set, named, item) for item in value if item is not None)
+            return self._list_cost(node, named, value)
         return 1 + self._selection_cost(node.selection_set, named, value)
+
+    def _list_cost(self, node: FieldNode, named: GraphQLNamedType, value: Any) -> int:
+        """A plain list sized by an argument (``first``, or the ``ids``/``names`` it is asked for)
+        costs one object per item: that many requested, those returned actual. An unsized list
+        costs what one object costs, requested and actual alike (only connections and sized lists
+        multiply), so the actual cost never exceeds the requested one."""
+        size = self._argument(node, "first")
+        if size is None:
+            size = next((len(v) for a in SIZING_LISTS if isinstance(v := self._argument(node, a), list)), None)
+        if value is _MISSING:
+            return (1 if size is None else size) * (1 + self._selection_cost(node.selection_set, named, _MISSING))
+        costs = [1 + self._selection_cost(node.selection_set, named, item) for item in value if item is not None]
+        return sum(costs) if size is not None else max(costs, default=0)
 
     def _connection_cost(self, node: FieldNode, connection: Any, value: Any) -> int:
         first, last = self._argument(node, "first"), self._argument(node, "last")

@@ -119,15 +119,33 @@ def inventory_items(
     return connection(_sku_keys(state, query), first, after, lambda v: InventoryItemView(state, v), bulk=bulk_of(info))
 
 
+def _product_keys(state: ShopState, query: str | None) -> Any:
+    terms = parse_search(query, ("sku",)).get("sku")
+    if terms is None:
+        return range(len(state.product_titles))
+    return sorted({state.variant_product[v] for sku in terms for v in state.variants_by_sku(sku)})
+
+
 def products(
     _root: Any, info: Any, first: int | None = None, after: str | None = None, query: str | None = None
 ) -> dict:
     state = info.context.state
-    terms = parse_search(query, ("sku",)).get("sku")
-    keys: Any = range(len(state.product_titles))
-    if terms is not None:
-        keys = sorted({state.variant_product[v] for sku in terms for v in state.variants_by_sku(sku)})
-    return connection(keys, first, after, lambda p: ProductView(state, p), bulk=bulk_of(info))
+    return connection(_product_keys(state, query), first, after, lambda p: ProductView(state, p), bulk=bulk_of(info))
+
+
+def _count(total: int, limit: int | None) -> dict[str, Any]:
+    """Shopify's ``Count``: exact up to ``limit`` (default 10,000; null for none), else the limit, AT_LEAST."""
+    if limit is not None and total > limit:
+        return {"count": limit, "precision": "AT_LEAST"}
+    return {"count": total, "precision": "EXACT"}
+
+
+def product_variants_count(_root: Any, info: Any, limit: int | None = 10000, query: str | None = None) -> dict:
+    return _count(len(_sku_keys(info.context.state, query)), limit)
+
+
+def products_count(_root: Any, info: Any, limit: int | None = 10000, query: str | None = None) -> dict:
+    return _count(len(_product_keys(info.context.state, query)), limit)
 
 
 def locations(
@@ -195,6 +213,8 @@ QUERY_RESOLVERS = {
     "productVariants": product_variants,
     "inventoryItems": inventory_items,
     "products": products,
+    "productVariantsCount": product_variants_count,
+    "productsCount": products_count,
     "locations": locations,
     "orders": orders,
     "priceLists": price_lists,

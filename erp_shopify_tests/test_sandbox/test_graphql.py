@@ -101,7 +101,8 @@ def test_variant_and_product_counts_choose_paging_or_bulk_without_reading_the_ca
         shop.sandbox.state.seed(12_000)
         body = graphql(
             shop,
-            "{ all: productVariantsCount { count precision } exact: productVariantsCount(limit: null) { count precision }"
+            "{ all: productVariantsCount { count precision }"
+            " exact: productVariantsCount(limit: null) { count precision }"
             ' one: productVariantsCount(query: "sku:SKU-0000042") { count precision } productsCount { count } }',
         ).json()
     assert body["data"] == {

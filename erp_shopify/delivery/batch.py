@@ -2,12 +2,14 @@
 
 Each event moves through the ledger ``received -> in_flight -> delivered | dead_lettered`` and its
 stream entry is acknowledged only at one of those final outcomes, so a run killed at any point
-leaves work to be claimed again, never lost. Creating is safe to repeat: the adapter searches the
-ERP by the external reference first, so an unknown outcome (a timeout after the ERP committed) is
-resolved, not duplicated.
+leaves work to be claimed again, never lost. Creating is safe to repeat: every retry, replay or
+reclaim searches the ERP by the external reference first, so an unknown outcome (a timeout after the
+ERP committed) is resolved, not duplicated. Only the first send of an ``orders/create`` that the
+ledger proves no attempt of its order ever preceded skips that search: one ERP round trip, not two.
 
 Events of one order run in order (create, then refunds, then cancel) on one thread; different
-orders run in parallel, bounded by ``DeliveryConfig.concurrency``. The error class decides:
+orders run in parallel, bounded by ``DeliveryConfig.concurrency``. This is the only retry layer
+for order operations (the adapters send each order call once). The error class decides:
 transient errors retry with the one retry policy, then dead-letter; data errors dead-letter at
 once; a system error (401/403) pauses the ERP connection and stops the batch, leaving every event
 not yet delivered un-acknowledged for after ``resume``.
@@ -29,7 +31,14 @@ from erp_shopify.config import Settings
 from erp_shopify.delivery.parts import QueueParts, erp_connection, order_mapping, secret_values
 from erp_shopify.erp.base import ErpAdapter, ErpDocument
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure
-from erp_shopify.mapping.orders import REFUND_TOPIC, CancelOrder, CreateOrder, OrderAction, order_action
+from erp_shopify.mapping.orders import (
+    ORDER_TOPICS,
+    REFUND_TOPIC,
+    CancelOrder,
+    CreateOrder,
+    OrderAction,
+    order_action,
+)
 from erp_shopify.notify import Notifier, Severity
 from erp_shopify.queue.dlq import DeadLetter
 from erp_shopify.queue.ledger import LeaseLost, LeaseOutcome
@@ -136,7 +145,9 @@ class _Delivery:
 
     def deliver_event(self, event: QueuedEvent) -> None:
         key = event.ledger_key
-        lease = self.parts.ledger.begin(key, self.owner, self.settings.delivery.lease_seconds)
+        creates = event.topic in ORDER_TOPICS and event.topic != "orders/cancelled"
+        sends_order = (event.shop, event.routing_key) if creates else None
+        lease = self.parts.ledger.begin(key, self.owner, self.settings.delivery.lease_seconds, sends_order=sends_order)
         if lease.outcome is LeaseOutcome.BUSY:
             self._record(event, Outcome.BUSY)
             return
@@ -148,7 +159,7 @@ class _Delivery:
         action: OrderAction | None = None
         try:
             action = order_action(event.topic, _payload(event), order_mapping(self.settings, event.shop))
-            document = self._apply(event, action)
+            document = self._apply(event, action, known_new=_known_new(event, lease.first_send))
         except SystemFailure as exc:
             self._pause(event, exc)
             return
@@ -169,10 +180,17 @@ class _Delivery:
     def _call(self, fn: Callable[[], T]) -> T:
         return call_with_retries(fn, self.policy, sleep=self.sleep)
 
-    def _apply(self, event: QueuedEvent, action: OrderAction) -> ErpDocument | None:
-        """The ERP document for ``action``; None when it must wait for its order to reach the ERP."""
+    def _apply(self, event: QueuedEvent, action: OrderAction, *, known_new: bool) -> ErpDocument | None:
+        """The ERP document for ``action``; None when it must wait for its order to reach the ERP.
+        ``known_new`` holds for the first try only: any retry may follow a lost answer, so it searches."""
         if isinstance(action, CreateOrder):
-            return self._call(lambda: self.adapter.create_sales_order(action.order))
+            first = [known_new]
+
+            def create() -> ErpDocument:
+                new, first[0] = first[0], False
+                return self.adapter.create_sales_order(action.order, known_new=new)
+
+            return self._call(create)
         if self._call(lambda: self.adapter.find_sales_order(action.order_ref)) is None:
             waited = time.time() - event.received_at
             limit = self.settings.delivery.order_wait_seconds
@@ -254,6 +272,12 @@ class _Delivery:
                 f"{len(letters)} order event(s) dead-lettered ({error_class})",
                 "\n".join(lines) + more + "\nInspect: `erp-shopify dlq list`; replay: `erp-shopify dlq replay`.",
             )
+
+
+def _known_new(event: QueuedEvent, first_send: bool) -> bool:
+    """Only ``orders/create`` may skip the search on its first send: ``orders/updated`` and
+    ``orders/paid`` also arrive long after the order was created, past any marker's retention."""
+    return first_send and event.topic == "orders/create"
 
 
 def _payload(event: QueuedEvent) -> Any:

@@ -6,6 +6,10 @@ raised as a classified ``erp_shopify.errors.IntegrationError`` carrying status a
 Cursors are opaque strings owned by the adapter: the ERP's own high-water mark (a document
 timestamp, a last-modified date), never the wall clock. Reads are generators of pages, so memory
 stays flat however long the journal is.
+
+Retries: the sync reads (journal, snapshot, prices) are retried inside the adapter, since nothing
+above them retries. Order calls (find, create, cancel, credit) are sent once: order delivery is their
+one retry layer, because only it knows whether a repeat must search before it creates.
 """
 
 from __future__ import annotations
@@ -143,8 +147,12 @@ class ErpAdapter(Protocol):
 
     def find_sales_order(self, external_ref: str) -> ErpDocument | None: ...
 
-    def create_sales_order(self, order: SalesOrder) -> ErpDocument:
-        """Create once: searches by ``order.external_ref`` first, so a retry never duplicates."""
+    def create_sales_order(self, order: SalesOrder, *, known_new: bool = False) -> ErpDocument:
+        """Create once: searches by ``order.external_ref`` first, so a retry never duplicates.
+
+        ``known_new=True`` skips that search. Only a caller that can prove no earlier attempt for this
+        order could have reached the ERP may pass it (the delivery ledger's ``first_send``); with it
+        a new order costs one round trip. Sent once: the caller owns retries (and retries search)."""
 
     def cancel_sales_order(self, external_ref: str) -> ErpDocument: ...
 

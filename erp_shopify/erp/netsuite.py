@@ -42,6 +42,7 @@ from erp_shopify.retrying import RetryPolicy, call_with_retries
 
 SYSTEM = "netsuite"
 DEFAULT_RETRIES = RetryPolicy()
+_ONCE = RetryPolicy(max_attempts=1)
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
 RECORD_PATH = "/services/rest/record/v1"
 MAX_PAGE = 1000  # SuiteQL's largest page
@@ -182,28 +183,17 @@ class NetSuiteAdapter:
             raise netsuite_error(response)
         return response
 
-    def _call(self, method: str, path: str, *, resend_after_timeout: bool = True, **kwargs: Any) -> httpx.Response:
-        """One request under the retry policy. Writes pass ``resend_after_timeout=False``: a timed-out
-        write may have committed, so it surfaces instead of being sent again."""
-        lost: list[TransientError] = []
-
-        def attempt() -> httpx.Response | None:
-            try:
-                return self._send(method, path, **kwargs)
-            except TransientError as exc:
-                if exc.status is None and not resend_after_timeout:
-                    lost.append(exc)
-                    return None
-                raise
-
-        response = call_with_retries(attempt, self.retry, **self._sleep_kwargs)
-        if response is None:
-            raise lost[0]
-        return response
+    def _call(self, method: str, path: str, *, retried: bool = True, **kwargs: Any) -> httpx.Response:
+        """One request, retried under the retry policy unless ``retried=False``: every order call,
+        whose one retry layer is order delivery (a timed-out write may have committed, and only
+        delivery knows that a repeat must search first)."""
+        policy = self.retry if retried else _ONCE
+        return call_with_retries(lambda: self._send(method, path, **kwargs), policy, **self._sleep_kwargs)
 
     def _get_record(self, record: str, external_ref: str) -> dict[str, Any] | None:
         try:
-            return self._call("GET", f"{RECORD_PATH}/{record}/eid:{validate_external_id(external_ref)}").json()
+            path = f"{RECORD_PATH}/{record}/eid:{validate_external_id(external_ref)}"
+            return self._call("GET", path, retried=False).json()
         except DataError as exc:
             if exc.status == 404:
                 return None
@@ -211,7 +201,7 @@ class NetSuiteAdapter:
 
     # -- SuiteQL -------------------------------------------------------------------------------
 
-    def suiteql(self, query: str, *, offset: int = 0) -> dict[str, Any]:
+    def suiteql(self, query: str, *, offset: int = 0, retried: bool = True) -> dict[str, Any]:
         """One page of a SuiteQL query: ``{items, hasMore, count, offset, totalResults, links}``."""
         return self._call(
             "POST",
@@ -219,13 +209,14 @@ class NetSuiteAdapter:
             params={"limit": self.page_size, "offset": offset},
             json={"q": query},
             headers={"Prefer": "transient"},
+            retried=retried,
         ).json()
 
-    def _pages(self, query: str) -> Iterator[list[dict[str, Any]]]:
+    def _pages(self, query: str, *, retried: bool = True) -> Iterator[list[dict[str, Any]]]:
         """Offset paging for snapshots (the query must ORDER BY a unique key)."""
         offset = 0
         while True:
-            page = self.suiteql(query, offset=offset)
+            page = self.suiteql(query, offset=offset, retried=retried)
             yield page["items"]
             if not page["hasMore"]:
                 return
@@ -380,7 +371,7 @@ class NetSuiteAdapter:
         if missing:
             in_list = ", ".join(map(_literal, missing))
             query = f"SELECT i.id AS id, i.itemid AS itemid FROM item i WHERE i.itemid IN ({in_list}) ORDER BY i.id"
-            for rows in self._pages(query):
+            for rows in self._pages(query, retried=False):
                 self._item_ids.update({r["itemid"]: str(r["id"]) for r in rows})
         unknown = sorted({c for c in codes if c not in self._item_ids})
         if unknown:
@@ -405,8 +396,8 @@ class NetSuiteAdapter:
         record = self._get_record("salesOrder", external_ref)
         return self._document(record) if record else None
 
-    def create_sales_order(self, order: SalesOrder) -> ErpDocument:
-        existing = self.find_sales_order(order.external_ref)
+    def create_sales_order(self, order: SalesOrder, *, known_new: bool = False) -> ErpDocument:
+        existing = None if known_new else self.find_sales_order(order.external_ref)
         if existing:
             return existing
         ids = self._item_internal_ids([line.item_code for line in order.lines])
@@ -457,7 +448,7 @@ class NetSuiteAdapter:
     def _upsert(self, record: str, external_ref: str, body: dict[str, Any]) -> None:
         path = f"{RECORD_PATH}/{record}/eid:{validate_external_id(external_ref)}"
         clean = {k: v for k, v in body.items() if v is not None}
-        self._call("PUT", path, json=clean, resend_after_timeout=False)
+        self._call("PUT", path, json=clean, retried=False)
 
     def cancel_sales_order(self, external_ref: str) -> ErpDocument:
         record = self._get_record("salesOrder", external_ref)
@@ -472,7 +463,7 @@ class NetSuiteAdapter:
         if document.status == "cancelled":
             return document
         path = f"{RECORD_PATH}/salesOrder/eid:{external_ref}"
-        self._call("PATCH", path, json={"orderStatus": {"id": "C"}}, resend_after_timeout=False)
+        self._call("PATCH", path, json={"orderStatus": {"id": "C"}}, retried=False)
         cancelled = self.find_sales_order(external_ref)
         assert cancelled is not None  # it was there a moment ago; a delete would have raised
         return cancelled

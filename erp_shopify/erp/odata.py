@@ -1,8 +1,9 @@
 """OData v2 on the wire, as SAP Gateway speaks it: literals, ``/Date(ms)/``, error bodies, CSRF,
 and page streaming. Hand-written over httpx (see docs/erp.md for why not ``pyodata``).
 
-Reads are retried through the one retry policy; writes are sent once and classified, because only
-the caller knows whether a write is safe to repeat (sales orders are: they search before create).
+Reads for the ERP -> Shopify sync are retried through the one retry policy. Writes, the CSRF token
+fetch and the order reads are sent once and classified: order delivery is the one retry layer for
+orders, because only it knows whether a repeat must search first (a lost answer may have committed).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from erp_shopify.retrying import RetryPolicy, call_with_retries
 
 SYSTEM = "sap"
 DEFAULT_RETRY = RetryPolicy()
+_ONCE = RetryPolicy(max_attempts=1)
 _DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 _DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -120,9 +122,11 @@ class ODataClient:
     def url(self, service: str, path: str = "") -> str:
         return f"{self.base_url}/{service}/{path}"
 
-    def get(self, url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """A read, retried on transient failures; returns the ``d`` member of the answer."""
-        return call_with_retries(lambda: self._send("GET", url, params=params).json()["d"], self.retry)
+    def get(self, url: str, params: Mapping[str, str] | None = None, *, retried: bool = True) -> dict[str, Any]:
+        """A read, retried on transient failures unless ``retried=False`` (its caller retries);
+        returns the ``d`` member of the answer."""
+        policy = self.retry if retried else _ONCE
+        return call_with_retries(lambda: self._send("GET", url, params=params).json()["d"], policy)
 
     def pages(self, service: str, entity_set: str, params: Mapping[str, str], page_size: int) -> Iterator[list[dict]]:
         """Rows page by page: client windows of ``$top``/``$skip``, each followed through the server's
@@ -158,9 +162,7 @@ class ODataClient:
         return self._send(method, url, json=payload, csrf=True)
 
     def fetch_csrf_token(self, service: str) -> None:
-        response = call_with_retries(
-            lambda: self._send("GET", self.url(service), headers={"X-CSRF-Token": "Fetch"}), self.retry
-        )
+        response = self._send("GET", self.url(service), headers={"X-CSRF-Token": "Fetch"})
         token = response.headers.get("x-csrf-token")
         if not token or token.lower() == "required":
             raise error_for_status(403, "SAP issued no CSRF token", body=response.text[:2000], system=SYSTEM)

@@ -5,7 +5,8 @@
   the stock entity has no change timestamp.
 - Prices: sales pricing condition records, read as a snapshot (SAP keeps no last-changed date).
 - Orders and credits: ``API_SALES_ORDER_SRV`` deep inserts, idempotent on
-  ``PurchaseOrderByCustomer``, which is searched before every create.
+  ``PurchaseOrderByCustomer``, which is searched before every create the caller cannot prove new.
+  Order calls are sent once; order delivery retries them.
 """
 
 from __future__ import annotations
@@ -200,8 +201,8 @@ class SapAdapter:
     def find_sales_order(self, external_ref: str) -> ErpDocument | None:
         return self._find(external_ref, self.config.sales_order_type)
 
-    def create_sales_order(self, order: SalesOrder) -> ErpDocument:
-        existing = self._find(order.external_ref, self.config.sales_order_type)
+    def create_sales_order(self, order: SalesOrder, *, known_new: bool = False) -> ErpDocument:
+        existing = None if known_new else self._find(order.external_ref, self.config.sales_order_type)
         if existing is not None:
             return existing
         items = [
@@ -324,7 +325,7 @@ class SapAdapter:
         if expand:
             params["$expand"] = "to_Item"
             params["$select"] += ",to_Item/SalesOrderItem,to_Item/SalesDocumentRjcnReason"
-        return results(self.odata.get(self.odata.url(SALES_ORDERS, "A_SalesOrder"), params))
+        return results(self.odata.get(self.odata.url(SALES_ORDERS, "A_SalesOrder"), params, retried=False))
 
     # --- connection ------------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ orders not yet in the ERP), while a planned receipt never raises it before it is
 
 Sales: ``sale.sale`` with ``reference`` = our external reference. Each RPC call is its own
 transaction and ``reference`` is not unique, so every write first searches by reference and
-resumes what it finds (a draft left by a crash is completed, never duplicated).
+resumes what it finds (a draft left by a crash is completed, never duplicated); only a create the
+caller proves new skips the search. Order calls are sent once: order delivery retries them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from erp_shopify.config import TrytonConfig
 from erp_shopify.erp.base import (
@@ -37,7 +38,6 @@ from erp_shopify.erp.tryton_rpc import SYSTEM, TrytonRpc
 from erp_shopify.errors import DataError, SystemFailure
 from erp_shopify.retrying import RetryPolicy, call_with_retries
 
-T = TypeVar("T")
 _OPEN_STATES = ("draft", "quotation", "confirmed", "processing", "done")
 _SALE_FIELDS = ["number", "reference", "state", "lines"]
 
@@ -101,10 +101,6 @@ class TrytonAdapter:
     def _read(self, model: str, method: str, *args: Any, context: dict[str, Any] | None = None) -> Any:
         """A read is safe to repeat: retried per call."""
         return call_with_retries(lambda: self.rpc.model(model, method, *args, context=context), self.retry)
-
-    def _idempotent(self, operation: Callable[[], T]) -> T:
-        """A write is retried as a whole operation that searches before it creates."""
-        return call_with_retries(operation, self.retry)
 
     # inventory ---------------------------------------------------------------------------------
 
@@ -234,10 +230,10 @@ class TrytonAdapter:
     # sales -------------------------------------------------------------------------------------
 
     def find_sales_order(self, external_ref: str) -> ErpDocument | None:
-        sale = call_with_retries(lambda: self._find_sale(external_ref), self.retry)
+        sale = self._find_sale(external_ref)
         return _document(sale) if sale else None
 
-    def create_sales_order(self, order: SalesOrder) -> ErpDocument:
+    def create_sales_order(self, order: SalesOrder, *, known_new: bool = False) -> ErpDocument:
         def lines() -> list[dict[str, Any]]:
             products = self._products([line.item_code for line in order.lines], order.external_ref)
             rows = [
@@ -273,7 +269,7 @@ class TrytonAdapter:
             ),
             "sale_date": order.ordered_at.date(),
         }
-        return self._idempotent(lambda: self._ensure_sale(order.external_ref, order.currency, header, lines))
+        return self._ensure_sale(order.external_ref, order.currency, header, lines, known_new=known_new)
 
     def create_credit(self, credit: CreditNote) -> ErpDocument:
         """A return sale (negative quantities) with the refund's reference: Tryton's own way to take goods back."""
@@ -302,7 +298,7 @@ class TrytonAdapter:
             return rows
 
         header = {"description": f"Refund of {credit.order_ref}"[:100], "comment": credit.reason}
-        return self._idempotent(lambda: self._ensure_sale(credit.external_ref, credit.currency, header, lines))
+        return self._ensure_sale(credit.external_ref, credit.currency, header, lines)
 
     def cancel_sales_order(self, external_ref: str) -> ErpDocument:
         def cancel() -> ErpDocument:
@@ -321,7 +317,7 @@ class TrytonAdapter:
                 self.rpc.model("sale.sale", "cancel", [sale["id"]])
             return _document(self._read_sale(sale["id"]))
 
-        return self._idempotent(cancel)
+        return cancel()
 
     def _find_sale(self, reference: str) -> dict[str, Any] | None:
         """The first live sale with this reference, else the newest cancelled one."""
@@ -336,10 +332,17 @@ class TrytonAdapter:
         return row
 
     def _ensure_sale(
-        self, reference: str, currency: str, header: dict[str, Any], lines: Callable[[], list[dict[str, Any]]]
+        self,
+        reference: str,
+        currency: str,
+        header: dict[str, Any],
+        lines: Callable[[], list[dict[str, Any]]],
+        *,
+        known_new: bool = False,
     ) -> ErpDocument:
-        """Search, then create or resume, then quote and confirm: every step is safe to repeat."""
-        sale = self._find_sale(reference)
+        """Search (unless the caller proves the sale new), then create or resume, then quote and
+        confirm: every step is safe to repeat, and the caller repeats it (order calls are sent once)."""
+        sale = None if known_new else self._find_sale(reference)
         if sale is None:
             values = {**header, **self._customer(currency), "reference": reference, "invoice_method": "manual"}
             [sale_id] = self.rpc.model("sale.sale", "create", [{**values, "lines": [["create", lines()]]}])

@@ -36,6 +36,11 @@ class Keys:
         """The idempotency ledger entry of one order event."""
         return f"{self.prefix}:ledger:{key}"
 
+    def order_sent(self, shop: str, order_ref: str) -> str:
+        """Marker that some event of this order was handed out to create it in the ERP: until it
+        exists, nothing of the order can have reached the ERP (so its first create needs no search)."""
+        return f"{self.prefix}:ledger:{shop}:order-sent:{order_ref}"
+
     @property
     def dead_letters(self) -> str:
         return f"{self.prefix}:dlq"

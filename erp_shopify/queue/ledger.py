@@ -3,7 +3,9 @@
 An order event moves ``received -> in_flight -> delivered | dead_lettered``. ``in_flight`` is a
 lease (owner, expiry): a worker that crashed mid-delivery leaves a lease that another can take
 over once it expires, and the taker first searches the ERP for the natural reference before it
-creates anything. ``delivered`` is written only after the ERP confirmed, with its document number,
+creates anything. Searching is needed only then: ``begin`` also says ``first_send`` when neither this
+event nor any other event of its order was ever handed out for sending (Stripe's recovery point), and
+only such a send may skip the search. ``delivered`` is written only after the ERP confirmed, with its document number,
 and is final: ``begin`` on a delivered entry never hands out a lease again. Every transition is one
 Lua script, so two workers can never both hold the lease.
 """
@@ -59,31 +61,37 @@ class Lease:
     outcome: LeaseOutcome
     entry: LedgerEntry
     took_over: bool = False  # a crashed owner's lease was taken: search the ERP before creating
+    first_send: bool = False  # no earlier attempt of this event or of any event of its order: cannot be in the ERP
 
 
 class LeaseLost(RuntimeError):
     """The caller no longer holds the lease it tries to complete (it expired and was taken over)."""
 
 
-# KEYS[1] entry; ARGV: owner, now, lease_seconds, retention
+# KEYS[1] entry, KEYS[2] (optional) the order's sent marker; ARGV: owner, now, lease_seconds, retention
 _BEGIN = """
 local state = redis.call('HGET', KEYS[1], 'state')
 local now = tonumber(ARGV[2])
-if state == 'delivered' or state == 'dead_lettered' then return {state, 0} end
+if state == 'delivered' or state == 'dead_lettered' then return {state, 0, 0} end
 local took_over = 0
 if state == 'in_flight' then
   local owner = redis.call('HGET', KEYS[1], 'owner')
   local expires = tonumber(redis.call('HGET', KEYS[1], 'lease_expires_at'))
   if owner ~= ARGV[1] then
-    if expires > now then return {'busy', 0} end
+    if expires > now then return {'busy', 0, 0} end
     took_over = 1
   end
 end
 redis.call('HSET', KEYS[1], 'state', 'in_flight', 'owner', ARGV[1],
   'lease_expires_at', tostring(now + tonumber(ARGV[3])), 'updated_at', ARGV[2])
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('EXPIRE', KEYS[1], ARGV[4])
-return {'acquired', took_over}
+local first_send = 0
+if KEYS[2] then
+  local fresh = redis.call('SET', KEYS[2], KEYS[1], 'NX', 'EX', ARGV[4])
+  if fresh and attempts == 1 and took_over == 0 then first_send = 1 end
+end
+return {'acquired', took_over, first_send}
 """
 
 # KEYS[1] entry; ARGV: owner, now, new state, retention, field, value
@@ -106,10 +114,16 @@ redis.call('HSET', KEYS[1], 'state', 'received', 'owner', '', 'lease_expires_at'
 return 1
 """
 
-# KEYS[1] entry; ARGV: now  (replay from the DLQ)
+# KEYS[1] entry; ARGV: now, retention  (replay from the DLQ; an entry past its retention is
+# recreated with one attempt, because the dead letter proves there was one)
 _REOPEN = """
-if redis.call('HGET', KEYS[1], 'state') ~= 'dead_lettered' then return 0 end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state and state ~= 'dead_lettered' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'received', 'owner', '', 'dead_letter_id', '', 'updated_at', ARGV[1])
+if not state then
+  redis.call('HSET', KEYS[1], 'attempts', 1)
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
 return 1
 """
 
@@ -130,15 +144,27 @@ class Ledger:
         raw = self.client.hgetall(self.keys.ledger(key))
         return _entry(key, raw) if raw else None
 
-    def begin(self, key: str, owner: str, lease_seconds: float, *, now: float | None = None) -> Lease:
+    def begin(
+        self,
+        key: str,
+        owner: str,
+        lease_seconds: float,
+        *,
+        sends_order: tuple[str, str] | None = None,
+        now: float | None = None,
+    ) -> Lease:
         """Take the delivery lease: from ``received`` (or no entry yet), from an expired lease, or
-        renew one's own."""
+        renew one's own. ``sends_order`` (shop, order ref) says the event may create its order; the
+        lease then tells whether this is the very first send of anything for that order."""
         now = time.time() if now is None else now
         args: list[str | int] = [owner, repr(now), repr(lease_seconds), self.retention_seconds]
-        outcome, took_over = self._begin(keys=[self.keys.ledger(key)], args=args)
+        keys = [self.keys.ledger(key)]
+        if sends_order is not None:
+            keys.append(self.keys.order_sent(*sends_order))
+        outcome, took_over, first_send = self._begin(keys=keys, args=args)
         entry = self.get(key)
         assert entry is not None
-        return Lease(LeaseOutcome(text(outcome)), entry, took_over=bool(took_over))
+        return Lease(LeaseOutcome(text(outcome)), entry, took_over=bool(took_over), first_send=bool(first_send))
 
     def mark_delivered(self, key: str, owner: str, erp_document: str, *, now: float | None = None) -> LedgerEntry:
         """Record the ERP's confirmation. Raises ``LeaseLost`` if ``owner`` no longer holds the lease
@@ -156,7 +182,7 @@ class Ledger:
     def reopen(self, key: str, *, now: float | None = None) -> bool:
         """Replay: a dead-lettered event becomes ``received`` again. A delivered one never does."""
         now = time.time() if now is None else now
-        return bool(self._reopen(keys=[self.keys.ledger(key)], args=[repr(now)]))
+        return bool(self._reopen(keys=[self.keys.ledger(key)], args=[repr(now), self.retention_seconds]))
 
     def _complete(
         self, key: str, owner: str, state: LedgerState, name: str, value: str, now: float | None

@@ -108,3 +108,11 @@ def test_unknown_item_is_a_data_error(erp: ErpHarness) -> None:
     with pytest.raises(DataError) as failure:
         erp.adapter.create_sales_order(_order(erp, f"contract-bad-{erp.name}", item="NO-SUCH-ITEM-42"))
     assert failure.value.body  # the ERP's answer is kept for the dead-letter queue
+
+
+def test_create_proven_new_sends_no_search_and_a_later_create_finds_it(erp: ErpHarness) -> None:
+    ref = f"contract-new-{erp.name}"
+    first = erp.adapter.create_sales_order(_order(erp, ref), known_new=True)
+    again = erp.adapter.create_sales_order(_order(erp, ref))
+    assert (first.external_ref, again.number) == (ref, first.number)
+    assert erp.count_sales_orders(ref) == 1

@@ -35,8 +35,10 @@ class Calls:
     """The adapter's requests to ``A_SalesOrder``, by kind."""
 
     seen: list[tuple[str, str]] = field(default_factory=list)
+    total: int = 0  # every request the adapter sent, to any service
 
     def hook(self, request: httpx.Request) -> None:
+        self.total += 1
         if request.url.path.endswith("/A_SalesOrder"):
             self.seen.append((request.method, request.url.params.get("$filter", "")))
 
@@ -148,3 +150,14 @@ def _order_of(rig: SapRig, event: QueuedEvent) -> SalesOrder:
     action = order_action(event.topic, json.loads(event.body), order_mapping(rig.settings, event.shop))
     assert isinstance(action, CreateOrder)
     return action.order
+
+
+def test_a_failing_erp_gets_the_delivery_budget_of_attempts_not_a_multiple(sap_rig: SapRig) -> None:
+    sap_rig.queue(8006)
+    sap_rig.sap.inject_status(503)
+    report = sap_rig.deliver()
+    sap_rig.sap.clear_faults()
+    assert list(report.outcomes.values()) == [Outcome.DEAD_LETTERED]
+    [letter] = sap_rig.parts.dead_letters.list()
+    budget = sap_rig.settings.delivery.max_attempts
+    assert sap_rig.calls.total == budget == len(letter.attempts)  # the adapter itself retried nothing

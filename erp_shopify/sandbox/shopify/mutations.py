@@ -11,6 +11,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from erp_shopify.sandbox.shopify import ids, payloads
+from erp_shopify.sandbox.shopify.b2b import Problem, duplicate_positions, quantity_rule_problems
 from erp_shopify.sandbox.shopify.idempotency import IDEMPOTENCY_MESSAGES, fingerprint, idempotency_key
 from erp_shopify.sandbox.shopify.queries import lookup
 from erp_shopify.sandbox.shopify.sales_views import price_list_price
@@ -408,6 +409,33 @@ def quantity_pricing_by_variant_update(
                     "Currency mismatch.",
                 )
             )
+    problems: list[Problem] = []
+    for name, key, code in (
+        ("pricesToAdd", lambda i: i["variantId"], "PRICE_ADD_DUPLICATE_INPUT_FOR_VARIANT"),
+        (
+            "quantityPriceBreaksToAdd",
+            lambda i: (i["variantId"], i["minimumQuantity"]),
+            "QUANTITY_PRICE_BREAK_ADD_DUPLICATE_INPUT_FOR_VARIANT_AND_MIN",
+        ),
+        ("quantityRulesToAdd", lambda i: i["variantId"], "QUANTITY_RULE_ADD_DUPLICATE_INPUT_FOR_VARIANT"),
+    ):
+        problems += [
+            (code, ["input", name, str(n)], "Inputs must be unique.")
+            for n in duplicate_positions(key(i) for i in input[name])
+        ]
+    priced = set(record.fixed) | {v for v, _ in prices}
+    problems += [
+        (
+            "QUANTITY_PRICE_BREAK_ADD_PRICE_LIST_PRICE_NOT_FOUND",
+            ["input", "quantityPriceBreaksToAdd", str(n), "variantId"],
+            "Quantity price break's fixed price not found.",
+        )
+        for n, (variant, _) in enumerate(breaks)
+        if variant is not None and variant not in priced
+    ]
+    for n, (_, r) in enumerate(rules):
+        problems += quantity_rule_problems(r, ["input", "quantityRulesToAdd", str(n)])
+    errors += [_error(code, field, message) for code, field, message in problems]
     deletes = [
         variant_of(g, "PRICE_DELETE_VARIANT_NOT_FOUND", ["input", "pricesToDeleteByVariantId", str(n)])
         for n, g in enumerate(input["pricesToDeleteByVariantId"])

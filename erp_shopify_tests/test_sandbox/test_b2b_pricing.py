@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from erp_shopify.sandbox.shopify import ids
-from erp_shopify_tests.test_sandbox.conftest import graphql
+from erp_shopify.sandbox.shopify import ids, start_shopify_sandbox
+from erp_shopify_tests.test_sandbox.conftest import TOKEN, graphql
 
 FIXED_ADD = """
 mutation($priceListId: ID!, $prices: [PriceListPriceInput!]!) {
@@ -86,9 +86,6 @@ def test_fixed_prices_over_250_are_refused_before_any_write(shop, price_list) ->
 
 
 def test_exactly_250_fixed_prices_are_accepted() -> None:
-    from erp_shopify.sandbox.shopify import start_shopify_sandbox
-    from erp_shopify_tests.test_sandbox.conftest import TOKEN
-
     with start_shopify_sandbox(access_token=TOKEN, seed=250) as shop:
         price_list = shop.control.create_price_list("Wholesale", "EUR")
         prices = [_price(n, "3.00") for n in range(250)]
@@ -167,7 +164,10 @@ def test_inconsistent_rules_duplicates_and_unpriced_breaks_are_user_errors(shop,
     assert result["productVariants"] is None
     assert [(e["code"], e["field"]) for e in result["userErrors"]] == [
         ("PRICE_ADD_DUPLICATE_INPUT_FOR_VARIANT", ["input", "pricesToAdd", "1"]),
-        ("QUANTITY_PRICE_BREAK_ADD_PRICE_LIST_PRICE_NOT_FOUND", ["input", "quantityPriceBreaksToAdd", "0", "variantId"]),
+        (
+            "QUANTITY_PRICE_BREAK_ADD_PRICE_LIST_PRICE_NOT_FOUND",
+            ["input", "quantityPriceBreaksToAdd", "0", "variantId"],
+        ),
         ("QUANTITY_RULE_ADD_MINIMUM_GREATER_THAN_MAXIMUM", ["input", "quantityRulesToAdd", "0", "minimum"]),
         ("QUANTITY_RULE_ADD_MINIMUM_NOT_A_MULTIPLE_OF_INCREMENT", ["input", "quantityRulesToAdd", "0", "minimum"]),
         ("QUANTITY_RULE_ADD_MAXIMUM_NOT_A_MULTIPLE_OF_INCREMENT", ["input", "quantityRulesToAdd", "0", "maximum"]),

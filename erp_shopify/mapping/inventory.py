@@ -6,6 +6,7 @@ never below zero, in whole units (fractional ERP stock is floored: never promise
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -69,6 +70,55 @@ def by_item_code(xref: pd.DataFrame) -> pd.DataFrame:
     return xref if xref.index.name == "item_code" else xref.set_index("item_code", drop=False)
 
 
+def merged_locations(locations: Mapping[str, str]) -> set[str]:
+    """ERP locations that share their Shopify location with another: Shopify shows their sum."""
+    shared = Counter(locations.values())
+    return {erp for erp, shopify in locations.items() if shared[shopify] > 1}
+
+
+def items_with_partial_sums(stock: pd.DataFrame, locations: Mapping[str, str]) -> list[str]:
+    """Items whose rows at merged locations do not cover every sibling location.
+
+    A journal page carries only the locations that changed; summing it alone would show Shopify
+    one warehouse's stock instead of the total. These items need their siblings re-read.
+    """
+    merged = merged_locations(locations)
+    if not merged:
+        return []
+    siblings = Counter(locations[erp] for erp in merged)
+    rows = stock.loc[stock["location"].isin(merged), ["item_code", "location"]].drop_duplicates()
+    rows = rows.assign(location_id=rows["location"].map(dict(locations)))
+    seen = rows.groupby(["item_code", "location_id"], sort=False).size()
+    needed = seen.index.get_level_values("location_id").map(siblings)
+    partial = seen.loc[seen.to_numpy() < needed.to_numpy()]
+    return list(dict.fromkeys(partial.index.get_level_values("item_code")))
+
+
+def with_sibling_levels(stock: pd.DataFrame, levels: pd.DataFrame, locations: Mapping[str, str]) -> pd.DataFrame:
+    """``stock`` completed by ``levels`` (a fresh snapshot of some items, STOCK_COLUMNS) at the
+    merged locations: a fresh row replaces the page's row of the same item and location, and the
+    page's row stays where the snapshot has none (a level that went to zero may have no row)."""
+    merged = merged_locations(locations)
+    fresh = levels.loc[levels["location"].isin(merged)]
+    if fresh.empty:
+        return stock
+    pairs = pd.MultiIndex.from_frame(fresh[["item_code", "location"]])
+    replaced = pd.MultiIndex.from_frame(stock[["item_code", "location"]]).isin(pairs)
+    return pd.concat([stock.loc[~replaced], fresh], ignore_index=True)
+
+
+def conflict_levels(shown: Mapping[str, object]) -> pd.DataFrame:
+    """The loop guard's inventory conflicts ``{"<item gid>@<location gid>": available}`` as
+    KNOWN_COLUMNS: what Shopify showed after a change nobody asked the ERP about."""
+    rows = []
+    for key, available in shown.items():
+        item, _, location = key.partition("@")
+        if item.startswith("gid://shopify/InventoryItem/") and location.startswith("gid://shopify/Location/"):
+            rows.append((item, location, available if isinstance(available, int) else None))
+    frame = pd.DataFrame(rows, columns=KNOWN_COLUMNS)
+    return frame.astype({"inventory_item_id": "string", "location_id": "string", "quantity": "Int64"})
+
+
 @dataclass(frozen=True)
 class Targets:
     """Quantities to set, and the stock rows that could not be placed."""
@@ -87,7 +137,8 @@ def available_to_sell(
 ) -> Targets:
     """Join stock to the xref and the shop's locations and compute what Shopify should show.
 
-    Several ERP locations mapped to one Shopify location are summed. ``xref`` may come indexed by
+    Several ERP locations mapped to one Shopify location are summed (the caller completes a partial
+    page first: ``items_with_partial_sums``, ``with_sibling_levels``). ``xref`` may come indexed by
     item code (``by_item_code``): a sync indexes it once and reuses it for every page.
     """
     levels = latest_levels(stock)

@@ -84,6 +84,8 @@ class InventorySyncResult:
     unmapped_items: int = 0
     unmapped_locations: int = 0
     stale_retries: int = 0
+    conflicts_overwritten: int = 0  # levels changed by hand in Shopify, set back to the ERP's value
+    siblings_reread: int = 0  # items whose merged locations were re-read to complete a partial sum
     write_calls: int = 0
     cost_points: float = 0.0
     seconds: float = 0.0
@@ -147,9 +149,11 @@ class InventorySync:
             result = InventorySyncResult(watermark=cursor)
             pages = self._change_pages(result)
         xref = m.by_item_code(xref)  # indexed once per run, looked up by every page
+        self.overwrite_conflicts(xref, run_id, result)
         for rows in pages:
             stock = m.stock_frame(rows)
             result.changes_read += len(stock)
+            stock = self.complete_merged_locations(stock, result)
             self.sync_stock(stock, xref, run_id, result, full=full_resync)
             self.log(f"{self.shop.name}: {result.changes_read} rows read, {result.written} written so far")
         result.cost_points = round(self.client.points_used - points, 1)
@@ -161,6 +165,45 @@ class InventorySync:
             yield page.rows
             if page.cursor is not None:
                 result.watermark = page.cursor
+
+    def complete_merged_locations(self, stock: pd.DataFrame, result: InventorySyncResult) -> pd.DataFrame:
+        """Re-read the sibling locations of items this page touches at a merged Shopify location,
+        so the sum written is the whole of it, not the one warehouse that changed."""
+        partial = m.items_with_partial_sums(stock, self.shop.locations)
+        if not partial:
+            return stock
+        result.siblings_reread += len(partial)
+        levels = m.stock_frame(level for page in self.adapter.inventory_snapshot(partial) for level in page)
+        return m.with_sibling_levels(stock, levels, self.shop.locations)
+
+    def overwrite_conflicts(self, xref: pd.DataFrame, run_id: str, result: InventorySyncResult) -> None:
+        """Set levels changed by hand in Shopify (the loop guard's conflicts) back to the ERP's value.
+
+        Their ERP level did not move, so no journal entry brings them up: re-read them from the ERP,
+        write from what the webhook said Shopify shows, then clear the conflicts handled. A conflict
+        whose item or location is not mapped stays until it is.
+        """
+        conflicts = self.fingerprints.conflicts(self.shop.name)
+        shown = m.conflict_levels({key: c.values.get("available") for key, c in conflicts.items()})
+        mapped = xref.loc[xref["inventory_item_id"].isin(shown["inventory_item_id"])]
+        if mapped.empty:
+            return
+        stock = m.stock_frame(
+            level for page in self.adapter.inventory_snapshot(mapped["item_code"].tolist()) for level in page
+        )
+        pending = m.pending_frame(self.pending.totals(self.shop.name))
+        targets = m.available_to_sell(stock, xref, self.shop.locations, pending, self.shop.safety_stock).targets
+        targets = targets.merge(shown[["inventory_item_id", "location_id"]], on=["inventory_item_id", "location_id"])
+        plan = m.plan_writes(targets, shown)
+        writes = plan.writes.merge(
+            targets.drop(columns=["quantity"]), on=["inventory_item_id", "location_id"], how="left"
+        )
+        written, calls, stale = self.write(writes, run_id)
+        result.write_calls += calls
+        result.stale_retries += stale
+        result.conflicts_overwritten += written
+        for key in object_keys(targets):
+            self.fingerprints.pop(self.shop.name, key)
 
     def sync_stock(
         self, stock: pd.DataFrame, xref: pd.DataFrame, run_id: str, result: InventorySyncResult, *, full: bool = False

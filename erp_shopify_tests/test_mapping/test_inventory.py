@@ -12,11 +12,14 @@ from erp_shopify.erp.base import InventoryChange, StockLevel
 from erp_shopify.mapping.inventory import (
     available_to_sell,
     batches,
+    conflict_levels,
+    items_with_partial_sums,
     pending_frame,
     plan_writes,
     quantities_input,
     recompute_after_stale,
     stock_frame,
+    with_sibling_levels,
 )
 from erp_shopify.mapping.xref import build_xref, variants_frame
 
@@ -134,3 +137,47 @@ def test_stale_recompute_lets_the_erp_win_over_a_manual_raise_in_shopify() -> No
     batch = _stale_batch(quantity=5, change_from=4, erp=5, pending=0)
     fresh = pd.DataFrame({"inventory_item_id": ["i1"], "location_id": [LOC_A], "quantity": [40]})
     assert recompute_after_stale(batch, fresh, pending_frame({}))["quantity"].tolist() == [5]
+
+
+MERGED = {"WH-1": LOC_A, "WH-2": LOC_A, "SHOP": LOC_B}  # two warehouses feed one Shopify location
+
+
+def test_only_items_missing_a_merged_sibling_need_a_re_read() -> None:
+    page = stock_frame(
+        [
+            StockLevel(item_code="A", location="WH-1", available=Decimal(1)),  # WH-2 missing: partial
+            StockLevel(item_code="B", location="WH-1", available=Decimal(1)),
+            StockLevel(item_code="B", location="WH-2", available=Decimal(2)),  # both present: whole
+            StockLevel(item_code="C", location="SHOP", available=Decimal(3)),  # not merged
+        ]
+    )
+    assert items_with_partial_sums(page, MERGED) == ["A"]
+    assert items_with_partial_sums(page, {"WH-1": LOC_A, "WH-2": LOC_B}) == []
+
+
+def test_sibling_levels_complete_the_page_and_fresh_rows_win() -> None:
+    page = stock_frame([StockLevel(item_code="A", location="WH-2", available=Decimal(4))])
+    fresh = stock_frame(
+        [
+            StockLevel(item_code="A", location="WH-1", available=Decimal(7)),
+            StockLevel(item_code="A", location="WH-2", available=Decimal(5)),  # moved again since the page
+            StockLevel(item_code="A", location="SHOP", available=Decimal(9)),  # not merged: not taken
+        ]
+    )
+    completed = with_sibling_levels(page, fresh, MERGED)
+    assert sorted(zip(completed["location"], completed["available"], strict=True)) == [("WH-1", 7.0), ("WH-2", 5.0)]
+    xref = build_xref(variants_frame([{"sku": "A", "variant_id": "v1", "inventory_item_id": "i1"}]), ["A"]).xref
+    targets = available_to_sell(completed, xref, MERGED, pending_frame({}), SafetyStock()).targets
+    assert targets["quantity"].tolist() == [12]
+
+
+def test_conflict_levels_keep_inventory_keys_only() -> None:
+    shown = conflict_levels(
+        {
+            f"gid://shopify/InventoryItem/1@{LOC_A}": 20,
+            f"gid://shopify/InventoryItem/2@{LOC_B}": None,
+            "gid://shopify/ProductVariant/3": "19.90",  # a price conflict: not this sync's
+        }
+    )
+    assert shown["inventory_item_id"].tolist() == ["gid://shopify/InventoryItem/1", "gid://shopify/InventoryItem/2"]
+    assert shown["quantity"].tolist() == [20, pd.NA]

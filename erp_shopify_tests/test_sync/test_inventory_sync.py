@@ -10,8 +10,12 @@ import pytest
 
 from erp_shopify.erp.base import InventoryPage
 from erp_shopify.errors import SystemFailure
+from erp_shopify.queue.fingerprints import Fingerprints, Verdict, inventory_object_key
+from erp_shopify.sandbox.shopify.ids import gid
+from erp_shopify.shopify import documents
+from erp_shopify.shopify.client import ShopifyUserErrors
 from erp_shopify.sync.inventory import InventorySync
-from erp_shopify_tests.test_sync.world import World, sku, world
+from erp_shopify_tests.test_sync.world import PLANT_LOCATIONS, World, sku, world
 
 
 def _sync(w: World, shop: str = "shop-a", adapter: Any = None, **options: Any) -> InventorySync:
@@ -121,3 +125,76 @@ def test_full_resync_repairs_drift_made_in_shopify(tmp_path: Path, redis_url: st
         full = _sync(w).run(xref, None, "run-2", full_resync=True)
         assert full.full_resync and full.written == 1 and full.unchanged == 19
         assert w.shopify_available("shop-a")[sku(4)] == 7
+
+
+def test_writes_carry_the_projects_one_idempotency_key_for_run_and_content(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    with world(tmp_path, redis_url, key_prefix, items=1) as w:
+        xref = w.xref("shop-a").xref
+        _sync(w).run(xref, None, "run-1")
+        sent = {
+            "inventoryItemId": xref["inventory_item_id"].iloc[0],
+            "locationId": w.shop("shop-a").locations["1010/0001"],
+            "quantity": 7,
+            "changeFromQuantity": None,
+        }
+        key = documents.idempotency_key("inventory_set_quantities", [sent], scope="run-1")
+        other = {"name": "available", "reason": "correction", "quantities": [{**sent, "quantity": 8}]}
+        with pytest.raises(ShopifyUserErrors) as refused:  # Shopify knows the key, bound to quantity 7
+            w.client("shop-a").execute("inventory_set_quantities", {"input": other, "idempotencyKey": key})
+        assert refused.value.codes == ("IDEMPOTENCY_KEY_PARAMETER_MISMATCH",)
+
+
+def test_a_level_changed_by_hand_in_shopify_is_set_back_by_the_next_delta_run(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    with world(tmp_path, redis_url, key_prefix, items=3) as w:
+        xref = w.xref("shop-a").xref
+        first = _sync(w).run(xref, None, "run-1")
+        w.shops["shop-a"].sandbox.state.set_quantity(0, 1, "available", 20)  # a merchant's edit in the admin
+        item = xref.set_index("item_code").loc[sku(1), "inventory_item_id"]
+        key = inventory_object_key(item, w.shop("shop-a").locations["1010/0001"])
+        guard = Fingerprints(w.redis(), key_prefix)
+        assert guard.observe("shop-a", "inventory_levels/update", key, {"available": 20}) is Verdict.CONFLICT
+
+        second = _sync(w).run(xref, first.watermark, "run-2")  # the ERP journal has nothing new
+        assert second.changes_read == 0 and second.conflicts_overwritten == 1
+        assert w.shopify_available("shop-a") == {sku(0): 7, sku(1): 7, sku(2): 7}
+        assert guard.conflicts("shop-a") == {}
+        assert guard.is_echo("shop-a", key, {"available": 7})  # our overwrite's webhook will be dropped
+
+
+def test_a_conflict_put_back_by_hand_meanwhile_is_reread_and_cleared_without_a_write(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    with world(tmp_path, redis_url, key_prefix, items=2) as w:
+        xref = w.xref("shop-a").xref
+        first = _sync(w).run(xref, None, "run-1")
+        item = xref.set_index("item_code").loc[sku(0), "inventory_item_id"]
+        key = inventory_object_key(item, w.shop("shop-a").locations["1010/0001"])
+        guard = Fingerprints(w.redis(), key_prefix)
+        guard.observe("shop-a", "inventory_levels/update", key, {"available": 3})
+        # Put back to 7 by hand: that webhook equals our last write, so it reads as an echo.
+        assert guard.observe("shop-a", "inventory_levels/update", key, {"available": 7}) is Verdict.ECHO
+
+        second = _sync(w).run(xref, first.watermark, "run-2")
+        assert (second.stale_retries, second.conflicts_overwritten) == (1, 0)  # base 3 refused, 7 re-read
+        assert w.shopify_available("shop-a")[sku(0)] == 7
+        assert guard.conflicts("shop-a") == {}
+
+
+def test_a_delta_touching_one_of_two_merged_warehouses_writes_their_whole_sum(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    one_store = {"locations": {code: gid("Location", 0) for code in PLANT_LOCATIONS}}
+    with world(tmp_path, redis_url, key_prefix, items=3, shop_extra=one_store) as w:
+        w.set_erp_stock({sku(2): 5}, location="1010/0002", minutes_ago=60)
+        xref = w.xref("shop-a").xref
+        first = _sync(w).run(xref, None, "run-1")
+        assert w.shopify_available("shop-a") == {sku(0): 7, sku(1): 7, sku(2): 12}
+
+        w.set_erp_stock({sku(2): 4}, location="1010/0002")  # only the second warehouse changes
+        second = _sync(w).run(xref, first.watermark, "run-2")
+        assert second.changes_read == 1 and second.siblings_reread == 1
+        assert w.shopify_available("shop-a")[sku(2)] == 11  # 7 + 4, not 4

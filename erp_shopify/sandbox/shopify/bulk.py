@@ -87,8 +87,9 @@ class BulkOperations:
                 return invalid(f"A maximum of {MAX_CONCURRENT} bulk query operations can run at once.", "LIMIT_REACHED")
             bulk = BulkOperationView(len(self.operations), query)
             self.operations.append(bulk)
+        answer = copy.copy(bulk)  # the mutation answers CREATED, as Shopify does, even if the run began
         threading.Thread(target=self._run, args=(bulk, document), daemon=True).start()
-        return {"bulkOperation": bulk, "userErrors": []}
+        return {"bulkOperation": answer, "userErrors": []}
 
     def _run(self, operation: BulkOperationView, document: Any) -> None:
         operation.status = "RUNNING"

@@ -4,7 +4,7 @@ facts it needs from the configuration (mapping, secrets to scrub)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from erp_shopify.config import Secret, Settings
 from erp_shopify.errors import DataError
 from erp_shopify.mapping.orders import OrderMapping
+from erp_shopify.mapping.xref import SkuLookup
 from erp_shopify.queue.dlq import DeadLetterQueue
 from erp_shopify.queue.ledger import Ledger
 from erp_shopify.queue.pause import PauseFlags
@@ -45,36 +46,13 @@ def erp_connection(settings: Settings) -> str:
     return f"erp:{settings.erp.kind}"
 
 
-class SkuXref(Mapping[str, str]):
-    """Shopify SKU -> ERP item code: the shop's overrides (inverted), else the SKU itself.
-
-    Identity is the default because most catalogs share codes; an SKU the ERP does not know is then
-    refused by the ERP (a data error with the ERP's own message), and fixing it is one override.
-    """
-
-    def __init__(self, overrides: Mapping[str, str]) -> None:
-        self._by_sku = {sku: item for item, sku in overrides.items()}
-
-    def __getitem__(self, sku: str) -> str:
-        return self._by_sku.get(sku, sku)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._by_sku)
-
-    def __len__(self) -> int:
-        return len(self._by_sku)
-
-    def __contains__(self, sku: object) -> bool:
-        return isinstance(sku, str) and bool(sku)
-
-
 def order_mapping(settings: Settings, shop: str) -> OrderMapping:
     """How ``shop``'s orders map; an event from a shop no longer configured is a data error."""
     try:
         config = settings.shop(shop)
     except KeyError as exc:
         raise DataError(str(exc.args[0]), codes=("UNKNOWN_SHOP",), system="config") from None
-    return OrderMapping(shop=shop, sku_xref=SkuXref(config.sku_overrides), currency=config.currency)
+    return OrderMapping(shop=shop, sku_xref=SkuLookup(config.sku_overrides), currency=config.currency)
 
 
 def secret_values(settings: Settings) -> list[str]:

@@ -9,11 +9,14 @@ Pure and vectorised (pandas): a million rows map in seconds. Three rules, strong
 
 A SKU carried by more than one variant is ambiguous: writing the ERP quantity to both would count
 the stock twice, so duplicates are left out of the mapping and reported instead.
+
+Orders read the same rules the other way round (``SkuLookup``: a Shopify SKU -> its ERP item), by
+running ``build_xref`` on the one SKU, so an order line lands on the item the stock came from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -45,6 +48,11 @@ class XrefResult:
         return len(self.erp_unmapped) / total if total else 0.0
 
 
+def sought_skus(item_codes: pd.Series, overrides: Mapping[str, str]) -> pd.Series:
+    """The Shopify SKU each ERP item looks for: its override, else its own code."""
+    return item_codes.map(lambda code: overrides.get(code, code)).astype("string")
+
+
 def variants_frame(rows: Iterable[Mapping[str, object]]) -> pd.DataFrame:
     """A variants table from API rows (``sku`` may be missing or null: such variants cannot map)."""
     frame = pd.DataFrame.from_records(list(rows), columns=VARIANT_COLUMNS)
@@ -71,8 +79,7 @@ def build_xref(
         .reset_index(drop=True)
     )
 
-    # The SKU each item looks for: its override, else its own code.
-    wanted = items["item_code"].map(lambda code: overrides.get(code, code)).astype("string")
+    wanted = sought_skus(items["item_code"], overrides)
     items = items.assign(
         wanted=wanted,
         key=normalise(wanted),
@@ -105,3 +112,44 @@ def build_xref(
 def xref_collapsed(result: XrefResult, max_unmapped_share: float) -> bool:
     """True when so many ERP items lost their variant that syncing would do more harm than good."""
     return result.unmapped_share > max_unmapped_share
+
+
+class SkuLookup(Mapping[str, str]):
+    """Shopify SKU -> ERP item code for order lines, by the rules of ``build_xref`` (it runs
+    ``build_xref`` on the one SKU against the items that could claim it), cached per SKU.
+
+    ``item_codes`` is the ERP's catalogue when the caller has it. Without it (order delivery does
+    not load the catalogue) the candidates are the overridden items plus the SKU itself as an item
+    of the same code: overrides and identity decide, and a code the ERP does not know is refused
+    by the ERP as a data error, fixed with one override.
+    """
+
+    def __init__(self, overrides: Mapping[str, str], item_codes: Iterable[str] | None = None) -> None:
+        self._overrides = dict(overrides)
+        codes = pd.Series(list(dict.fromkeys(self._overrides if item_codes is None else item_codes)), dtype="string")
+        self._assume_identity = item_codes is None
+        self._by_key = codes.groupby(normalise(sought_skus(codes, self._overrides)).to_numpy()).agg(list).to_dict()
+        self._found: dict[str, str | None] = {}
+
+    def __getitem__(self, sku: str) -> str:
+        if sku not in self._found:
+            self._found[sku] = self._resolve(sku)
+        found = self._found[sku]
+        if found is None:
+            raise KeyError(sku)
+        return found
+
+    def _resolve(self, sku: str) -> str | None:
+        key = normalise(pd.Series([sku], dtype="string")).iloc[0]
+        if pd.isna(key) or not key:
+            return None
+        candidates = [*self._by_key.get(key, []), *([sku] if self._assume_identity else [])]
+        line = variants_frame([{"sku": sku, "variant_id": "order-line"}])
+        xref = build_xref(line, candidates, self._overrides).xref
+        return None if xref.empty else str(xref["item_code"].iloc[0])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)

@@ -18,6 +18,7 @@ from erp_shopify.mapping.orders import (
     external_ref,
     order_action,
 )
+from erp_shopify.mapping.xref import SkuLookup
 from erp_shopify_tests.test_mapping.order_payloads import order_payload, refund_payload
 
 MAPPING = OrderMapping(shop="demo-eu", sku_xref={"TSHIRT-RED-M": "TG0011", "MUG-01": "TG0012"}, currency="EUR")
@@ -142,3 +143,12 @@ def test_customer_party_comes_from_the_mapping() -> None:
     action = order_action("orders/create", order_payload(17, [("MUG-01", 1, "9.90")]), mapping)
     assert isinstance(action, CreateOrder)
     assert action.order.customer.erp_party == "1000042"
+
+
+def test_order_lines_follow_the_xref_rules_not_an_inverted_override_table() -> None:
+    lookup = SkuLookup({"TG0011": "TSHIRT-RED-M"}, ["TG0011", "MUG-01"])
+    mapping = OrderMapping(shop="demo-eu", sku_xref=lookup, currency="EUR")
+    payload = order_payload(12, [("tshirt-red-m", 1, "19.90"), ("mug-01", 2, "9.90")])
+    action = order_action("orders/create", payload, mapping)
+    assert isinstance(action, CreateOrder)
+    assert [line.item_code for line in action.order.lines] == ["TG0011", "MUG-01"]

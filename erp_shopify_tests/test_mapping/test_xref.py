@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from erp_shopify.mapping.xref import build_xref, variants_frame, xref_collapsed
+from erp_shopify.mapping.xref import SkuLookup, build_xref, variants_frame, xref_collapsed
 
 
 def _variants(*rows: tuple[str | None, int]) -> pd.DataFrame:
@@ -51,3 +51,23 @@ def test_variants_without_sku_are_ignored_and_share_unmapped_is_measured() -> No
     assert result.unmapped_share == 0.75
     assert xref_collapsed(result, 0.5)
     assert not xref_collapsed(result, 0.8)
+
+
+def test_order_lookup_finds_the_item_the_xref_maps_for_every_rule() -> None:
+    overrides = {"MAT-0001": "HOODIE", "CAP": "CAP-2"}  # CAP is now sold as CAP-2
+    items = ["MAT-0001", "TSHIRT-M", "MUG-01", "CAP", "CAP-2", "GONE"]
+    variants = _variants(("HOODIE", 1), ("TSHIRT-M", 2), (" mug-01 ", 3), ("CAP-2", 4), ("CAP", 5))
+    xref = build_xref(variants, items, overrides).xref
+    lookup = SkuLookup(overrides, items)
+    assert {sku: lookup[sku] for sku in xref["sku"]} == dict(zip(xref["sku"], xref["item_code"], strict=True))
+    assert lookup[" mug-01 "] == "MUG-01"  # normalisation, as the stock sync maps it
+    assert lookup["CAP-2"] == "CAP" and "CAP" not in lookup  # the override beats CAP-2's identity
+    assert "UNKNOWN" not in lookup
+
+
+def test_order_lookup_without_the_catalogue_uses_overrides_then_identity() -> None:
+    lookup = SkuLookup({"TG0011": "TSHIRT-RED-M", "TG0012": "MUG-01"})
+    assert lookup["tshirt-red-m "] == "TG0011"  # an override matched after trimming and case folding
+    assert lookup["MUG-01"] == "TG0012"
+    assert "TG0012" not in lookup  # an overridden item code is not its own SKU
+    assert lookup["POSTER"] == "POSTER"  # identity: the ERP refuses a code it does not know

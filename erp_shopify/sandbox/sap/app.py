@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from erp_shopify.sandbox.faults import FaultMiddleware, Faults, FaultState
-from erp_shopify.sandbox.sap.query import QueryError, Serializer, compile_filter, expand_tree, order, value
+from erp_shopify.sandbox.sap.query import QueryError, Serializer, expand_tree, order, plan_filter, value
 from erp_shopify.sandbox.sap.records import BusinessError, Movement
 from erp_shopify.sandbox.sap.schema import SERVICES, EntitySet, service
 from erp_shopify.sandbox.sap.store import SapStore
@@ -176,14 +176,21 @@ class SapSandboxApp:
 
     def _query(self, name: str, entity_set: EntitySet, filter_text: str, orderby: str) -> list[Any]:
         """Filtered, ordered rows; cached per query and store version, so paging a long journal
-        filters it once, not once per page."""
+        filters it once, not once per page. A filter that pins an indexed property to a few values
+        reads only those rows (``index.py``); the whole filter still decides."""
         key = (name, entity_set.name, filter_text, orderby, self.store.version)
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        predicate = compile_filter(filter_text, entity_set) if filter_text else None
+        predicate, candidates = plan_filter(filter_text, entity_set) if filter_text else (None, [])
+        indexed = [
+            (self.store.indexes[(entity_set.name, name)], values)
+            for name, values in candidates
+            if (entity_set.name, name) in self.store.indexes
+        ]
         with self.store.lock:
-            rows = [row for row in self._rows(entity_set.name) if predicate is None or predicate(row)]
+            source = indexed[0][0].lookup(indexed[0][1]) if indexed else self._rows(entity_set.name)
+            rows = [row for row in source if predicate is None or predicate(row)]
         result = order(rows, orderby, entity_set) if orderby else rows
         self._cache[key] = result
         while len(self._cache) > 8:
@@ -337,7 +344,10 @@ class SapSandboxApp:
 
     async def orders(self, request: Request) -> Response:
         reference = request.query_params.get("purchase_order_by_customer")
-        found = [o for o in self.store.orders if reference is None or o["PurchaseOrderByCustomer"] == reference]
+        if reference is None:
+            found = list(self.store.orders)
+        else:
+            found = self.store.indexes[("A_SalesOrder", "PurchaseOrderByCustomer")].lookup([reference])
         return JSONResponse(
             {
                 "count": len(found),
@@ -364,7 +374,7 @@ class SapSandboxApp:
 
     async def stock(self, request: Request) -> Response:
         material = request.query_params.get("material")
-        rows = [r for r in self.store.stock_rows() if material is None or r["Material"] == material]
+        rows = self.store.stock_rows() if material is None else self.store.stock_of(material)
         return JSONResponse(
             [{**r, "MatlWrhsStkQtyInMatlBaseUnit": str(r["MatlWrhsStkQtyInMatlBaseUnit"])} for r in rows]
         )

@@ -21,6 +21,7 @@ class QueryError(ValueError):
 
 
 Predicate = Callable[[Any], bool]
+Candidates = tuple[str, frozenset[Any]]  # only rows whose property is one of these values can match
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<paren>[()])|(?P<typed>(?:datetimeoffset|datetime|time|guid)'[^']*')"
@@ -43,12 +44,19 @@ def value(row: Any, name: str) -> Any:
 
 
 def compile_filter(text: str, entity_set: EntitySet) -> Predicate:
+    return plan_filter(text, entity_set)[0]
+
+
+def plan_filter(text: str, entity_set: EntitySet) -> tuple[Predicate, list[Candidates]]:
+    """The filter's predicate, and sets of values of one property that every matching row must
+    hold (from an ``eq``, an ``or`` of ``eq`` on one property, or such terms of an ``and``); any
+    one of them, where an index exists, bounds the rows to test."""
     tokens = _tokenize(text)
     parser = _Parser(tokens, entity_set)
     predicate = parser.disjunction()
     if parser.position != len(tokens):
         raise QueryError(f"Invalid token '{tokens[parser.position][1]}' in $filter")
-    return predicate
+    return predicate, parser.candidates.get(id(predicate), [])
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:
@@ -68,6 +76,7 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str]], entity_set: EntitySet) -> None:
         self.tokens, self.position, self.entity_set = tokens, 0, entity_set
         self.equalities: dict[int, tuple[str, Any]] = {}  # id(predicate) -> (property, constant) for "eq"
+        self.candidates: dict[int, list[Candidates]] = {}  # id(predicate) -> values a matching row must hold
 
     def _peek(self) -> tuple[str, str]:
         return self.tokens[self.position] if self.position < len(self.tokens) else ("end", "")
@@ -89,7 +98,9 @@ class _Parser:
         tests = {self.equalities.get(id(p), ("", None))[0] for p in parts}
         if len(tests) == 1 and "" not in tests:  # "Material eq 'A' or Material eq 'B' ...": a set lookup
             name, wanted = tests.pop(), {self.equalities[id(p)][1] for p in parts}
-            return lambda row: value(row, name) in wanted
+            lookup: Predicate = lambda row: value(row, name) in wanted  # noqa: E731
+            self.candidates[id(lookup)] = [(name, frozenset(wanted))]
+            return lookup
         return lambda row: any(p(row) for p in parts)
 
     def conjunction(self) -> Predicate:
@@ -97,7 +108,11 @@ class _Parser:
         while self._peek() == ("word", "and"):
             self._take()
             parts.append(self.unary())
-        return parts[0] if len(parts) == 1 else lambda row: all(p(row) for p in parts)
+        if len(parts) == 1:
+            return parts[0]
+        every: Predicate = lambda row: all(p(row) for p in parts)  # noqa: E731
+        self.candidates[id(every)] = [c for p in parts for c in self.candidates.get(id(p), [])]
+        return every
 
     def unary(self) -> Predicate:
         if self._peek() == ("word", "not"):
@@ -119,6 +134,7 @@ class _Parser:
         predicate = _comparison(left, _COMPARE[op], self.operand())
         if op == "eq" and left_token[1] in self.entity_set.properties and right_token[0] in ("string", "typed"):
             self.equalities[id(predicate)] = (left_token[1], _literal(*right_token))
+            self.candidates[id(predicate)] = [(left_token[1], frozenset([_literal(*right_token)]))]
         return predicate
 
     def operand(self) -> Callable[[Any], Any]:

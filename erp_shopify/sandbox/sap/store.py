@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from erp_shopify.erp.odata import parse_date
+from erp_shopify.sandbox.sap.index import Index
 from erp_shopify.sandbox.sap.pricing import condition_record, price_item
 from erp_shopify.sandbox.sap.records import (
     DEFAULT_PLANT,
@@ -55,18 +56,26 @@ class SapStore:
         self.stock: dict[tuple[str, str, str, str, str], Decimal] = {}  # material, plant, sloc, batch, type
         self.documents: list[MaterialDocumentHeader] = []
         self.orders: list[dict[str, Any]] = []
+        self._stock_rows: dict[tuple[str, str, str, str, str], dict[str, Any]] = {}  # same keys as ``stock``
+        self._orders_by_number: dict[str, dict[str, Any]] = {}
+        # (entity set, property) -> index; what ``SapSandboxApp._query`` may look rows up by
+        self.indexes = {
+            ("A_MatlStkInAcctMod", "Material"): Index(),
+            ("A_SalesOrder", "PurchaseOrderByCustomer"): Index(),
+        }
         self.validities: list[dict[str, Any]] = []
         self.condition_records: dict[str, dict[str, Any]] = {}
         self.version = 0  # bumped by every change; query caches key on it
         self._next_document = 4900000000
         self._days: dict[date, datetime] = {}
-        self._stock_rows: tuple[int, list[dict[str, Any]]] = (-1, [])
 
     # --- master data and stock -------------------------------------------------------------------
 
     @_locked
     def add_material(self, material: str, base_unit: str = "PC") -> None:
         self.base_units[material] = base_unit
+        for row in self.stock_of(material):
+            row["MaterialBaseUnit"] = base_unit
         self.version += 1
 
     @_locked
@@ -82,35 +91,41 @@ class SapStore:
     ) -> None:
         """Opening stock, without a journal entry (as a data migration would load it)."""
         self._known(material)
-        self.stock[(material, plant, storage_location, batch, stock_type)] = quantity
+        self._put_stock((material, plant, storage_location, batch, stock_type), quantity)
         self.version += 1
 
     @_locked
     def stock_rows(self) -> list[dict[str, Any]]:
-        if self._stock_rows[0] != self.version:
-            self._stock_rows = (self.version, self._build_stock_rows())
-        return self._stock_rows[1]
+        return list(self._stock_rows.values())
 
-    def _build_stock_rows(self) -> list[dict[str, Any]]:
-        return [
-            {
+    def _put_stock(self, key: tuple[str, str, str, str, str], quantity: Decimal) -> None:
+        """Every stock change goes through here, so the rows the API serves and their index stay
+        in step with ``stock`` (a row is updated in place; a new key gets a new row)."""
+        self.stock[key] = quantity
+        row = self._stock_rows.get(key)
+        if row is None:
+            m, p, s, b, t = key
+            row = {
                 "Material": m,
                 "Plant": p,
                 "StorageLocation": s,
                 "Batch": b,
                 "InventoryStockType": t,
                 "MaterialBaseUnit": self.base_units.get(m, "PC"),
-                "MatlWrhsStkQtyInMatlBaseUnit": q,
             }
-            for (m, p, s, b, t), q in self.stock.items()
-        ]
+            self._stock_rows[key] = row
+            self.indexes[("A_MatlStkInAcctMod", "Material")].add(m, row)
+        row["MatlWrhsStkQtyInMatlBaseUnit"] = quantity
+
+    def stock_of(self, material: str) -> list[dict[str, Any]]:
+        return self.indexes[("A_MatlStkInAcctMod", "Material")].lookup([material])
 
     def unrestricted(self, material: str, plant: str, storage_location: str) -> Decimal:
         return sum(
             (
-                q
-                for (m, p, s, _, t), q in self.stock.items()
-                if (m, p, s, t) == (material, plant, storage_location, "01")
+                r["MatlWrhsStkQtyInMatlBaseUnit"]
+                for r in self.stock_of(material)
+                if (r["Plant"], r["StorageLocation"], r["InventoryStockType"]) == (plant, storage_location, "01")
             ),
             Decimal(0),
         )
@@ -132,7 +147,7 @@ class SapStore:
         for n, movement in enumerate(movements, start=1):
             sign = 1 if movement.movement_type in RECEIPTS else -1
             key = (movement.material, movement.plant, movement.storage_location, movement.batch, "01")
-            self.stock[key] = self.stock.get(key, Decimal(0)) + sign * movement.quantity
+            self._put_stock(key, self.stock.get(key, Decimal(0)) + sign * movement.quantity)
             header.to_MaterialDocumentItem.append(
                 MaterialDocumentItem(
                     year,
@@ -257,6 +272,8 @@ class SapStore:
             price_item(order, order["to_Item"][-1], raw.get("to_PricingElement"), self.validities)
         order["TotalNetAmount"] = sum((i["NetAmount"] for i in order["to_Item"]), Decimal(0))
         self.orders.append(order)
+        self._orders_by_number[number] = order
+        self.indexes[("A_SalesOrder", "PurchaseOrderByCustomer")].add(reference, order)
         if order["SalesOrderType"] not in RETURN_ORDER_TYPES:
             self._issue(order, "601")
         self.version += 1
@@ -280,10 +297,9 @@ class SapStore:
         self.version += 1
 
     def order(self, sales_order: str) -> dict[str, Any]:
-        for order in self.orders:
-            if order["SalesOrder"] == sales_order:
-                return order
-        raise KeyError(f"A_SalesOrder('{sales_order}')")
+        if sales_order not in self._orders_by_number:
+            raise KeyError(f"A_SalesOrder('{sales_order}')")
+        return self._orders_by_number[sales_order]
 
     def _issue(self, order: dict[str, Any], movement_type: str, only: dict[str, Any] | None = None) -> None:
         movements = []
@@ -305,7 +321,11 @@ class SapStore:
         self.post_goods_movement(movements)
 
     def _location_of(self, material: str) -> tuple[str, str]:
-        held = sorted((p, s) for (m, p, s, _, t), q in self.stock.items() if m == material and t == "01" and q > 0)
+        held = sorted(
+            (r["Plant"], r["StorageLocation"])
+            for r in self.stock_of(material)
+            if r["InventoryStockType"] == "01" and r["MatlWrhsStkQtyInMatlBaseUnit"] > 0
+        )
         return held[0] if held else (DEFAULT_PLANT, DEFAULT_STORAGE_LOCATION)
 
     # --- pricing ---------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from erp_shopify.mapping.orders import (
     CancelOrder,
     CreateOrder,
     OrderAction,
+    OrderMapping,
     order_action,
 )
 from erp_shopify.notify import Notifier, Severity
@@ -134,6 +135,7 @@ class _Delivery:
         self.secrets = secret_values(settings)
         self.report = BatchReport()
         self.lock = threading.Lock()
+        self.mappings: dict[str, OrderMapping] = {}
         self.stop = threading.Event()
 
     def deliver_order(self, events: list[QueuedEvent]) -> None:
@@ -158,7 +160,7 @@ class _Delivery:
         started = time.time()
         action: OrderAction | None = None
         try:
-            action = order_action(event.topic, _payload(event), order_mapping(self.settings, event.shop))
+            action = order_action(event.topic, _payload(event), self._mapping(event.shop))
             document = self._apply(event, action, known_new=_known_new(event, lease.first_send))
         except SystemFailure as exc:
             self._pause(event, exc)
@@ -176,6 +178,14 @@ class _Delivery:
             self._record(event, Outcome.WAITING)
             return
         self._delivered(event, action, document)
+
+    def _mapping(self, shop: str) -> OrderMapping:
+        """One mapping per shop for the whole batch, so its SKU lookup resolves each SKU once (a
+        resolution runs the xref rules in pandas: tens of milliseconds, more than the ERP call)."""
+        with self.lock:
+            if shop not in self.mappings:
+                self.mappings[shop] = order_mapping(self.settings, shop)
+            return self.mappings[shop]
 
     def _call(self, fn: Callable[[], T]) -> T:
         return call_with_retries(fn, self.policy, sleep=self.sleep)

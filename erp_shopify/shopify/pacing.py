@@ -69,6 +69,7 @@ class CostBucket:
         self.maximum = maximum
         self._level = maximum  # unknown until the first answer when no size is configured
         self._at = clock()
+        self._status_sent_at = -math.inf  # when the request behind the model's last status was sent
         self._in_flight = 0.0
         self._costs: dict[tuple[int, tuple[tuple[str, int], ...]], float] = {}
         self._last_by_document: dict[int, tuple[int, float]] = {}  # document -> (size, requested cost)
@@ -117,6 +118,9 @@ class CostBucket:
             cost = min(cost, self.maximum)  # never wait for more than a full bucket
         return max(0.0, (cost - available) / self.restore_rate)
 
+    def now(self) -> float:
+        return self._clock()
+
     def acquire(self, cost: float) -> float:
         """Block until the bucket covers ``cost``, then reserve it. Returns the reservation, to be
         handed back to ``settle`` with the answer."""
@@ -137,13 +141,23 @@ class CostBucket:
         document: str | None = None,
         variables: Mapping[str, Any] | None = None,
         requested_cost: float | None = None,
+        sent_at: float | None = None,
     ) -> None:
-        """Release a reservation and correct the model from the answer's bucket and cost."""
+        """Release a reservation and correct the model from the answer's bucket and cost.
+
+        The server measured the bucket somewhere between ``sent_at`` and now, so the model refills
+        only from now (a safe underestimate). Answers to concurrent requests can arrive out of
+        order: a status from a request sent before the one the model already holds is older news
+        (it misses deductions the model has already released) and is ignored.
+        """
         with self._lock:
             self._in_flight = max(0.0, self._in_flight - reservation)
-            if status is not None:
+            now = self._clock()
+            sent = now if sent_at is None else sent_at
+            if status is not None and sent >= self._status_sent_at:
                 self._level = status.currently_available
-                self._at = self._clock()
+                self._at = now
+                self._status_sent_at = sent
                 self.restore_rate = status.restore_rate
                 self.maximum = status.maximum_available
             if document is not None and requested_cost is not None:

@@ -57,6 +57,19 @@ def test_the_answer_replaces_the_model_and_releases_the_reservation() -> None:
     assert bucket.available() == pytest.approx(1200)
 
 
+def test_an_answer_overtaken_by_a_later_requests_answer_does_not_raise_the_model() -> None:
+    bucket, fake = bucket_at(1000, rate=0)
+    first = bucket.acquire(100)
+    first_sent = bucket.now()
+    fake.now += 0.01
+    second = bucket.acquire(100)
+    second_sent = bucket.now()
+    # The server ran the first, then the second; the second's answer arrives first.
+    bucket.settle(second, ThrottleStatus(2000, 800, 0), sent_at=second_sent)
+    bucket.settle(first, ThrottleStatus(2000, 900, 0), sent_at=first_sent)
+    assert bucket.available() == pytest.approx(800)
+
+
 def test_the_level_refills_but_never_beyond_the_bucket_size() -> None:
     bucket, fake = bucket_at(1950)
     fake.now += 60

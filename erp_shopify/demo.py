@@ -141,11 +141,16 @@ class DemoWorld:
     shops: dict[str, RunningShopifySandbox]
     config_path: Path
     env: dict[str, str]
+    webhook_url: str  # the receiver every sandbox shop sends its webhooks to
 
 
-def _shops_file(erp: ErpSide, shops: dict[str, RunningShopifySandbox], path: Path) -> Path:
+def _shops_file(
+    erp: ErpSide, shops: dict[str, RunningShopifySandbox], path: Path, key_prefix: str | None = None
+) -> Path:
     data = yaml.safe_load(DEMO_CONFIG.read_text())
     data["erp"] = erp.config
+    if key_prefix:
+        data["redis"]["key_prefix"] = key_prefix
     for shop in data["shops"]:
         shop["api_url"] = shops[shop["name"]].url
         wanted = min(len(shop["locations"]), len(erp.locations))  # the demo file says how many
@@ -175,9 +180,29 @@ def _seed(erp: ErpSide, shops: dict[str, RunningShopifySandbox]) -> None:
     erp.item_codes = erp_codes
 
 
+def _receive_webhooks(config_path: Path, shops: dict[str, RunningShopifySandbox], stack: ExitStack) -> str:
+    """The ingest app on loopback, and every sandbox shop subscribed to it for each topic the sync
+    policy routes (orders, refunds, inventory levels, products, customers). A sandbox signs with the
+    secret it was started with, which is the one the shops file names: the receiver verifies it."""
+    from erp_shopify.config import load_settings
+    from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
+    from erp_shopify.policy import routed_topics
+    from erp_shopify.sandbox.server import ServerThread
+    from erp_shopify.sandbox.shopify.webhooks import TOPICS
+
+    receiver = ServerThread(create_app(load_settings(config_path))).start()
+    stack.callback(receiver.stop)
+    address = receiver.url + WEBHOOK_PATH
+    for sandbox in shops.values():
+        for topic in sorted(routed_topics() & set(TOPICS)):
+            sandbox.control.subscribe(topic, address)
+    return address
+
+
 @contextmanager
-def demo_world(erp_kind: str, home: Path) -> Iterator[DemoWorld]:
-    """Sandboxes running and seeded, a shops file under ``home``, secrets in ``os.environ``."""
+def demo_world(erp_kind: str, home: Path, *, key_prefix: str | None = None) -> Iterator[DemoWorld]:
+    """Sandboxes running and seeded, the webhook receiver subscribed to them, a shops file under
+    ``home`` (its Redis ``key_prefix`` replaced when given), secrets in ``os.environ``."""
     data = yaml.safe_load(DEMO_CONFIG.read_text())
     with ExitStack() as stack:
         erp = ERPS[erp_kind]()
@@ -198,10 +223,12 @@ def demo_world(erp_kind: str, home: Path) -> Iterator[DemoWorld]:
             env[shop["access_token"]["env"]], env[shop["webhook_secret"]["env"]] = token, secret
         os.environ.update(env)
         _seed(erp, shops)
-        config_path = _shops_file(erp, shops, home / "demo-shops.yaml")
+        config_path = _shops_file(erp, shops, home / "demo-shops.yaml", key_prefix)
         os.environ[CONFIG_ENV] = str(config_path)
         env[CONFIG_ENV] = str(config_path)
-        yield DemoWorld(erp, shops, config_path, env)
+        _forget_demo_state(config_path)
+        webhook_url = _receive_webhooks(config_path, shops, stack)
+        yield DemoWorld(erp, shops, config_path, env, webhook_url)
 
 
 def dagster_home() -> Path:
@@ -273,16 +300,19 @@ def _table(title: str, figures: dict[str, dict[str, Any]]) -> None:
 
 @click.command("demo")
 @click.option("--erp", "erp_kind", type=click.Choice(sorted(ERPS)), default="sap", show_default=True)
-def demo(erp_kind: str) -> None:
-    """Run the ERP -> Shopify sync end to end against local sandboxes."""
+@click.option("--key-prefix", default=None, help="Redis key prefix instead of the demo file's (its keys are reset).")
+def demo(erp_kind: str, key_prefix: str | None) -> None:
+    """Run the ERP -> Shopify sync and the Shopify -> ERP order flow end to end against local sandboxes."""
+    from erp_shopify import demo_orders
+    from erp_shopify.config import load_settings
     from erp_shopify.defs.xref.partitions import sync_shop_partitions
 
     home = dagster_home()
-    with demo_world(erp_kind, home) as world, dg.DagsterInstance.get() as instance:
-        _forget_demo_state(world.config_path)
+    with demo_world(erp_kind, home, key_prefix=key_prefix) as world, dg.DagsterInstance.get() as instance:
         click.echo(f"ERP sandbox ({erp_kind}): {world.erp.sandbox.url}")
         for name, sandbox in world.shops.items():
             click.echo(f"Shopify sandbox {name}: {sandbox.graphql_url}")
+        click.echo(f"Webhook receiver: {world.webhook_url}")
         added, removed = sync_shop_partitions(instance, list(world.shops))
         click.echo(f"shops partitions: added {added or 'none'}, removed {removed or 'none'}")
 
@@ -298,5 +328,27 @@ def demo(erp_kind: str) -> None:
         second = _sync_all(instance, list(world.shops), ["inventory_levels"])
         _table(f"After {len(changed)} ERP stock changes, the next inventory run writes only those:", second)
 
-        click.echo(f"\nDagster instance: {home}  (shops file: {world.config_path})")
-        click.echo("Open the UI with `make dev` (sandboxes + `dagster dev`), then browse Assets -> inventory_levels.")
+        orders = demo_orders.place_storefront_orders(world)
+        events = sum(len(order.events) for order in orders)
+        with demo_orders.queue_parts(load_settings()) as parts:
+            demo_orders.wait_until_queued(parts, events)
+            held = demo_orders.pending_units(parts, list(world.shops))
+            runs = demo_orders.deliver_queued(instance)
+            ok = sum(run.success for run in runs)
+            click.echo(
+                f"\n{len(orders)} storefront orders (one refunded, one cancelled): {events} webhooks queued,"
+                f" delivered by {ok} of {len(runs)} deliver_orders run(s) on the Dagster instance:"
+            )
+            demo_orders.order_summary(orders, parts, held)
+        _next_steps(home, world.config_path)
+
+
+def _next_steps(home: Path, config_path: Path) -> None:
+    click.echo(f"\nDagster instance: {home}  (shops file: {config_path})")
+    click.echo("What to do next:")
+    click.echo("  make dev    the same world kept running under `dagster dev`, whose daemon runs order_sensor")
+    click.echo("  http://127.0.0.1:3000   its UI: Assets -> inventory_levels and order_queue, Runs, Automation")
+    click.echo(f"  export {CONFIG_ENV}={config_path}   then, from this folder:")
+    click.echo("  .venv/bin/erp-shopify dlq list        orders waiting for a person (dlq show <id>, dlq replay --all)")
+    click.echo("  .venv/bin/erp-shopify webhooks stats  what the receiver queued, dropped as echoes or rejected")
+    click.echo("  .venv/bin/erp-shopify resume          lift a delivery pause (or the resume_deliveries job in the UI)")

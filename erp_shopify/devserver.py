@@ -56,7 +56,7 @@ def dagster_dev(world: DemoWorld, home: Path, port: int, *, quiet: bool = False)
         child = subprocess.Popen(
             command,
             cwd=home,
-            env={**os.environ, **world.env, "DAGSTER_HOME": str(home)},
+            env={**os.environ, **world.env, "DAGSTER_HOME": str(home), "PYTHONWARNINGS": _warnings()},
             start_new_session=True,
             stdout=output,
             stderr=output,
@@ -68,6 +68,13 @@ def dagster_dev(world: DemoWorld, home: Path, port: int, *, quiet: bool = False)
     finally:
         signal.signal(signal.SIGINT, previous[0])
         signal.signal(signal.SIGTERM, previous[1])
+
+
+def _warnings() -> str:
+    """Dagster 1.13 warns that ``dagster dev`` is superseded by ``dg dev``; both run the same
+    services, and the former needs no ``dg`` project scaffold, so the notice is left out."""
+    own = os.environ.get("PYTHONWARNINGS", "")
+    return ",".join(filter(None, [own, "ignore:Function `dev_command` is superseded"]))
 
 
 def _stop(child: subprocess.Popen, grace: float = 30.0) -> None:

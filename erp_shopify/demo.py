@@ -1,10 +1,12 @@
-"""``erp-shopify demo``: the whole ERP -> Shopify sync on your machine, in about a minute.
+"""``erp-shopify demo``: both directions of the integration on your machine, in about half a minute.
 
-Starts the sandboxes in-process (two Shopify shops and an ERP), seeds them, writes a shops file
-under ``$DAGSTER_HOME`` pointing at them (secrets exported as environment variables by the demo
-itself), registers the shops as partitions and materialises xref, inventory and prices for every
-shop through a real Dagster instance. Then it changes some ERP stock and syncs again, to show that
-only the changes travel. ``erp-shopify dev`` reuses ``DemoWorld`` behind the Dagster UI.
+Starts the sandboxes in-process (two Shopify shops and an ERP) and the webhook receiver, subscribes
+the shops to it, seeds them, writes a shops file under ``$DAGSTER_HOME`` pointing at them (secrets
+exported as environment variables by the demo itself), registers the shops as partitions and
+materialises xref, inventory and prices for every shop through a real Dagster instance. Then it
+changes some ERP stock and syncs again, to show that only the changes travel, and places storefront
+orders whose webhooks reach the ERP through the order sensor and a ``deliver_orders`` run
+(``demo_orders``). ``erp-shopify dev`` reuses ``DemoWorld`` behind the Dagster UI.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class ErpSide:
     set_price: Callable[[str, str, Decimal], None]
     item_codes: list[str] = field(default_factory=list)
     fixed_catalogue: bool = False  # the ERP brings its own items (Tryton's demo database)
+    currency: str | None = None  # every shop sells in it (the only currency the ERP has), else the file's
 
 
 def _sap() -> ErpSide:
@@ -129,6 +132,7 @@ def _tryton() -> ErpSide:
     env = {"DEMO_TRYTON_USERNAME": server.login, "DEMO_TRYTON_PASSWORD": server.password}
     side = ErpSide("tryton", tryton, config, env, [tryton_demo.WAREHOUSE], set_stock, lambda *_: None)
     side.item_codes, side.fixed_catalogue = [code for code, *_ in tryton_demo.PRODUCTS], True
+    side.currency = "EUR"  # the demo company's currency: an order in another one is a data error
     return side
 
 
@@ -153,6 +157,7 @@ def _shops_file(
         data["redis"]["key_prefix"] = key_prefix
     for shop in data["shops"]:
         shop["api_url"] = shops[shop["name"]].url
+        shop["currency"] = erp.currency or shop["currency"]
         wanted = min(len(shop["locations"]), len(erp.locations))  # the demo file says how many
         shop["locations"] = {erp.locations[i]: gid("Location", i) for i in range(wanted)}
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -215,7 +220,7 @@ def demo_world(erp_kind: str, home: Path, *, key_prefix: str | None = None) -> I
                 shop_domain=shop["domain"],
                 access_token=token,
                 webhook_secret=secret,
-                currency=shop["currency"],
+                currency=erp.currency or shop["currency"],
                 locations=0,
             )
             stack.callback(sandbox.stop)

@@ -133,7 +133,7 @@ def order_summary(orders: list[StorefrontOrder], parts: QueueParts, pending_befo
 
     settings = load_settings()
     adapter = build_adapter(settings.erp)
-    header = f"{'shop':<9} {'order':<7} {'external reference':<22} {'ERP document':<14} {'status':<10} events"
+    header = f"{'shop':<9} {'order':<7} {'external reference':<22} {'ERP document':<14} {'status':<20} events"
     click.echo(header)
     click.echo("-" * len(header))
     in_erp = 0
@@ -143,7 +143,7 @@ def order_summary(orders: list[StorefrontOrder], parts: QueueParts, pending_befo
             in_erp += document is not None
             number, status = (document.number, document.status or "-") if document else ("(not yet)", "-")
             click.echo(
-                f"{order.shop:<9} {order.name:<7} {order.reference:<22} {number:<14} {status:<10}"
+                f"{order.shop:<9} {order.name:<7} {order.reference:<22} {number:<14} {status:<20}"
                 f" {', '.join(order.events)}"
             )
     finally:

@@ -1,8 +1,12 @@
 """The queue parts delivery works on, built from one Redis client and key prefix, and the per-shop
-facts it needs from the configuration (mapping, secrets to scrub)."""
+facts it needs from the configuration (mapping, secrets to scrub).
+
+An order's SKUs map through the table the shop's last ``sku_xref`` build published in the
+configured Redis (``queue.sku_table``), which is where the Dagster jobs keep the queue too."""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +23,7 @@ from erp_shopify.queue.dlq import DeadLetterQueue
 from erp_shopify.queue.ledger import Ledger
 from erp_shopify.queue.pause import PauseFlags
 from erp_shopify.queue.pending import PendingUnits
+from erp_shopify.queue.sku_table import SkuTable
 from erp_shopify.queue.stream import EventStream
 
 
@@ -52,7 +57,16 @@ def order_mapping(settings: Settings, shop: str) -> OrderMapping:
         config = settings.shop(shop)
     except KeyError as exc:
         raise DataError(str(exc.args[0]), codes=("UNKNOWN_SHOP",), system="config") from None
-    return OrderMapping(shop=shop, sku_xref=SkuLookup(config.sku_overrides), currency=config.currency)
+    table = SkuTable(_redis(settings.redis.url), settings.redis.key_prefix)
+    lookup = SkuLookup(config.sku_overrides, published=lambda sku: table.item_code(shop, sku))
+    return OrderMapping(shop=shop, sku_xref=lookup, currency=config.currency)
+
+
+@functools.cache
+def _redis(url: str) -> redis.Redis:
+    """One client (one connection pool) per Redis URL for the process: mappings are built per
+    batch and shop, their lookups read the published SKU table one SKU at a time."""
+    return redis.Redis.from_url(url)
 
 
 def secret_values(settings: Settings) -> list[str]:

@@ -10,13 +10,14 @@ Pure and vectorised (pandas): a million rows map in seconds. Three rules, strong
 A SKU carried by more than one variant is ambiguous: writing the ERP quantity to both would count
 the stock twice, so duplicates are left out of the mapping and reported instead.
 
-Orders read the same rules the other way round (``SkuLookup``: a Shopify SKU -> its ERP item), by
-running ``build_xref`` on the one SKU, so an order line lands on the item the stock came from.
+Orders read the same mapping the other way round (``SkuLookup``: a Shopify SKU -> its ERP item):
+the table the last ``sku_xref`` build published, else ``build_xref`` run on the one SKU, so an
+order line lands on the item the stock came from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -115,20 +116,30 @@ def xref_collapsed(result: XrefResult, max_unmapped_share: float) -> bool:
 
 
 class SkuLookup(Mapping[str, str]):
-    """Shopify SKU -> ERP item code for order lines, by the rules of ``build_xref`` (it runs
-    ``build_xref`` on the one SKU against the items that could claim it), cached per SKU.
+    """Shopify SKU -> ERP item code for order lines, cached per SKU. Strongest first:
+
+    1. an override in the current configuration (the strongest rule of ``build_xref``; the config
+       is read afresh for every batch, the published table is as old as its build);
+    2. ``published``: the SKU's item in the table the last ``sku_xref`` build published, which
+       applied every rule against the ERP's catalogue (so ``sku-7`` reaches item ``SKU-7``);
+    3. the rules of ``build_xref`` run on the one SKU against the items that could claim it.
 
     ``item_codes`` is the ERP's catalogue when the caller has it. Without it (order delivery does
-    not load the catalogue) the candidates are the overridden items plus the SKU itself as an item
-    of the same code: overrides and identity decide, and a code the ERP does not know is refused
-    by the ERP as a data error, fixed with one override.
+    not load the catalogue) rule 3 is override then identity, and a code the ERP does not know is
+    refused by the ERP as a data error, fixed with one override.
     """
 
-    def __init__(self, overrides: Mapping[str, str], item_codes: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        overrides: Mapping[str, str],
+        item_codes: Iterable[str] | None = None,
+        published: Callable[[str], str | None] | None = None,
+    ) -> None:
         self._overrides = dict(overrides)
         codes = pd.Series(list(dict.fromkeys(self._overrides if item_codes is None else item_codes)), dtype="string")
         self._assume_identity = item_codes is None
         self._by_key = codes.groupby(normalise(sought_skus(codes, self._overrides)).to_numpy()).agg(list).to_dict()
+        self._published = published
         self._found: dict[str, str | None] = {}
 
     def __getitem__(self, sku: str) -> str:
@@ -143,7 +154,15 @@ class SkuLookup(Mapping[str, str]):
         key = normalise(pd.Series([sku], dtype="string")).iloc[0]
         if pd.isna(key) or not key:
             return None
-        candidates = [*self._by_key.get(key, []), *([sku] if self._assume_identity else [])]
+        claimants = self._by_key.get(key, [])
+        overridden = [code for code in claimants if code in self._overrides]
+        if overridden and (item := self._by_rules(sku, overridden)) is not None:
+            return item
+        if self._published is not None and (item := self._published(sku)) is not None:
+            return item
+        return self._by_rules(sku, [*claimants, *([sku] if self._assume_identity else [])])
+
+    def _by_rules(self, sku: str, candidates: list[str]) -> str | None:
         line = variants_frame([{"sku": sku, "variant_id": "order-line"}])
         xref = build_xref(line, candidates, self._overrides).xref
         return None if xref.empty else str(xref["item_code"].iloc[0])

@@ -72,6 +72,10 @@ class Keys:
         """Hash: ``target|variant|min_quantity`` -> the price row the price sync last wrote (JSON)."""
         return f"{self.prefix}:prices:{shop}:written"
 
+    def sku_table(self, shop: str) -> str:
+        """Hash: Shopify SKU -> ERP item code, the shop's last usable ``sku_xref`` (replaced whole)."""
+        return f"{self.prefix}:xref:{shop}:skus"
+
     def conflicts(self, shop: str) -> str:
         """Hash: object key -> a change made in Shopify to an ERP-owned field (JSON)."""
         return f"{self.prefix}:conflicts:{shop}"

@@ -71,3 +71,11 @@ def test_order_lookup_without_the_catalogue_uses_overrides_then_identity() -> No
     assert lookup["MUG-01"] == "TG0012"
     assert "TG0012" not in lookup  # an overridden item code is not its own SKU
     assert lookup["POSTER"] == "POSTER"  # identity: the ERP refuses a code it does not know
+
+
+def test_order_lookup_takes_the_published_table_between_overrides_and_identity() -> None:
+    published = {"sku-7": "SKU-7", "TEE": "MAT-OLD-TEE"}  # as the last sku_xref build mapped them
+    lookup = SkuLookup({"MAT-NEW-TEE": "TEE"}, published=published.get)
+    assert lookup["sku-7"] == "SKU-7"  # normalised against the catalogue by the build
+    assert lookup["TEE"] == "MAT-NEW-TEE"  # an override configured since the build wins
+    assert lookup["POSTER"] == "POSTER"  # not in the table: the rules decide (identity)

@@ -3,14 +3,17 @@
 Stored by Dagster's filesystem IO manager (a pickle per shop under ``$DAGSTER_HOME/storage``):
 partition-aware out of the box, keeps pandas dtypes exactly, needs no extra dependency and is
 read only by this code location. (Parquet would want pyarrow for a table no other tool reads.)
+Its SKU -> ERP item column pair is also published to Redis (``queue.sku_table``) for order
+delivery, which runs outside these assets and must not wait for a pickle or the ERP catalogue.
 """
 
 import dagster as dg
 import pandas as pd
 
-from erp_shopify.defs.resources import ErpResource, SettingsResource, ShopifyResource
+from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
 from erp_shopify.defs.xref.partitions import shops_partitions
 from erp_shopify.mapping.xref import XrefResult, xref_collapsed
+from erp_shopify.queue.sku_table import SkuTable
 from erp_shopify.sync.xref import build_shop_xref
 
 SAMPLE_ROWS = 10
@@ -92,9 +95,26 @@ def require_usable_xref(instance: dg.DagsterInstance, shop: str) -> None:
         )
 
 
+def publish_skus(redis: RedisResource, shop: str, result: XrefResult) -> int:
+    """Replace the shop's published SKU -> ERP item table (read by order delivery)."""
+    client = redis.client()
+    try:
+        rows = zip(result.xref["sku"].tolist(), result.xref["item_code"].tolist(), strict=True)
+        return SkuTable(client, redis.key_prefix).publish(shop, rows)
+    finally:
+        client.close()
+
+
 @dg.asset(partitions_def=shops_partitions, check_specs=CHECKS, pool="erp", group_name="xref")
-def sku_xref(context: dg.AssetExecutionContext, settings: SettingsResource, shopify: ShopifyResource, erp: ErpResource):
-    """Which Shopify variant and inventory item carry each ERP item in this shop."""
+def sku_xref(
+    context: dg.AssetExecutionContext,
+    settings: SettingsResource,
+    shopify: ShopifyResource,
+    erp: ErpResource,
+    redis: RedisResource,
+):
+    """Which Shopify variant and inventory item carry each ERP item in this shop; published to
+    Redis (SKU -> item) for order delivery, unless the mapping collapsed."""
     config = settings.settings
     shop = config.shop(context.partition_key)
     bulk = catalog_size(context.instance, shop.name) > config.inventory.bulk_read_above
@@ -105,6 +125,8 @@ def sku_xref(context: dg.AssetExecutionContext, settings: SettingsResource, shop
     finally:
         adapter.close()
     rules = result.xref["rule"].value_counts().to_dict()
+    collapsed = xref_collapsed(result, config.inventory.max_unmapped_share)
+    published = None if collapsed else publish_skus(redis, shop.name, result)
     yield dg.Output(
         result.xref,
         metadata={
@@ -113,7 +135,8 @@ def sku_xref(context: dg.AssetExecutionContext, settings: SettingsResource, shop
             "variants_unmapped": len(result.variants_unmapped),
             "duplicate_skus": len(result.duplicate_skus),
             VARIANTS: result.variant_count,
-            COLLAPSED: xref_collapsed(result, config.inventory.max_unmapped_share),
+            COLLAPSED: collapsed,
+            **({} if published is None else {"published_skus": published}),  # collapsed: the old table stays
             "read_by": "bulk operation" if bulk else "paging",
             **{f"rule_{rule}": int(n) for rule, n in rules.items()},
             "dagster/row_count": len(result.xref),

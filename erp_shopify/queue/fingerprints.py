@@ -4,8 +4,8 @@ recognise the webhook that our own write triggers.
 After a write the writer records the synced values per object (an inventory item at a location ->
 ``{"available": 7}``; a variant -> ``{"price": "19.90"}``). An inbound webhook whose values equal
 that record is our echo and is dropped. Any other change is real: to an ERP-owned field (the sync
-policy says which) it is a conflict, kept per object until the next sync overwrites it and pops it;
-to a field Shopify or both sides own, the receiver queues it.
+policy says which) it is a conflict, kept per object until the next sync overwrites it and clears it
+(unless a newer change came meanwhile); to a field Shopify or both sides own, the receiver queues it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -38,6 +38,21 @@ class Conflict:
     topic: str
     values: dict[str, Any]
     seen_at: float
+    stored: str = field(default="", compare=False, repr=False)  # exactly as kept in Redis: what ``clear`` compares
+
+
+# Compare-and-delete: ARGV holds (object key, the value the sync read) pairs. A conflict recorded
+# again since that read (a later edit in Shopify) differs at least by ``seen_at`` and survives.
+_CLEAR = """
+local cleared = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    cleared = cleared + 1
+  end
+end
+return cleared
+"""
 
 
 def digest(values: Mapping[str, Any]) -> str:
@@ -134,13 +149,14 @@ class Fingerprints:
         raw = self.client.hgetall(self.keys.conflicts(shop))
         return {text(k): _conflict(text(k), v) for k, v in raw.items()}
 
-    def pop(self, shop: str, object_key: str) -> Conflict | None:
-        """Take a conflict once its object was overwritten by the sync."""
-        pipe = self.client.pipeline(transaction=True)
-        pipe.hget(self.keys.conflicts(shop), object_key)
-        pipe.hdel(self.keys.conflicts(shop), object_key)
-        raw, _ = pipe.execute()  # type: ignore[misc]
-        return _conflict(object_key, raw) if raw is not None else None
+    def clear(self, shop: str, handled: Iterable[Conflict]) -> int:
+        """Remove the conflicts the sync read and overwrote, each only if it is still the one read:
+        a change recorded between the sync's read and this call is newer than its write, so it
+        stays for the next sync. Returns how many were removed."""
+        pairs = [value for c in handled for value in (c.object_key, c.stored)]
+        if not pairs:
+            return 0
+        return int(self.client.eval(_CLEAR, 1, self.keys.conflicts(shop), *pairs))  # type: ignore[arg-type]
 
 
 class AsyncFingerprints:
@@ -162,4 +178,10 @@ class AsyncFingerprints:
 
 def _conflict(object_key: str, raw: Any) -> Conflict:
     data = json.loads(raw)
-    return Conflict(object_key=object_key, topic=data["topic"], values=data["values"], seen_at=float(data["seen_at"]))
+    return Conflict(
+        object_key=object_key,
+        topic=data["topic"],
+        values=data["values"],
+        seen_at=float(data["seen_at"]),
+        stored=text(raw),
+    )

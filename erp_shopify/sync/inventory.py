@@ -180,8 +180,9 @@ class InventorySync:
         """Set levels changed by hand in Shopify (the loop guard's conflicts) back to the ERP's value.
 
         Their ERP level did not move, so no journal entry brings them up: re-read them from the ERP,
-        write from what the webhook said Shopify shows, then clear the conflicts handled. A conflict
-        whose item or location is not mapped stays until it is.
+        write from what the webhook said Shopify shows, then clear the conflicts handled, each only
+        if it is still the one read (a newer edit recorded meanwhile waits for the next run). A
+        conflict whose item or location is not mapped stays until it is.
         """
         conflicts = self.fingerprints.conflicts(self.shop.name)
         shown = m.conflict_levels({key: c.values.get("available") for key, c in conflicts.items()})
@@ -202,8 +203,8 @@ class InventorySync:
         result.write_calls += calls
         result.stale_retries += stale
         result.conflicts_overwritten += written
-        for key in object_keys(targets):
-            self.fingerprints.pop(self.shop.name, key)
+        handled = [conflicts[key] for key in object_keys(targets) if key in conflicts]
+        self.fingerprints.clear(self.shop.name, handled)  # a conflict recorded since the read stays
 
     def sync_stock(
         self, stock: pd.DataFrame, xref: pd.DataFrame, run_id: str, result: InventorySyncResult, *, full: bool = False

@@ -80,7 +80,7 @@ def test_our_own_write_coming_back_is_an_echo(redis_client: redis.Redis, key_pre
     assert guard.conflicts("demo-us") == {}
 
 
-def test_a_change_to_an_erp_owned_field_is_a_conflict_until_popped(redis_client: redis.Redis, key_prefix: str) -> None:
+def test_a_change_to_an_erp_owned_field_is_a_conflict_until_cleared(redis_client: redis.Redis, key_prefix: str) -> None:
     guard = Fingerprints(redis_client, key_prefix)
     key = inventory_object_key(1, 2)
     guard.record("demo-us", key, {"available": 7})
@@ -88,8 +88,20 @@ def test_a_change_to_an_erp_owned_field_is_a_conflict_until_popped(redis_client:
     assert verdict is Verdict.CONFLICT
     conflict = guard.conflicts("demo-us")[key]
     assert conflict.values == {"available": 5} and conflict.topic == "inventory_levels/update"
-    assert guard.pop("demo-us", key) == conflict
-    assert guard.pop("demo-us", key) is None and guard.conflicts("demo-us") == {}
+    assert guard.clear("demo-us", [conflict]) == 1
+    assert guard.clear("demo-us", [conflict]) == 0 and guard.conflicts("demo-us") == {}
+
+
+def test_clearing_keeps_a_conflict_recorded_after_the_read(redis_client: redis.Redis, key_prefix: str) -> None:
+    guard = Fingerprints(redis_client, key_prefix)
+    edited, untouched = inventory_object_key(1, 2), inventory_object_key(3, 2)
+    guard.observe("demo-us", "inventory_levels/update", edited, {"available": 5}, now=50.0)
+    guard.observe("demo-us", "inventory_levels/update", untouched, {"available": 1}, now=50.0)
+    read = guard.conflicts("demo-us")
+    guard.observe("demo-us", "inventory_levels/update", edited, {"available": 5}, now=51.0)  # edited again, same value
+    assert guard.clear("demo-us", read.values()) == 1
+    [(key, survivor)] = guard.conflicts("demo-us").items()
+    assert (key, survivor.values, survivor.seen_at) == (edited, {"available": 5}, 51.0)
 
 
 def test_a_change_to_customer_data_is_a_real_change_not_a_conflict(redis_client: redis.Redis, key_prefix: str) -> None:

@@ -165,6 +165,50 @@ def test_a_level_changed_by_hand_in_shopify_is_set_back_by_the_next_delta_run(
         assert guard.is_echo("shop-a", key, {"available": 7})  # our overwrite's webhook will be dropped
 
 
+class EditedDuringTheWrite(InventorySync):
+    """A merchant edits the level again while the sync's overwrite is on its way, and the receiver
+    records that as a conflict after the sync read its conflicts and before it clears them."""
+
+    def __init__(self, *args: Any, edit: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.edit = edit
+
+    def write(self, writes: Any, run_id: str) -> tuple[int, int, int]:
+        outcome = super().write(writes, run_id)
+        edit, self.edit = self.edit, lambda: None
+        edit()
+        return outcome
+
+
+def test_a_conflict_recorded_between_the_overwrite_and_the_clear_survives_for_the_next_run(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    with world(tmp_path, redis_url, key_prefix, items=2) as w:
+        xref = w.xref("shop-a").xref
+        first = _sync(w).run(xref, None, "run-1")
+        item = xref.set_index("item_code").loc[sku(0), "inventory_item_id"]
+        key = inventory_object_key(item, w.shop("shop-a").locations["1010/0001"])
+        guard = Fingerprints(w.redis(), key_prefix)
+        w.shops["shop-a"].sandbox.state.set_quantity(0, 0, "available", 20)
+        guard.observe("shop-a", "inventory_levels/update", key, {"available": 20})
+
+        def edit_again() -> None:
+            w.shops["shop-a"].sandbox.state.set_quantity(0, 0, "available", 12)
+            assert guard.observe("shop-a", "inventory_levels/update", key, {"available": 12}) is Verdict.CONFLICT
+
+        sync = EditedDuringTheWrite(
+            w.shop("shop-a"), w.client("shop-a"), w.adapter(), w.redis(), key_prefix, edit=edit_again
+        )
+        second = sync.run(xref, first.watermark, "run-2")
+        assert second.conflicts_overwritten == 1  # 20 -> 7
+        assert guard.conflicts("shop-a")[key].values == {"available": 12}  # the later edit was not lost
+        assert w.shopify_available("shop-a")[sku(0)] == 12
+
+        third = _sync(w).run(xref, second.watermark, "run-3")
+        assert third.conflicts_overwritten == 1
+        assert w.shopify_available("shop-a")[sku(0)] == 7 and guard.conflicts("shop-a") == {}
+
+
 def test_a_conflict_put_back_by_hand_meanwhile_is_reread_and_cleared_without_a_write(
     tmp_path: Path, redis_url: str, key_prefix: str
 ) -> None:

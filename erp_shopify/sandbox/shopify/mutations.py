@@ -1,5 +1,5 @@
 """Mutations: validation and user errors as Shopify returns them, all-or-nothing writes, and the
-webhook each write triggers."""
+webhook each write triggers. The B2B price list mutations live in ``b2b_mutations``."""
 
 from __future__ import annotations
 
@@ -8,17 +8,14 @@ import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from graphql import GraphQLError
-
 from erp_shopify.sandbox.shopify import ids, payloads
-from erp_shopify.sandbox.shopify.b2b import Problem, duplicate_positions, quantity_rule_problems
+from erp_shopify.sandbox.shopify.b2b_mutations import price_list_fixed_prices_add, quantity_pricing_by_variant_update
 from erp_shopify.sandbox.shopify.idempotency import IDEMPOTENCY_MESSAGES, fingerprint, idempotency_key
 from erp_shopify.sandbox.shopify.queries import lookup
-from erp_shopify.sandbox.shopify.sales_views import price_list_price
 from erp_shopify.sandbox.shopify.state import MAX_QUANTITY, Metafield, now_iso
+from erp_shopify.sandbox.shopify.user_errors import limit_input, user_error
 from erp_shopify.sandbox.shopify.views import InventoryItemView, LocationView, MetafieldView, ProductView, VariantView
 
-MAX_INPUT_SIZE = 250
 MAX_METAFIELDS = 25
 REASONS = frozenset(
     [
@@ -43,20 +40,6 @@ REASONS = frozenset(
 )
 _URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$")
 _GID = re.compile(r"^gid://[^/\s]+/[^/\s]+/[^/\s]+$")
-
-
-def _error(code: str | None, field: list[str], message: str) -> dict[str, Any]:
-    return {"code": code, "field": field, "message": message}
-
-
-def _limit(info: Any, items: list, path: list[str], maximum: int = MAX_INPUT_SIZE) -> None:
-    if len(items) > maximum:
-        raise GraphQLError(
-            f"The input array size of {len(items)} is greater than the maximum allowed of {maximum}.",
-            info.field_nodes,
-            path=[info.field_name, *path],
-            extensions={"code": "MAX_INPUT_SIZE_EXCEEDED"},
-        )
 
 
 def _amount(value: Any) -> Decimal | None:
@@ -102,7 +85,7 @@ def _idempotent(resolve):  # type: ignore[no-untyped-def]
         if outcome == "replay":
             return stored
         if outcome is not None:
-            return {"userErrors": [_error(outcome, ["idempotencyKey"], IDEMPOTENCY_MESSAGES[outcome])]}
+            return {"userErrors": [user_error(outcome, ["idempotencyKey"], IDEMPOTENCY_MESSAGES[outcome])]}
         result: dict[str, Any] | None = None
         try:
             if context.options.write_latency_ms:
@@ -121,20 +104,22 @@ def inventory_set_quantities(_root: Any, info: Any, input: dict[str, Any]) -> di
     state = context.state
     state.count_write("inventorySetQuantities")
     quantities = input["quantities"]
-    _limit(info, quantities, ["input", "quantities"])
+    limit_input(info, quantities, ["input", "quantities"])
     errors = []
     if input["name"] not in ("available", "on_hand"):
         errors.append(
-            _error("INVALID_NAME", ["input", "name"], "The quantity name must be either 'available' or 'on_hand'.")
+            user_error("INVALID_NAME", ["input", "name"], "The quantity name must be either 'available' or 'on_hand'.")
         )
     if input["reason"] not in REASONS:
-        errors.append(_error("INVALID_REASON", ["input", "reason"], f"The reason {input['reason']!r} is not valid."))
+        errors.append(
+            user_error("INVALID_REASON", ["input", "reason"], f"The reason {input['reason']!r} is not valid.")
+        )
     reference = input.get("referenceDocumentUri")
     if reference is not None and not (
         _URI.match(reference) and (not reference.startswith("gid://") or _GID.match(reference))
     ):
         errors.append(
-            _error(
+            user_error(
                 "INVALID_REFERENCE_DOCUMENT",
                 ["input", "referenceDocumentUri"],
                 "The reference document URI is not a valid URI.",
@@ -149,7 +134,7 @@ def inventory_set_quantities(_root: Any, info: Any, input: dict[str, Any]) -> di
             location = ids.parse_gid(q["locationId"], "Location")
             if item is None or item >= state.variant_count:
                 errors.append(
-                    _error(
+                    user_error(
                         "INVALID_INVENTORY_ITEM",
                         [*path, "inventoryItemId"],
                         "The specified inventory item could not be found.",
@@ -157,15 +142,15 @@ def inventory_set_quantities(_root: Any, info: Any, input: dict[str, Any]) -> di
                 )
             if location is None or location >= len(state.locations):
                 errors.append(
-                    _error("INVALID_LOCATION", [*path, "locationId"], "The specified location could not be found.")
+                    user_error("INVALID_LOCATION", [*path, "locationId"], "The specified location could not be found.")
                 )
             if q["quantity"] < 0:
                 errors.append(
-                    _error("INVALID_QUANTITY_NEGATIVE", [*path, "quantity"], "The quantity can't be negative.")
+                    user_error("INVALID_QUANTITY_NEGATIVE", [*path, "quantity"], "The quantity can't be negative.")
                 )
             elif q["quantity"] > MAX_QUANTITY:
                 errors.append(
-                    _error(
+                    user_error(
                         "INVALID_QUANTITY_TOO_HIGH",
                         [*path, "quantity"],
                         f"The quantity can't be higher than {MAX_QUANTITY:,}.",
@@ -173,7 +158,7 @@ def inventory_set_quantities(_root: Any, info: Any, input: dict[str, Any]) -> di
                 )
             if "changeFromQuantity" not in q:
                 errors.append(
-                    _error(
+                    user_error(
                         None,
                         [*path, "changeFromQuantity"],
                         "changeFromQuantity is required: pass the expected quantity, or null to skip the check.",
@@ -183,7 +168,7 @@ def inventory_set_quantities(_root: Any, info: Any, input: dict[str, Any]) -> di
                 continue
             if (item, location) in seen:
                 errors.append(
-                    _error(
+                    user_error(
                         "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR",
                         path,
                         "The combination of inventoryItemId and locationId must be unique.",
@@ -194,7 +179,7 @@ def inventory_set_quantities(_root: Any, info: Any, input: dict[str, Any]) -> di
             current = state.quantity(location, item, input["name"])
             if expected is not None and expected != current:
                 errors.append(
-                    _error(
+                    user_error(
                         "CHANGE_FROM_QUANTITY_STALE",
                         [*path, "changeFromQuantity"],
                         f"The specified compare quantity {expected} does not match the current quantity {current}.",
@@ -230,13 +215,13 @@ def product_variants_bulk_update(
     context = info.context
     state = context.state
     state.count_write("productVariantsBulkUpdate")
-    _limit(info, variants, ["variants"])
+    limit_input(info, variants, ["variants"])
     product = lookup(context, productId)
     if not isinstance(product, ProductView):
         return {
             "product": None,
             "productVariants": None,
-            "userErrors": [_error("PRODUCT_DOES_NOT_EXIST", ["productId"], "Product does not exist")],
+            "userErrors": [user_error("PRODUCT_DOES_NOT_EXIST", ["productId"], "Product does not exist")],
         }
     errors, updates = [], []
     own = product.variant_indices()
@@ -244,26 +229,26 @@ def product_variants_bulk_update(
         path = ["variants", str(n)]
         if not variant_input.get("id"):
             errors.append(
-                _error("PRODUCT_VARIANT_ID_MISSING", [*path, "id"], "Product variant is missing ID attribute")
+                user_error("PRODUCT_VARIANT_ID_MISSING", [*path, "id"], "Product variant is missing ID attribute")
             )
             continue
         variant = lookup(context, variant_input["id"])
         if not isinstance(variant, VariantView):
-            errors.append(_error("PRODUCT_VARIANT_DOES_NOT_EXIST", [*path, "id"], "Product variant does not exist"))
+            errors.append(user_error("PRODUCT_VARIANT_DOES_NOT_EXIST", [*path, "id"], "Product variant does not exist"))
             continue
         if variant.index not in own:
             errors.append(
-                _error("MUST_BE_FOR_THIS_PRODUCT", [*path, "id"], "Product variant does not belong to the product")
+                user_error("MUST_BE_FOR_THIS_PRODUCT", [*path, "id"], "Product variant does not belong to the product")
             )
             continue
         for field in ("price", "compareAtPrice"):
             if field in variant_input and variant_input[field] is not None:
                 amount = _amount(variant_input[field])
                 if amount is None:
-                    errors.append(_error("INVALID_INPUT", [*path, field], f"{field} is not a decimal amount"))
+                    errors.append(user_error("INVALID_INPUT", [*path, field], f"{field} is not a decimal amount"))
                 elif amount < 0:
                     errors.append(
-                        _error("NEGATIVE_PRICE_VALUE", [*path, field], "Price must be greater than or equal to 0")
+                        user_error("NEGATIVE_PRICE_VALUE", [*path, field], "Price must be greater than or equal to 0")
                     )
         updates.append((variant.index, variant_input))
     if errors:
@@ -285,193 +270,11 @@ def product_variants_bulk_update(
     return {"product": product, "productVariants": [VariantView(state, i) for i, _ in updates], "userErrors": []}
 
 
-def _price_list(context: Any, price_list_id: str) -> Any:
-    index = ids.parse_gid(price_list_id, "PriceList")
-    state = context.state
-    return state.price_lists[index] if index is not None and index < len(state.price_lists) else None
-
-
-def _variant_index(context: Any, gid: str) -> int | None:
-    index = ids.parse_gid(gid, "ProductVariant")
-    return index if index is not None and index < context.state.variant_count else None
-
-
-def price_list_fixed_prices_add(
-    _root: Any, info: Any, priceListId: str, prices: list[dict[str, Any]]
-) -> dict[str, Any]:
-    context = info.context
-    context.state.count_write("priceListFixedPricesAdd")
-    _limit(info, prices, ["prices"])
-    record = _price_list(context, priceListId)
-    if record is None:
-        return {
-            "prices": None,
-            "userErrors": [_error("PRICE_LIST_NOT_FOUND", ["priceListId"], "Price list not found.")],
-        }
-    errors, accepted = [], []
-    for n, entry in enumerate(prices):
-        variant = _variant_index(context, entry["variantId"])
-        if variant is None:
-            errors.append(_error("VARIANT_NOT_FOUND", ["prices", str(n), "variantId"], "Variant not found."))
-        currencies = {entry["price"]["currencyCode"]} | (
-            {entry["compareAtPrice"]["currencyCode"]} if entry.get("compareAtPrice") else set()
-        )
-        if currencies != {record.currency}:
-            errors.append(
-                _error(
-                    "PRICE_LIST_CURRENCY_MISMATCH",
-                    ["prices", str(n), "price", "currencyCode"],
-                    f"The currency must match the price list's currency ({record.currency}).",
-                )
-            )
-        accepted.append((variant, entry))
-    if errors:
-        return {"prices": None, "userErrors": errors}
-    with context.state.lock:
-        for variant, entry in accepted:
-            compare_at = entry.get("compareAtPrice")
-            record.fixed[variant] = (
-                f"{Decimal(str(entry['price']['amount'])):.2f}",
-                f"{Decimal(str(compare_at['amount'])):.2f}" if compare_at else None,
-            )
-        return {
-            "prices": [price_list_price(context.state, record, v) for v, _ in accepted if v is not None],
-            "userErrors": [],
-        }
-
-
-def quantity_pricing_by_variant_update(
-    _root: Any, info: Any, priceListId: str, input: dict[str, Any]
-) -> dict[str, Any]:
-    context = info.context
-    state = context.state
-    state.count_write("quantityPricingByVariantUpdate")
-    for name in ("pricesToAdd", "quantityPriceBreaksToAdd", "quantityRulesToAdd"):
-        _limit(info, input[name], ["input", name])
-    record = _price_list(context, priceListId)
-    if record is None:
-        return {
-            "productVariants": None,
-            "userErrors": [_error("PRICE_LIST_NOT_FOUND", ["priceListId"], "Price list not found.")],
-        }
-    errors: list[dict[str, Any]] = []
-    touched: set[int] = set()
-
-    def variant_of(gid: str, code: str, path: list[str]) -> int | None:
-        variant = _variant_index(context, gid)
-        if variant is None:
-            errors.append(_error(code, path, "Variant not found."))
-        else:
-            touched.add(variant)
-        return variant
-
-    prices = [
-        (variant_of(p["variantId"], "PRICE_ADD_VARIANT_NOT_FOUND", ["input", "pricesToAdd", str(n), "variantId"]), p)
-        for n, p in enumerate(input["pricesToAdd"])
-    ]
-    breaks = [
-        (
-            variant_of(
-                b["variantId"],
-                "QUANTITY_PRICE_BREAK_ADD_VARIANT_NOT_FOUND",
-                ["input", "quantityPriceBreaksToAdd", str(n), "variantId"],
-            ),
-            b,
-        )
-        for n, b in enumerate(input["quantityPriceBreaksToAdd"])
-    ]
-    rules = [
-        (
-            variant_of(
-                r["variantId"],
-                "QUANTITY_RULE_ADD_VARIANT_NOT_FOUND",
-                ["input", "quantityRulesToAdd", str(n), "variantId"],
-            ),
-            r,
-        )
-        for n, r in enumerate(input["quantityRulesToAdd"])
-    ]
-    for n, (_, p) in enumerate(prices):
-        if p["price"]["currencyCode"] != record.currency:
-            errors.append(
-                _error(
-                    "PRICE_ADD_CURRENCY_MISMATCH",
-                    ["input", "pricesToAdd", str(n), "price", "currencyCode"],
-                    "Currency mismatch.",
-                )
-            )
-    for n, (_, b) in enumerate(breaks):
-        if b["price"]["currencyCode"] != record.currency:
-            errors.append(
-                _error(
-                    "QUANTITY_PRICE_BREAK_ADD_CURRENCY_MISMATCH",
-                    ["input", "quantityPriceBreaksToAdd", str(n), "price", "currencyCode"],
-                    "Currency mismatch.",
-                )
-            )
-    problems: list[Problem] = []
-    for name, key, code in (
-        ("pricesToAdd", lambda i: i["variantId"], "PRICE_ADD_DUPLICATE_INPUT_FOR_VARIANT"),
-        (
-            "quantityPriceBreaksToAdd",
-            lambda i: (i["variantId"], i["minimumQuantity"]),
-            "QUANTITY_PRICE_BREAK_ADD_DUPLICATE_INPUT_FOR_VARIANT_AND_MIN",
-        ),
-        ("quantityRulesToAdd", lambda i: i["variantId"], "QUANTITY_RULE_ADD_DUPLICATE_INPUT_FOR_VARIANT"),
-    ):
-        problems += [
-            (code, ["input", name, str(n)], "Inputs must be unique.")
-            for n in duplicate_positions(key(i) for i in input[name])
-        ]
-    priced = set(record.fixed) | {v for v, _ in prices}
-    problems += [
-        (
-            "QUANTITY_PRICE_BREAK_ADD_PRICE_LIST_PRICE_NOT_FOUND",
-            ["input", "quantityPriceBreaksToAdd", str(n), "variantId"],
-            "Quantity price break's fixed price not found.",
-        )
-        for n, (variant, _) in enumerate(breaks)
-        if variant is not None and variant not in priced
-    ]
-    for n, (_, r) in enumerate(rules):
-        problems += quantity_rule_problems(r, ["input", "quantityRulesToAdd", str(n)])
-    errors += [_error(code, field, message) for code, field, message in problems]
-    deletes = [
-        variant_of(g, "PRICE_DELETE_VARIANT_NOT_FOUND", ["input", "pricesToDeleteByVariantId", str(n)])
-        for n, g in enumerate(input["pricesToDeleteByVariantId"])
-    ]
-    if errors:
-        return {"productVariants": None, "userErrors": errors}
-    with state.lock:
-        for variant in deletes:
-            record.fixed.pop(variant, None)  # type: ignore[arg-type]
-        for gid in input.get("quantityPriceBreaksToDeleteByVariantId") or []:
-            variant = _variant_index(context, gid)
-            for key in [k for k in record.breaks if k[0] == variant]:
-                del record.breaks[key]
-        dropped = {ids.parse_gid(g, "QuantityPriceBreak") for g in input["quantityPriceBreaksToDelete"]}
-        for key in [k for k, (break_id, _) in record.breaks.items() if break_id in dropped]:
-            del record.breaks[key]
-        for gid in input["quantityRulesToDeleteByVariantId"]:
-            record.rules.pop(_variant_index(context, gid), None)  # type: ignore[arg-type]
-        for variant, p in prices:
-            record.fixed[variant] = (f"{Decimal(str(p['price']['amount'])):.2f}", None)  # type: ignore[index]
-        for variant, b in breaks:
-            record.breaks[(variant, b["minimumQuantity"])] = (
-                state.price_break_count,
-                f"{Decimal(str(b['price']['amount'])):.2f}",
-            )  # type: ignore[index]
-            state.price_break_count += 1
-        for variant, r in rules:
-            record.rules[variant] = (r["minimum"], r.get("maximum"), r["increment"])  # type: ignore[index]
-    return {"productVariants": [VariantView(state, v) for v in sorted(touched)], "userErrors": []}
-
-
 def metafields_set(_root: Any, info: Any, metafields: list[dict[str, Any]]) -> dict[str, Any]:
     context = info.context
     state = context.state
     state.count_write("metafieldsSet")
-    _limit(info, metafields, ["metafields"], MAX_METAFIELDS)
+    limit_input(info, metafields, ["metafields"], MAX_METAFIELDS)
     from erp_shopify.sandbox.shopify.views import compare_digest
 
     errors = []
@@ -481,17 +284,20 @@ def metafields_set(_root: Any, info: Any, metafields: list[dict[str, Any]]) -> d
             existing = state.metafields.get((m["ownerId"], namespace, m["key"]))
             if lookup(context, m["ownerId"]) is None and ids.kind_of(m["ownerId"]) != "Shop":
                 errors.append(
-                    {**_error("INVALID", ["metafields", str(n), "ownerId"], "Owner does not exist."), "elementIndex": n}
+                    {
+                        **user_error("INVALID", ["metafields", str(n), "ownerId"], "Owner does not exist."),
+                        "elementIndex": n,
+                    }
                 )
             if existing is None and not m.get("type"):
                 errors.append(
-                    {**_error("BLANK", ["metafields", str(n), "type"], "Type can't be blank."), "elementIndex": n}
+                    {**user_error("BLANK", ["metafields", str(n), "type"], "Type can't be blank."), "elementIndex": n}
                 )
             digest = m.get("compareDigest")
             if digest is not None and (existing is None or compare_digest(existing) != digest):
                 errors.append(
                     {
-                        **_error(
+                        **user_error(
                             "STALE_OBJECT",
                             ["metafields", str(n), "compareDigest"],
                             "The resource has been updated since it was loaded.",

@@ -9,6 +9,7 @@ orders, because only it knows whether a repeat must search first (a lost answer 
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -117,6 +118,7 @@ class ODataClient:
         self.retry = retry
         self._bearer = bearer
         self._csrf_token: str | None = None
+        self._session_lock = threading.Lock()
         self._http = httpx.Client(auth=auth, timeout=timeout, headers={"Accept": "application/json"})
 
     def url(self, service: str, path: str = "") -> str:
@@ -126,7 +128,12 @@ class ODataClient:
         """A read, retried on transient failures unless ``retried=False`` (its caller retries);
         returns the ``d`` member of the answer."""
         policy = self.retry if retried else _ONCE
-        return call_with_retries(lambda: self._send("GET", url, params=params).json()["d"], policy)
+
+        def read() -> dict[str, Any]:
+            self._open_session(self._service_of(url))
+            return self._send("GET", url, params=params).json()["d"]
+
+        return call_with_retries(read, policy)
 
     def pages(self, service: str, entity_set: str, params: Mapping[str, str], page_size: int) -> Iterator[list[dict]]:
         """Rows page by page: client windows of ``$top``/``$skip``, each followed through the server's
@@ -151,15 +158,30 @@ class ODataClient:
     def write(self, method: str, url: str, payload: dict[str, Any], service: str) -> httpx.Response:
         """A modifying request with SAP's CSRF protection: token fetched once per session and
         refetched (once) when the server answers 403 ``x-csrf-token: Required``."""
-        if self._csrf_token is None:
-            self.fetch_csrf_token(service)
+        self._open_session(service)
+        used = self._csrf_token
         try:
             return self._send(method, url, json=payload, csrf=True)
         except IntegrationError as exc:
             if not getattr(exc, "csrf_required", False):
                 raise
-        self.fetch_csrf_token(service)
+        with self._session_lock:
+            if self._csrf_token == used:  # a concurrent writer may have refetched already
+                self.fetch_csrf_token(service)
         return self._send(method, url, json=payload, csrf=True)
+
+    def _open_session(self, service: str) -> None:
+        """The first request opens SAP's security session (its cookie) and takes the session's CSRF
+        token, alone. Concurrent first requests would each open a session, the cookie jar would keep
+        only the last, and a token taken in one session would be refused in another."""
+        if self._csrf_token is not None:
+            return
+        with self._session_lock:
+            if self._csrf_token is None:
+                self.fetch_csrf_token(service)
+
+    def _service_of(self, url: str) -> str:
+        return url.removeprefix(self.base_url).lstrip("/").split("/", 1)[0]
 
     def fetch_csrf_token(self, service: str) -> None:
         response = self._send("GET", self.url(service), headers={"X-CSRF-Token": "Fetch"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from erp_shopify.erp.sap import SapAdapter
 from erp_shopify.erp.sap_journal import Journal
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError
 from erp_shopify.sandbox.sap import CLIENT_ID, CLIENT_SECRET, TOKEN_PATH
-from erp_shopify_tests.test_erp.harness_sap import FAST_RETRY, ITEMS, SapHarness, harness, sap_config
+from erp_shopify_tests.test_erp.harness_sap import FAST_RETRY, ITEMS, SapHarness, adapter_for, harness, sap_config
 
 
 @pytest.fixture
@@ -49,6 +50,26 @@ def _post(sap: SapHarness, material: str, quantity: int, at: datetime | None = N
         body["at"] = at.isoformat()
     answer = sap.control_call("POST", "/_sandbox/goods-movements", body)
     return f"{answer['MaterialDocumentYear']}/{answer['MaterialDocument']}/0001"
+
+
+def test_concurrent_first_requests_of_a_fresh_client_share_one_session_and_token(sap: SapHarness) -> None:
+    # Each request without a cookie opens a new SAP session, and a token taken in one session is
+    # refused in another: a fresh client's first concurrent requests must open one session only.
+    sap.control_call("PUT", "/_sandbox/faults", {"latency_ms": 150})  # they all arrive cookie-less
+    sessions_before = len(sap.sandbox.app.sessions)
+    adapter = adapter_for(sap.sandbox)
+    refs = [f"fresh-{i}" for i in range(5)]
+    try:
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            reads = [pool.submit(adapter.find_sales_order, f"absent-{ref}") for ref in refs]
+            writes = [pool.submit(adapter.create_sales_order, _order(ref), known_new=True) for ref in refs]
+            assert [read.result() for read in reads] == [None] * len(refs)
+            documents = [write.result() for write in writes]
+    finally:
+        adapter.close()
+    assert len(sap.sandbox.app.sessions) - sessions_before == 1
+    assert len({d.number for d in documents}) == len(refs)
+    assert [sap.count_sales_orders(ref) for ref in refs] == [1] * len(refs)
 
 
 def test_expired_csrf_token_is_fetched_again_and_the_write_succeeds(sap: SapHarness) -> None:

@@ -8,7 +8,10 @@ ERP committed) is resolved, not duplicated. Only the first send of an ``orders/c
 ledger proves no attempt of its order ever preceded skips that search: one ERP round trip, not two.
 
 Events of one order run in order (create, then refunds, then cancel) on one thread; different
-orders run in parallel, bounded by ``DeliveryConfig.concurrency``. This is the only retry layer
+orders run in parallel. ``DeliveryConfig.concurrency`` bounds the ERP requests in flight (ERP
+slots, e.g. NetSuite's per-account limit), not the threads: twice as many threads do their ledger
+steps and mapping while the slots are busy, so a freed slot is taken at once by an order that is
+ready to send rather than one that first talks to Redis. This is the only retry layer
 for order operations (the adapters send each order call once). The error class decides:
 transient errors retry with the one retry policy, then dead-letter; data errors dead-letter at
 once; a system error (401/403) pauses the ERP connection and stops the batch, leaving every event
@@ -23,11 +26,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from erp_shopify.config import Settings
+from erp_shopify.delivery.lookup import SharedLookup
 from erp_shopify.delivery.parts import QueueParts, erp_connection, order_mapping, secret_values
 from erp_shopify.erp.base import ErpAdapter, ErpDocument
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure
@@ -48,6 +52,10 @@ from erp_shopify.queue.stream import QueuedEvent
 from erp_shopify.retrying import RetryPolicy, call_with_retries
 
 T = TypeVar("T")
+
+# Delivery threads per ERP slot: the ledger steps and mapping of an order (a few ms) overlap other
+# orders' ERP calls (tens of ms), so two threads per slot keep every slot busy.
+THREADS_PER_SLOT = 2
 
 
 class Outcome(StrEnum):
@@ -106,7 +114,8 @@ def deliver_batch(
     if paused is not None:
         return BatchReport(outcomes={e.stream_id: Outcome.NOT_STARTED for e in events}, paused=paused)
     run = _Delivery(adapter, parts, settings, notifier, owner, sleep)
-    with ThreadPoolExecutor(max_workers=settings.delivery.concurrency, thread_name_prefix="deliver") as pool:
+    threads = THREADS_PER_SLOT * settings.delivery.concurrency
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="deliver") as pool:
         futures = [pool.submit(run.deliver_order, group) for group in orders_of(events)]
     run.alert_dead_letters()
     for future in futures:
@@ -137,6 +146,7 @@ class _Delivery:
         self.lock = threading.Lock()
         self.mappings: dict[str, OrderMapping] = {}
         self.stop = threading.Event()
+        self.erp_slots = threading.BoundedSemaphore(config.concurrency)  # ERP requests in flight
 
     def deliver_order(self, events: list[QueuedEvent]) -> None:
         for event in events:
@@ -180,15 +190,22 @@ class _Delivery:
         self._delivered(event, action, document)
 
     def _mapping(self, shop: str) -> OrderMapping:
-        """One mapping per shop for the whole batch, so its SKU lookup resolves each SKU once (a
-        resolution runs the xref rules in pandas: tens of milliseconds, more than the ERP call)."""
+        """One mapping per shop for the whole batch, whose SKU lookup resolves each SKU once even when
+        all threads meet it together (a resolution runs the xref rules in pandas: tens of ms)."""
         with self.lock:
             if shop not in self.mappings:
-                self.mappings[shop] = order_mapping(self.settings, shop)
+                mapping = order_mapping(self.settings, shop)
+                self.mappings[shop] = replace(mapping, sku_xref=SharedLookup(mapping.sku_xref))
             return self.mappings[shop]
 
     def _call(self, fn: Callable[[], T]) -> T:
-        return call_with_retries(fn, self.policy, sleep=self.sleep)
+        """``fn`` with the retry policy; each attempt holds an ERP slot, a backoff holds none."""
+
+        def attempt() -> T:
+            with self.erp_slots:
+                return fn()
+
+        return call_with_retries(attempt, self.policy, sleep=self.sleep)
 
     def _apply(self, event: QueuedEvent, action: OrderAction, *, known_new: bool) -> ErpDocument | None:
         """The ERP document for ``action``; None when it must wait for its order to reach the ERP.
@@ -217,14 +234,15 @@ class _Delivery:
         return self._call(lambda: self.adapter.create_credit(action.credit))
 
     def _delivered(self, event: QueuedEvent, action: OrderAction, document: ErpDocument) -> None:
+        """Delivered, units released (the ERP now counts them) and acknowledged: one atomic step."""
+        holds_units = isinstance(action, CreateOrder | CancelOrder)
+        release = self.parts.pending.release_for(event.shop, event.routing_key) if holds_units else None
+        ack = self.parts.stream.ack_for(event.stream_id)
         try:
-            self.parts.ledger.mark_delivered(event.ledger_key, self.owner, document.number)
+            self.parts.ledger.mark_delivered(event.ledger_key, self.owner, document.number, release=release, ack=ack)
         except LeaseLost:
             self._record(event, Outcome.BUSY)  # the new lease holder finds the document and finishes
             return
-        if isinstance(action, CreateOrder | CancelOrder):
-            self.parts.pending.release(event.shop, event.routing_key)
-        self.parts.stream.ack([event.stream_id])
         self._record(event, Outcome.DELIVERED, document.number)
 
     def _dead_letter(self, event: QueuedEvent, error: IntegrationError, action: OrderAction | None) -> None:
@@ -232,13 +250,13 @@ class _Delivery:
             event, error, erp_payload=_erp_payload(action), source_stream_id=event.stream_id, secrets=self.secrets
         )
         letter_id = self.parts.dead_letters.add(letter)
+        ack = self.parts.stream.ack_for(event.stream_id)
         try:
-            self.parts.ledger.mark_dead_lettered(event.ledger_key, self.owner, letter_id)
+            self.parts.ledger.mark_dead_lettered(event.ledger_key, self.owner, letter_id, ack=ack)
         except LeaseLost:
             self.parts.dead_letters.remove(letter_id)
             self._record(event, Outcome.BUSY)
             return
-        self.parts.stream.ack([event.stream_id])
         with self.lock:
             self.report.dead_letters.append(letter)
         self._record(event, Outcome.DEAD_LETTERED)

@@ -39,17 +39,23 @@ end
 # KEYS: orders hash, units hash, tombstone; ARGV: order_ref, lines JSON
 _ADD = ADD_PENDING_LUA + "return add_pending(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])"
 
-# KEYS: orders hash, units hash, tombstone; ARGV: order_ref, tombstone ttl
-_RELEASE = """
-local lines = redis.call('HGET', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[3], '1', 'EX', ARGV[2])
-if not lines then return 0 end
-for _, line in ipairs(cjson.decode(lines)) do
-  if redis.call('HINCRBY', KEYS[2], line[1], -line[2]) <= 0 then redis.call('HDEL', KEYS[2], line[1]) end
+# A Lua function too, so that the ledger can release an order's units in the same atomic step that
+# records it delivered (see ``ledger.py``).
+RELEASE_PENDING_LUA = """
+local function release_pending(orders, units, tombstone, order_ref, ttl)
+  local lines = redis.call('HGET', orders, order_ref)
+  redis.call('SET', tombstone, '1', 'EX', ttl)
+  if not lines then return 0 end
+  for _, line in ipairs(cjson.decode(lines)) do
+    if redis.call('HINCRBY', units, line[1], -line[2]) <= 0 then redis.call('HDEL', units, line[1]) end
+  end
+  redis.call('HDEL', orders, order_ref)
+  return 1
 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-return 1
 """
+
+# KEYS: orders hash, units hash, tombstone; ARGV: order_ref, tombstone ttl
+_RELEASE = RELEASE_PENDING_LUA + "return release_pending(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])"
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,15 @@ class PendingLine:
     sku: str
     location_gid: str  # gid://shopify/Location/<id>
     quantity: int
+
+
+@dataclass(frozen=True)
+class PendingRelease:
+    """An order's units to release inside another atomic step (``Ledger.mark_delivered``)."""
+
+    keys: tuple[str, str, str]  # orders hash, units hash, tombstone (``script_keys``)
+    order_ref: str
+    tombstone_seconds: int
 
 
 def lines_json(lines: Iterable[PendingLine]) -> str:
@@ -91,6 +106,11 @@ class PendingUnits:
     def release(self, shop: str, order_ref: str) -> bool:
         """The ERP has the order (or it was cancelled); False if nothing was pending for it."""
         return bool(self._release(keys=self._keys(shop, order_ref), args=[order_ref, self.tombstone_seconds]))
+
+    def release_for(self, shop: str, order_ref: str) -> PendingRelease:
+        """The same release as ``release``, to be done by the ledger when it records the order delivered."""
+        orders, units, tombstone = self._keys(shop, order_ref)
+        return PendingRelease((orders, units, tombstone), order_ref, self.tombstone_seconds)
 
     def totals(self, shop: str) -> dict[tuple[str, str], int]:
         """Pending units per (SKU, Shopify location GID)."""

@@ -40,6 +40,25 @@ return {1, id}
 )
 
 
+# Acknowledge one entry inside another atomic step (``Ledger.mark_delivered``): the same XACK + XDEL as ``ack``.
+ACK_LUA = """
+local function ack_entry(stream, group, id)
+  local acked = redis.call('XACK', stream, group, id)
+  redis.call('XDEL', stream, id)
+  return acked
+end
+"""
+
+
+@dataclass(frozen=True)
+class StreamAck:
+    """One stream entry to acknowledge (and delete) in the ledger's final transition."""
+
+    stream_key: str
+    group: str
+    stream_id: str
+
+
 @dataclass(frozen=True)
 class InboundEvent:
     """A verified webhook as the receiver queues it: the raw body, exactly as Shopify signed it."""
@@ -214,6 +233,10 @@ class EventStream:
         pipe.xdel(self.keys.events, *ids)
         acked, _ = pipe.execute()
         return int(acked)
+
+    def ack_for(self, stream_id: str) -> StreamAck:
+        """The same acknowledgement as ``ack([stream_id])``, to be done by the ledger at a final outcome."""
+        return StreamAck(self.keys.events, self.group, stream_id)
 
     def requeue(self, event: InboundEvent) -> str:
         """Queue ``event`` again past its dedupe marker (a replay from the dead-letter queue); its new id."""

@@ -1,0 +1,101 @@
+"""``delivery.concurrency`` bounds the ERP requests in flight, not the threads; each SKU of a batch
+is resolved once however many threads meet it together."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping
+
+import httpx
+
+from erp_shopify.config import parse_settings
+from erp_shopify.delivery import Outcome, deliver_batch
+from erp_shopify.delivery.lookup import SharedLookup
+from erp_shopify.erp.netsuite import NetSuiteAdapter
+from erp_shopify.retrying import RetryPolicy
+from erp_shopify.sandbox.faults import Faults
+from erp_shopify.sandbox.netsuite import NetSuiteSandbox
+from erp_shopify_tests.test_delivery.conftest import Rig, settings_data
+
+
+class InFlight:
+    """Counts the adapter's HTTP requests between sending and the answer's headers."""
+
+    def __init__(self) -> None:
+        self.now = self.peak = self.refused = 0
+        self.lock = threading.Lock()
+
+    def request(self, request: httpx.Request) -> None:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+
+    def response(self, response: httpx.Response) -> None:
+        with self.lock:
+            self.now -= 1
+            self.refused += response.status_code == 429
+
+
+def test_erp_requests_in_flight_fill_the_slots_and_never_exceed_them(rig: Rig) -> None:
+    slots = 3
+    sandbox = NetSuiteSandbox(
+        faults=Faults(latency_ms=40), concurrency_limit=slots, credentials=rig.sandbox.credentials
+    )
+    sandbox.start()
+    try:
+        data = settings_data(sandbox, rig.redis_url, rig.key_prefix, concurrency=slots, max_attempts=1)
+        settings = parse_settings(data)
+        adapter = NetSuiteAdapter(settings.erp, retry=RetryPolicy(max_attempts=1))  # type: ignore[arg-type]
+        seen = InFlight()
+        adapter._http.event_hooks = {"request": [seen.request], "response": [seen.response]}
+        for n in range(4101, 4121):
+            rig.order(n)
+        report = deliver_batch(rig.claim(), adapter, rig.parts, settings, rig.notifier, owner="slots")
+        adapter.close()
+    finally:
+        sandbox.stop()
+    assert report.count(Outcome.DELIVERED) == 20 and not report.dead_letters
+    assert seen.refused == 0  # the account's concurrency limit was never exceeded
+    assert seen.peak == slots  # ... and reached, by THREADS_PER_SLOT * slots delivery threads
+
+
+class CountingLookup(Mapping[str, str]):
+    """A slow SKU lookup that counts its resolutions."""
+
+    def __init__(self) -> None:
+        self.resolved: list[str] = []
+
+    def __getitem__(self, sku: str) -> str:
+        self.resolved.append(sku)
+        time.sleep(0.02)
+        if sku == "UNKNOWN":
+            raise KeyError(sku)
+        return f"ITEM-{sku}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def test_threads_meeting_a_new_sku_together_resolve_it_once() -> None:
+    inner = CountingLookup()
+    shared = SharedLookup(inner)
+    start = threading.Barrier(8)
+    answers: list[str | None] = []
+
+    def line() -> None:
+        start.wait()
+        answers.append(shared.get("TEE-M"))
+        answers.append(shared.get("UNKNOWN"))
+
+    threads = [threading.Thread(target=line) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(inner.resolved) == ["TEE-M", "UNKNOWN"]
+    assert answers.count("ITEM-TEE-M") == 8 and answers.count(None) == 8
+    assert dict(shared) == {"TEE-M": "ITEM-TEE-M"}

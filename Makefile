@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARTEFACTS := .cache/artefacts
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# The demo, dev and bench instance lives in the checkout, with the project's dagster.yaml.
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
 .PHONY: venv artefacts demo test test-fast lint dev bench clean
 
@@ -21,10 +22,10 @@ venv: $(STAMP)
 artefacts: $(STAMP)
 	$(BIN)/erp-shopify artefacts fetch --into $(ARTEFACTS)
 
-$(DAGSTER_HOME):
-	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $@
 
-demo: $(STAMP) $(DAGSTER_HOME)
+demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/erp-shopify demo
 
 test: $(STAMP) artefacts
@@ -38,10 +39,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check erp_shopify erp_shopify_tests
 	$(BIN)/mypy erp_shopify
 
-dev: $(STAMP) $(DAGSTER_HOME)
+dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/erp-shopify dev
 
-bench: $(STAMP) $(DAGSTER_HOME)
+bench: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m erp_shopify_tests.bench
 
 clean:

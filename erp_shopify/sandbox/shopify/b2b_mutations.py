@@ -93,32 +93,16 @@ def quantity_pricing_by_variant_update(
             touched.add(variant)
         return variant
 
-    prices = [
-        (variant_of(p["variantId"], "PRICE_ADD_VARIANT_NOT_FOUND", ["input", "pricesToAdd", str(n), "variantId"]), p)
-        for n, p in enumerate(input["pricesToAdd"])
-    ]
-    breaks = [
-        (
-            variant_of(
-                b["variantId"],
-                "QUANTITY_PRICE_BREAK_ADD_VARIANT_NOT_FOUND",
-                ["input", "quantityPriceBreaksToAdd", str(n), "variantId"],
-            ),
-            b,
-        )
-        for n, b in enumerate(input["quantityPriceBreaksToAdd"])
-    ]
-    rules = [
-        (
-            variant_of(
-                r["variantId"],
-                "QUANTITY_RULE_ADD_VARIANT_NOT_FOUND",
-                ["input", "quantityRulesToAdd", str(n), "variantId"],
-            ),
-            r,
-        )
-        for n, r in enumerate(input["quantityRulesToAdd"])
-    ]
+    def resolve(field: str, code: str) -> list[tuple[int | None, dict[str, Any]]]:
+        """Each entry of ``input[field]`` with its variant (None, and a user error, when unknown)."""
+        return [
+            (variant_of(entry["variantId"], code, ["input", field, str(n), "variantId"]), entry)
+            for n, entry in enumerate(input[field])
+        ]
+
+    prices = resolve("pricesToAdd", "PRICE_ADD_VARIANT_NOT_FOUND")
+    breaks = resolve("quantityPriceBreaksToAdd", "QUANTITY_PRICE_BREAK_ADD_VARIANT_NOT_FOUND")
+    rules = resolve("quantityRulesToAdd", "QUANTITY_RULE_ADD_VARIANT_NOT_FOUND")
     for n, (_, p) in enumerate(prices):
         if p["price"]["currencyCode"] != record.currency:
             errors.append(

@@ -231,9 +231,7 @@ def test_wrong_password_is_a_system_failure(sap: SapHarness, monkeypatch: pytest
     assert "not-the-password" not in str(failure.value.to_dict())
 
 
-def test_oauth2_client_credentials_token_is_fetched_and_used(sap: SapHarness, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SAP_TEST_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("SAP_TEST_CLIENT_SECRET", CLIENT_SECRET)
+def _oauth2_adapter(sap: SapHarness) -> SapAdapter:
     config = SapConfig(
         kind="sap",
         base_url=sap.sandbox.odata_url,
@@ -242,7 +240,13 @@ def test_oauth2_client_credentials_token_is_fetched_and_used(sap: SapHarness, mo
         client_id=Secret(env="SAP_TEST_CLIENT_ID"),
         client_secret=Secret(env="SAP_TEST_CLIENT_SECRET"),
     )
-    adapter = SapAdapter(config, timeout=1.0, retry=FAST_RETRY)
+    return SapAdapter(config, timeout=1.0, retry=FAST_RETRY)
+
+
+def test_oauth2_client_credentials_token_is_fetched_and_used(sap: SapHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAP_TEST_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SAP_TEST_CLIENT_SECRET", CLIENT_SECRET)
+    adapter = _oauth2_adapter(sap)
     document = adapter.create_sales_order(_order("oauth-1"))
     adapter.close()
     assert sap.count_sales_orders("oauth-1") == 1 and document.external_ref == "oauth-1"
@@ -251,15 +255,7 @@ def test_oauth2_client_credentials_token_is_fetched_and_used(sap: SapHarness, mo
 def test_oauth2_refused_client_is_a_system_failure(sap: SapHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAP_TEST_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("SAP_TEST_CLIENT_SECRET", "wrong-secret")
-    config = SapConfig(
-        kind="sap",
-        base_url=sap.sandbox.odata_url,
-        auth="oauth2",
-        token_url=f"{sap.sandbox.url}{TOKEN_PATH}",
-        client_id=Secret(env="SAP_TEST_CLIENT_ID"),
-        client_secret=Secret(env="SAP_TEST_CLIENT_SECRET"),
-    )
-    adapter = SapAdapter(config, timeout=1.0, retry=FAST_RETRY)
+    adapter = _oauth2_adapter(sap)
     with pytest.raises(IntegrationError) as failure:
         adapter.health()
     adapter.close()

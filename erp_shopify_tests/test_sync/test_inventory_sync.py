@@ -22,6 +22,12 @@ def _sync(w: World, shop: str = "shop-a", adapter: Any = None, **options: Any) -
     return InventorySync(w.shop(shop), w.client(shop), adapter or w.adapter(), w.redis(), w.key_prefix, **options)
 
 
+def _watched_level(w: Any, xref: Any, n: int, key_prefix: str) -> tuple[str, Fingerprints]:
+    """The loop-guard key of item ``n`` at the first location of shop-a, and the guard itself."""
+    item = xref.set_index("item_code").loc[sku(n), "inventory_item_id"]
+    return inventory_object_key(item, w.shop("shop-a").locations["1010/0001"]), Fingerprints(w.redis(), key_prefix)
+
+
 def test_first_sync_sets_every_mapped_item_and_a_second_writes_nothing(
     tmp_path: Path, redis_url: str, key_prefix: str
 ) -> None:
@@ -153,9 +159,7 @@ def test_a_level_changed_by_hand_in_shopify_is_set_back_by_the_next_delta_run(
         xref = w.xref("shop-a").xref
         first = _sync(w).run(xref, None, "run-1")
         w.shops["shop-a"].sandbox.state.set_quantity(0, 1, "available", 20)  # a merchant's edit in the admin
-        item = xref.set_index("item_code").loc[sku(1), "inventory_item_id"]
-        key = inventory_object_key(item, w.shop("shop-a").locations["1010/0001"])
-        guard = Fingerprints(w.redis(), key_prefix)
+        key, guard = _watched_level(w, xref, 1, key_prefix)
         assert guard.observe("shop-a", "inventory_levels/update", key, {"available": 20}) is Verdict.CONFLICT
 
         second = _sync(w).run(xref, first.watermark, "run-2")  # the ERP journal has nothing new
@@ -186,9 +190,7 @@ def test_a_conflict_recorded_between_the_overwrite_and_the_clear_survives_for_th
     with world(tmp_path, redis_url, key_prefix, items=2) as w:
         xref = w.xref("shop-a").xref
         first = _sync(w).run(xref, None, "run-1")
-        item = xref.set_index("item_code").loc[sku(0), "inventory_item_id"]
-        key = inventory_object_key(item, w.shop("shop-a").locations["1010/0001"])
-        guard = Fingerprints(w.redis(), key_prefix)
+        key, guard = _watched_level(w, xref, 0, key_prefix)
         w.shops["shop-a"].sandbox.state.set_quantity(0, 0, "available", 20)
         guard.observe("shop-a", "inventory_levels/update", key, {"available": 20})
 
@@ -215,9 +217,7 @@ def test_a_conflict_put_back_by_hand_meanwhile_is_reread_and_cleared_without_a_w
     with world(tmp_path, redis_url, key_prefix, items=2) as w:
         xref = w.xref("shop-a").xref
         first = _sync(w).run(xref, None, "run-1")
-        item = xref.set_index("item_code").loc[sku(0), "inventory_item_id"]
-        key = inventory_object_key(item, w.shop("shop-a").locations["1010/0001"])
-        guard = Fingerprints(w.redis(), key_prefix)
+        key, guard = _watched_level(w, xref, 0, key_prefix)
         guard.observe("shop-a", "inventory_levels/update", key, {"available": 3})
         # Put back to 7 by hand: that webhook equals our last write, so it reads as an echo.
         assert guard.observe("shop-a", "inventory_levels/update", key, {"available": 7}) is Verdict.ECHO

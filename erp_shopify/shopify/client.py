@@ -174,7 +174,7 @@ class ShopifyClient:
         self.close()
 
     def _attempt(self, text: str, variables: Mapping[str, Any], raise_user_errors: bool) -> dict[str, Any]:
-        reservation = self.bucket.acquire(self.bucket.estimate(text, variables))
+        reservation = self.bucket.acquire_for(text, variables)
         sent_at = self.bucket.now()
         status: ThrottleStatus | None = None
         requested: float | None = None

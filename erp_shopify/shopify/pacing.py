@@ -63,6 +63,7 @@ class CostBucket:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._lock = threading.Lock()
+        self._answered = threading.Condition(self._lock)
         self._clock = clock
         self._sleep = sleep
         self.restore_rate = restore_rate
@@ -79,12 +80,15 @@ class CostBucket:
         """The requested cost to reserve: the last one Shopify reported for this document with
         these sizes; else the document's last cost scaled to these sizes (the last, shorter chunk
         of a list of ids); else a static estimate."""
-        key = _cost_key(document, variables)
         with self._lock:
-            known = self._costs.get(key)
-            last = self._last_by_document.get(key[0])
+            return self._estimate(document, variables)
+
+    def _estimate(self, document: str, variables: Mapping[str, Any] | None) -> float:
+        key = _cost_key(document, variables)
+        known = self._costs.get(key)
         if known is not None:
             return known
+        last = self._last_by_document.get(key[0])
         if last is not None:
             size, cost = last
             return max(1.0, cost * _size(key) / size)
@@ -124,8 +128,21 @@ class CostBucket:
     def acquire(self, cost: float) -> float:
         """Block until the bucket covers ``cost``, then reserve it. Returns the reservation, to be
         handed back to ``settle`` with the answer."""
+        return self._acquire(lambda: cost)
+
+    def acquire_for(self, document: str, variables: Mapping[str, Any] | None) -> float:
+        """``acquire`` the document's estimated cost, estimated when it is sent, not before it
+        waited: an answer that arrived meanwhile may have taught its real cost."""
+        return self._acquire(lambda: self._estimate(document, variables))
+
+    def _acquire(self, estimate: Callable[[], float]) -> float:
         while True:
             with self._lock:
+                # Until a first answer reports the bucket (and the document's real cost), requests
+                # go one at a time: a wave sent on static estimates could overdraw it.
+                while self._level is None and self._in_flight > 0:
+                    self._answered.wait()
+                cost = estimate()
                 wait = self._seconds_until(cost, self._clock())
                 if wait <= 0:
                     self._in_flight += cost
@@ -151,6 +168,7 @@ class CostBucket:
         (it misses deductions the model has already released) and is ignored.
         """
         with self._lock:
+            self._answered.notify_all()
             self._in_flight = max(0.0, self._in_flight - reservation)
             now = self._clock()
             sent = now if sent_at is None else sent_at

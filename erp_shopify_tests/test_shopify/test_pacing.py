@@ -103,6 +103,23 @@ def test_an_unknown_bucket_lets_the_first_request_through_to_learn_it() -> None:
     assert bucket.seconds_until(1000) == 0
 
 
+def test_while_the_bucket_is_unknown_requests_go_one_at_a_time() -> None:
+    bucket = CostBucket()
+    first = bucket.acquire(12)
+    second_reserved = threading.Event()
+
+    def second() -> None:
+        bucket.acquire(12)
+        second_reserved.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    assert not second_reserved.wait(0.2)  # held back while the first request is unanswered
+    bucket.settle(first, ThrottleStatus(200, 170, 200))
+    assert second_reserved.wait(2)
+    thread.join()
+
+
 class ServerBucket:
     """Shopify's side of the bucket: charges each request, throttles when it cannot cover it."""
 

@@ -35,9 +35,9 @@ test-fast: $(STAMP)
 	$(BIN)/pytest -p no:cacheprovider -m "not slow" erp_shopify_tests
 
 lint: $(STAMP)
-	$(BIN)/ruff check erp_shopify erp_shopify_tests
-	$(BIN)/ruff format --check erp_shopify erp_shopify_tests
-	$(BIN)/mypy erp_shopify
+	$(BIN)/ruff check erp_shopify erp_shopify_sandbox erp_shopify_tests
+	$(BIN)/ruff format --check erp_shopify erp_shopify_sandbox erp_shopify_tests
+	$(BIN)/mypy erp_shopify erp_shopify_sandbox
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/erp-shopify dev

@@ -12,13 +12,13 @@ from erp_shopify import artefacts
 
 # Command groups that live with their domain: "module:attribute".
 _COMMANDS = (
-    "erp_shopify.sandbox.cli:sandbox",
-    "erp_shopify.demo:demo",
-    "erp_shopify.devserver:dev",
+    "erp_shopify_sandbox.cli:sandbox",
+    "erp_shopify_sandbox.demo:demo",
+    "erp_shopify_sandbox.devserver:dev",
     "erp_shopify.defs.xref.cli:shops",
     "erp_shopify.ingest.cli:webhooks",
-    "erp_shopify.queue.cli:dlq",
-    "erp_shopify.queue.cli:resume",
+    "erp_shopify.delivery.cli:dlq",
+    "erp_shopify.delivery.cli:resume",
 )
 
 

@@ -15,9 +15,9 @@ BIN = Path(sys.executable).parent
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "erp_shopify", "erp_shopify_tests"],
-        ["ruff", "format", "--check", "erp_shopify", "erp_shopify_tests"],
-        ["mypy", "erp_shopify"],
+        ["ruff", "check", "erp_shopify", "erp_shopify_sandbox", "erp_shopify_tests"],
+        ["ruff", "format", "--check", "erp_shopify", "erp_shopify_sandbox", "erp_shopify_tests"],
+        ["mypy", "erp_shopify", "erp_shopify_sandbox"],
     ],
     ids=["ruff-check", "ruff-format", "mypy"],
 )

@@ -1,7 +1,7 @@
 """The resources every domain shares, chosen in one place.
 
 Each resource is a thin, typed factory over a plain client from ``erp_shopify.shopify``,
-``erp_shopify.erp``, ``erp_shopify.queue`` or ``erp_shopify.notify``; the clients know nothing of
+``erp_shopify.erp``, ``erp_shopify.store`` or ``erp_shopify.notify``; the clients know nothing of
 Dagster. Secrets are not resource fields: the shops file names the environment variables that hold
 them and the clients read them when built, so they never show in the UI or in run config.
 """

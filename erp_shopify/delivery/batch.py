@@ -45,11 +45,11 @@ from erp_shopify.mapping.orders import (
     order_action,
 )
 from erp_shopify.notify import Notifier, Severity
-from erp_shopify.queue.dlq import DeadLetter
-from erp_shopify.queue.ledger import LeaseLost, LeaseOutcome
-from erp_shopify.queue.pause import Paused
-from erp_shopify.queue.stream import QueuedEvent
 from erp_shopify.retrying import RetryPolicy, call_with_retries
+from erp_shopify.store.dlq import DeadLetter
+from erp_shopify.store.ledger import LeaseLost, LeaseOutcome
+from erp_shopify.store.pause import Paused
+from erp_shopify.store.stream import QueuedEvent
 
 T = TypeVar("T")
 

@@ -19,12 +19,12 @@ from erp_shopify.config import Secret, Settings
 from erp_shopify.errors import DataError
 from erp_shopify.mapping.orders import OrderMapping
 from erp_shopify.mapping.xref import SkuLookup
-from erp_shopify.queue.dlq import DeadLetterQueue
-from erp_shopify.queue.ledger import Ledger
-from erp_shopify.queue.pause import PauseFlags
-from erp_shopify.queue.pending import PendingUnits
-from erp_shopify.queue.sku_table import SkuTable
-from erp_shopify.queue.stream import EventStream
+from erp_shopify.store.dlq import DeadLetterQueue
+from erp_shopify.store.ledger import Ledger
+from erp_shopify.store.pause import PauseFlags
+from erp_shopify.store.pending import PendingUnits
+from erp_shopify.store.sku_table import SkuTable
+from erp_shopify.store.stream import EventStream
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from erp_shopify.config import Settings
 from erp_shopify.delivery.parts import QueueParts, erp_connection
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.notify import Notifier, Severity
-from erp_shopify.queue.dlq import DeadLetter
-from erp_shopify.queue.pause import Paused
-from erp_shopify.queue.stream import InboundEvent
+from erp_shopify.store.dlq import DeadLetter
+from erp_shopify.store.pause import Paused
+from erp_shopify.store.stream import InboundEvent
 
 
 @dataclass(frozen=True)

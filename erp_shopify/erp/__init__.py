@@ -16,15 +16,15 @@ def build_adapter(config: ErpConfig, inventory: InventoryConfig | None = None) -
     """
     overlap = timedelta(seconds=(inventory or InventoryConfig()).overlap_seconds)
     if isinstance(config, SapConfig):
-        from erp_shopify.erp.sap import SapAdapter
+        from erp_shopify.erp.sap.adapter import SapAdapter
 
         return SapAdapter(config, overlap=overlap)
     if isinstance(config, NetSuiteConfig):
-        from erp_shopify.erp.netsuite import NetSuiteAdapter
+        from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 
         return NetSuiteAdapter(config, overlap=overlap)
     if isinstance(config, TrytonConfig):
-        from erp_shopify.erp.tryton import TrytonAdapter
+        from erp_shopify.erp.tryton.adapter import TrytonAdapter
 
         return TrytonAdapter(config, overlap=overlap)
     raise TypeError(f"no adapter for ERP config {type(config).__name__}")

@@ -32,9 +32,9 @@ from erp_shopify.config import ConfigError, Settings, ShopConfig
 from erp_shopify.ingest.counts import IngestCounts
 from erp_shopify.ingest.events import MalformedWebhook, observations, pending_lines, routing_key
 from erp_shopify.policy import routed_topics
-from erp_shopify.queue.fingerprints import AsyncFingerprints, Verdict
-from erp_shopify.queue.stream import AsyncEventWriter, InboundEvent
 from erp_shopify.shopify.webhooks import verify
+from erp_shopify.store.fingerprints import AsyncFingerprints, Verdict
+from erp_shopify.store.stream import AsyncEventWriter, InboundEvent
 
 log = logging.getLogger(__name__)
 

@@ -61,7 +61,7 @@ def stats(config_path: Path | None) -> None:
 
     from erp_shopify.config import load_settings
     from erp_shopify.ingest.counts import read_counts
-    from erp_shopify.queue.keys import Keys
+    from erp_shopify.store.keys import Keys
 
     settings = load_settings(config_path)
     client = redis.Redis.from_url(settings.redis.url)

@@ -13,7 +13,7 @@ import redis
 import redis.asyncio
 import redis.exceptions
 
-from erp_shopify.queue.keys import Keys, text
+from erp_shopify.store.keys import Keys, text
 
 
 class IngestCounts:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from erp_shopify.queue.fingerprints import address_values, inventory_object_key, inventory_values, price_values
-from erp_shopify.queue.pending import PendingLine
+from erp_shopify.store.fingerprints import address_values, inventory_object_key, inventory_values, price_values
+from erp_shopify.store.pending import PendingLine
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled"})
 

@@ -21,11 +21,11 @@ import redis
 from erp_shopify.config import ShopConfig
 from erp_shopify.erp.base import ErpAdapter, StockLevel
 from erp_shopify.mapping import inventory as m
-from erp_shopify.queue.fingerprints import Fingerprints, inventory_object_key, inventory_values
-from erp_shopify.queue.keys import Keys
-from erp_shopify.queue.pending import PendingUnits
 from erp_shopify.shopify import documents
 from erp_shopify.shopify.client import ShopifyClient, ShopifyUserErrors
+from erp_shopify.store.fingerprints import Fingerprints, inventory_values
+from erp_shopify.store.last_written import LastWritten, object_keys
+from erp_shopify.store.pending import PendingUnits
 
 REASON = "correction"  # Shopify's reason for a count brought in line with the system of record
 STALE = "CHANGE_FROM_QUANTITY_STALE"
@@ -36,43 +36,6 @@ WRITE_WORKERS = 4  # calls in flight: hides latency; the client's cost bucket st
 def reference_uri(run_id: str) -> str:
     """``referenceDocumentUri`` naming the run, so Shopify's inventory history points back to it."""
     return f"erp-shopify://dagster/run/{run_id}"
-
-
-def object_keys(frame: pd.DataFrame) -> list[str]:
-    """The loop guard's object key of each (inventory item, location) row."""
-    return [
-        inventory_object_key(i, loc) for i, loc in zip(frame["inventory_item_id"], frame["location_id"], strict=True)
-    ]
-
-
-class LastWritten:
-    """The quantities this middleware last set in Shopify, per shop (a Redis hash keyed like the
-    loop guard's fingerprints). They are the ``changeFromQuantity`` base of the next write and
-    let a sync skip every item whose target did not move; lookups touch only the changed items,
-    so the cost of a sync follows the number of changes, not the size of the catalogue."""
-
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
-        self.client = client
-        self.keys = Keys(prefix)
-
-    def key(self, shop: str) -> str:
-        return self.keys.inventory_written(shop)
-
-    def lookup(self, shop: str, targets: pd.DataFrame) -> pd.DataFrame:
-        fields = object_keys(targets)
-        values = self.client.hmget(self.key(shop), fields) if fields else []
-        known = targets[["inventory_item_id", "location_id"]].assign(
-            quantity=pd.array([None if v is None else int(v) for v in values], dtype="Int64")
-        )
-        return known.loc[known["quantity"].notna()]
-
-    def store(self, shop: str, written: pd.DataFrame) -> None:
-        if not written.empty:
-            mapping = dict(zip(object_keys(written), written["quantity"].astype(int).tolist(), strict=True))
-            self.client.hset(self.key(shop), mapping=mapping)  # type: ignore[arg-type]
-
-    def forget(self, shop: str) -> None:
-        self.client.delete(self.key(shop))
 
 
 @dataclass

@@ -35,12 +35,12 @@ from erp_shopify.defs.orders.jobs import deliver_orders
 from erp_shopify.defs.orders.sensors import order_sensor
 from erp_shopify.defs.resources import ErpResource, NotifierResource, RedisResource, SettingsResource
 from erp_shopify.delivery import Outcome, QueueParts, deliver_batch
-from erp_shopify.erp.sap import SapAdapter
+from erp_shopify.erp.sap.adapter import SapAdapter
 from erp_shopify.notify import Notifier
-from erp_shopify.queue.stream import InboundEvent
 from erp_shopify.retrying import RetryPolicy
-from erp_shopify.sandbox.faults import Faults
-from erp_shopify.sandbox.sap import PASSWORD, USERNAME, SapSandbox
+from erp_shopify.store.stream import InboundEvent
+from erp_shopify_sandbox.faults import Faults
+from erp_shopify_sandbox.sap import PASSWORD, USERNAME, SapSandbox
 from erp_shopify_tests.test_mapping.order_payloads import order_payload
 
 ORDERS = int(os.environ.get("BENCH_DELIVERY_ORDERS", "5000"))

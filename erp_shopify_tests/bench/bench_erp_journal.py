@@ -20,8 +20,8 @@ from multiprocessing.synchronize import Event
 import httpx
 
 from erp_shopify.config import SapConfig, Secret
-from erp_shopify.erp.sap import MATERIAL_DOCUMENTS, SapAdapter
-from erp_shopify.sandbox.sap import PASSWORD, USERNAME, SapSandbox
+from erp_shopify.erp.sap.adapter import MATERIAL_DOCUMENTS, SapAdapter
+from erp_shopify_sandbox.sap import PASSWORD, USERNAME, SapSandbox
 
 MATERIALS = [f"MAT-{n:05d}" for n in range(500)]
 PAGE = 1000

@@ -24,13 +24,14 @@ import redis
 
 from erp_shopify.config import ShopConfig
 from erp_shopify.mapping import inventory as m
-from erp_shopify.queue.keys import Keys
-from erp_shopify.sandbox.faults import Faults
-from erp_shopify.sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
-from erp_shopify.sandbox.shopify.ids import BASES
 from erp_shopify.shopify import documents
 from erp_shopify.shopify.client import ShopifyClient
-from erp_shopify.sync.inventory import InventorySync, InventorySyncResult, LastWritten
+from erp_shopify.store.keys import Keys
+from erp_shopify.store.last_written import LastWritten
+from erp_shopify.sync.inventory import InventorySync, InventorySyncResult
+from erp_shopify_sandbox.faults import Faults
+from erp_shopify_sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
+from erp_shopify_sandbox.shopify.ids import BASES
 
 REDIS_URL = os.environ.get("ERP_SHOPIFY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 LOCATION = f"gid://shopify/Location/{BASES['Location'] + 1}"

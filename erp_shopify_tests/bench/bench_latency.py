@@ -23,9 +23,9 @@ import dagster as dg
 import httpx
 
 from erp_shopify.config import load_settings
-from erp_shopify.demo import DemoWorld, _forget_demo_state, dagster_home, demo_world
-from erp_shopify.demo_orders import StorefrontOrder, order_skus
-from erp_shopify.devserver import dagster_dev, first_sync
+from erp_shopify_sandbox.demo import DemoWorld, _forget_demo_state, dagster_home, demo_world
+from erp_shopify_sandbox.demo_orders import StorefrontOrder, order_skus
+from erp_shopify_sandbox.devserver import dagster_dev, first_sync
 
 ORDERS = 30
 SPREAD = 60.0  # seconds over which the orders are placed

@@ -15,9 +15,9 @@ from decimal import Decimal
 import httpx
 
 from erp_shopify.erp.base import Address, Customer, SalesOrder, SalesOrderLine
-from erp_shopify.erp.netsuite import NetSuiteAdapter
+from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 from erp_shopify.retrying import RetryPolicy
-from erp_shopify.sandbox.netsuite import NetSuiteSandbox
+from erp_shopify_sandbox.netsuite import NetSuiteSandbox
 from erp_shopify_tests.test_erp.harness_netsuite import netsuite_config, sandbox_environment
 
 ITEMS = 2_000  # x 2 locations = 4,000 changed rows

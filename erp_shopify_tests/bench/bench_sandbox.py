@@ -12,9 +12,9 @@ import tracemalloc
 import httpx
 from starlette.responses import JSONResponse
 
-from erp_shopify.sandbox.server import ServerThread
-from erp_shopify.sandbox.shopify import SandboxOptions, ShopifySandbox
-from erp_shopify.sandbox.shopify.state import ShopState
+from erp_shopify_sandbox.server import ServerThread
+from erp_shopify_sandbox.shopify import SandboxOptions, ShopifySandbox
+from erp_shopify_sandbox.shopify.state import ShopState
 
 ROUNDS = 300
 TOKEN = "shpat_bench"

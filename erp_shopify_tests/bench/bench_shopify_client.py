@@ -17,9 +17,9 @@ import time
 import httpx
 
 from erp_shopify.errors import TransientError
-from erp_shopify.sandbox.shopify import start_shopify_sandbox
 from erp_shopify.shopify import documents
 from erp_shopify.shopify.client import BUCKET_SECONDS, PLAN_RESTORE_RATE, ShopifyClient
+from erp_shopify_sandbox.shopify import start_shopify_sandbox
 
 SECONDS = float(os.environ.get("BENCH_SHOPIFY_SECONDS", "30"))
 THREADS = 4

@@ -8,8 +8,8 @@ import dagster as dg
 import pytest
 import yaml
 
-from erp_shopify.queue.fingerprints import Fingerprints, price_values
-from erp_shopify.sandbox.shopify.ids import BASES
+from erp_shopify.store.fingerprints import Fingerprints, price_values
+from erp_shopify_sandbox.shopify.ids import BASES
 from erp_shopify_tests.test_defs.dagster_world import check_passed, materialize, metadata
 from erp_shopify_tests.test_sync.world import World, sku, world
 

@@ -11,7 +11,7 @@ import redis
 
 from erp_shopify.delivery import Outcome, QueueParts, ReplaySelection, deliver_batch, replay
 from erp_shopify.notify import Notifier
-from erp_shopify.queue.stream import InboundEvent
+from erp_shopify.store.stream import InboundEvent
 from erp_shopify_tests.test_defs.dagster_world import materialize, metadata
 from erp_shopify_tests.test_mapping.order_payloads import order_payload
 from erp_shopify_tests.test_sync.world import sku, world

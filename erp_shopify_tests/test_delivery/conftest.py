@@ -21,12 +21,12 @@ from starlette.routing import Route
 from erp_shopify.config import Settings, parse_settings
 from erp_shopify.delivery import BatchReport, QueueParts, deliver_batch
 from erp_shopify.erp.base import ErpAdapter
-from erp_shopify.erp.netsuite import NetSuiteAdapter
+from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 from erp_shopify.notify import Notifier
-from erp_shopify.queue.stream import AppendResult, InboundEvent, QueuedEvent
 from erp_shopify.retrying import RetryPolicy
-from erp_shopify.sandbox.netsuite import NetSuiteSandbox
-from erp_shopify.sandbox.server import ServerThread
+from erp_shopify.store.stream import AppendResult, InboundEvent, QueuedEvent
+from erp_shopify_sandbox.netsuite import NetSuiteSandbox
+from erp_shopify_sandbox.server import ServerThread
 from erp_shopify_tests.test_mapping.order_payloads import order_payload
 
 SHOP = "demo-eu"

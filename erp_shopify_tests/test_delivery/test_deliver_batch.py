@@ -6,8 +6,8 @@ import json
 import time
 
 from erp_shopify.delivery import Outcome, erp_connection
-from erp_shopify.queue.ledger import LedgerState
-from erp_shopify.queue.pending import PendingLine
+from erp_shopify.store.ledger import LedgerState
+from erp_shopify.store.pending import PendingLine
 from erp_shopify_tests.test_delivery.conftest import SHOP, Rig
 from erp_shopify_tests.test_mapping.order_payloads import order_payload, refund_payload
 

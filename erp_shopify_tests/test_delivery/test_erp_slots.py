@@ -12,10 +12,10 @@ import httpx
 from erp_shopify.config import parse_settings
 from erp_shopify.delivery import Outcome, deliver_batch
 from erp_shopify.delivery.lookup import SharedLookup
-from erp_shopify.erp.netsuite import NetSuiteAdapter
+from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 from erp_shopify.retrying import RetryPolicy
-from erp_shopify.sandbox.faults import Faults
-from erp_shopify.sandbox.netsuite import NetSuiteSandbox
+from erp_shopify_sandbox.faults import Faults
+from erp_shopify_sandbox.netsuite import NetSuiteSandbox
 from erp_shopify_tests.test_delivery.conftest import Rig, settings_data
 
 

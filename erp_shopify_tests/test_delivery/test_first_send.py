@@ -22,7 +22,7 @@ from erp_shopify.delivery.parts import order_mapping
 from erp_shopify.erp.base import SalesOrder
 from erp_shopify.mapping.orders import CreateOrder, order_action
 from erp_shopify.notify import Notifier
-from erp_shopify.queue.stream import InboundEvent, QueuedEvent
+from erp_shopify.store.stream import InboundEvent, QueuedEvent
 from erp_shopify_tests.test_delivery.test_sap_delivery import _settings
 from erp_shopify_tests.test_erp.harness_sap import SapHarness, harness
 from erp_shopify_tests.test_mapping.order_payloads import order_payload

@@ -10,7 +10,7 @@ import redis
 from erp_shopify.config import parse_settings
 from erp_shopify.delivery import Outcome, QueueParts, ReplaySelection, deliver_batch, replay
 from erp_shopify.notify import Notifier
-from erp_shopify.queue.stream import InboundEvent
+from erp_shopify.store.stream import InboundEvent
 from erp_shopify_tests.test_erp.harness_sap import harness
 from erp_shopify_tests.test_mapping.order_payloads import order_payload
 

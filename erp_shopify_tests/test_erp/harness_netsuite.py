@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 
 from erp_shopify.config import NetSuiteConfig, Secret
-from erp_shopify.erp.netsuite import NetSuiteAdapter
+from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 from erp_shopify.retrying import RetryPolicy
-from erp_shopify.sandbox.netsuite import ACCOUNT_ID, ENV, SEED_ITEMS, NetSuiteSandbox
+from erp_shopify_sandbox.netsuite import ACCOUNT_ID, ENV, SEED_ITEMS, NetSuiteSandbox
 
 QUICK_RETRIES = RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05)
 

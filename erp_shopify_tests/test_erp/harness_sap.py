@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 
 from erp_shopify.config import SapConfig, Secret
-from erp_shopify.erp.sap import SapAdapter
+from erp_shopify.erp.sap.adapter import SapAdapter
 from erp_shopify.retrying import RetryPolicy
-from erp_shopify.sandbox.faults import Faults
-from erp_shopify.sandbox.sap import PASSWORD, USERNAME, SapSandbox
+from erp_shopify_sandbox.faults import Faults
+from erp_shopify_sandbox.sap import PASSWORD, USERNAME, SapSandbox
 
 ITEMS = ["MAT-BLUE-TEE", "MAT-RED-MUG", "MAT-GREEN-CAP"]
 TIMEOUT = 1.0

@@ -14,12 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from erp_shopify.config import Secret, TrytonConfig
-from erp_shopify.erp.tryton import TrytonAdapter
-from erp_shopify.erp.tryton_rpc import TrytonRpc
+from erp_shopify.erp.tryton.adapter import TrytonAdapter
+from erp_shopify.erp.tryton.rpc import TrytonRpc
 from erp_shopify.retrying import RetryPolicy
-from erp_shopify.sandbox import tryton_demo
-from erp_shopify.sandbox.faults import Faults
-from erp_shopify.sandbox.tryton import TrytonSandbox
+from erp_shopify_sandbox import tryton_demo
+from erp_shopify_sandbox.faults import Faults
+from erp_shopify_sandbox.tryton import TrytonSandbox
 
 LOGIN_ENV = "ERP_SHOPIFY_TEST_TRYTON_LOGIN"
 PASSWORD_ENV = "ERP_SHOPIFY_TEST_TRYTON_PASSWORD"

@@ -13,7 +13,7 @@ import yaml
 from erp_shopify.config import ConfigError, InventoryConfig, parse_settings
 from erp_shopify.defs.resources import ErpResource, SettingsResource
 from erp_shopify.erp import build_adapter
-from erp_shopify.erp.netsuite import NetSuiteAdapter
+from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 
 SECRET = {"env": "BUILD_ADAPTER_SECRET"}
 ERPS: dict[str, dict[str, Any]] = {

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from erp_shopify.erp.odata import (
+from erp_shopify.erp.sap.adapter import price_records
+from erp_shopify.erp.sap.journal import Journal
+from erp_shopify.erp.sap.odata import (
     datetime_literal,
     error_from_response,
     format_date,
@@ -20,8 +22,6 @@ from erp_shopify.erp.odata import (
     string_literal,
     time_literal,
 )
-from erp_shopify.erp.sap import price_records
-from erp_shopify.erp.sap_journal import Journal
 from erp_shopify.errors import DataError, SystemFailure, TransientError
 
 SAP_ERROR = {

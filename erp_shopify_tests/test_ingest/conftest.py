@@ -18,9 +18,9 @@ import redis
 
 from erp_shopify.config import Settings, parse_settings
 from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
-from erp_shopify.queue import EventStream
-from erp_shopify.sandbox.server import ServerThread
 from erp_shopify.shopify.webhooks import sign
+from erp_shopify.store import EventStream
+from erp_shopify_sandbox.server import ServerThread
 
 SECRET = "whsec-current-0123456789"
 PREVIOUS_SECRET = "whsec-previous-9876543210"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from erp_shopify.ingest.events import MalformedWebhook, observations, pending_lines, routing_key
-from erp_shopify.queue.pending import PendingLine
+from erp_shopify.store.pending import PendingLine
 
 DEFAULT = "gid://shopify/Location/1"
 

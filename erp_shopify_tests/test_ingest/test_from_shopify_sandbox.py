@@ -11,10 +11,10 @@ from typing import Any
 import redis
 
 from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
-from erp_shopify.queue import EventStream, PendingUnits
-from erp_shopify.sandbox.server import ServerThread
-from erp_shopify.sandbox.shopify.control import SandboxControl
-from erp_shopify.sandbox.shopify.sandbox import start_shopify_sandbox
+from erp_shopify.store import EventStream, PendingUnits
+from erp_shopify_sandbox.server import ServerThread
+from erp_shopify_sandbox.shopify.control import SandboxControl
+from erp_shopify_sandbox.shopify.sandbox import start_shopify_sandbox
 
 from .conftest import DOMAIN, SECRET, Receiver, free_port, make_settings, start_redis
 

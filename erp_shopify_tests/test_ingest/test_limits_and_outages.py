@@ -11,8 +11,8 @@ import pytest
 import redis
 
 from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
-from erp_shopify.sandbox.server import ServerThread
 from erp_shopify.shopify.webhooks import sign
+from erp_shopify_sandbox.server import ServerThread
 
 from .conftest import DOMAIN, SECRET, Receiver, free_port, make_settings, order_payload, start_redis
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import redis
 
-from erp_shopify.queue import Fingerprints, inventory_object_key
-from erp_shopify.queue.fingerprints import address_values, inventory_values, price_values
+from erp_shopify.store import Fingerprints, inventory_object_key
+from erp_shopify.store.fingerprints import address_values, inventory_values, price_values
 
 from .conftest import Receiver
 

@@ -9,7 +9,7 @@ import pytest
 
 from erp_shopify.artefacts import webhook_schema
 from erp_shopify.policy import routed_topics
-from erp_shopify.queue.fingerprints import ADDRESS_FIELDS
+from erp_shopify.store.fingerprints import ADDRESS_FIELDS
 
 # topic -> (top-level fields read, {array field: item fields read})
 READS: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from erp_shopify.cli import main
 from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
 from erp_shopify.ingest.counts import read_counts
-from erp_shopify.queue import EventStream, PendingUnits
-from erp_shopify.sandbox.server import ServerThread
+from erp_shopify.store import EventStream, PendingUnits
+from erp_shopify_sandbox.server import ServerThread
 
 from .conftest import DEFAULT_LOCATION, PREVIOUS_SECRET, SECRET, Receiver, make_settings, order_payload
 

@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from erp_shopify.sandbox.server import ServerThread
-from erp_shopify.sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
+from erp_shopify_sandbox.server import ServerThread
+from erp_shopify_sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
 
 TOKEN = "shpat_test_token"
 SECRET = "test-webhook-secret"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from erp_shopify.sandbox.shopify import ids, start_shopify_sandbox
+from erp_shopify_sandbox.shopify import ids, start_shopify_sandbox
 from erp_shopify_tests.test_sandbox.conftest import TOKEN, graphql
 
 FIXED_ADD = """

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from erp_shopify.sandbox.shopify import ids, start_shopify_sandbox
-from erp_shopify.sandbox.shopify.bulk import BulkOperationView
+from erp_shopify_sandbox.shopify import ids, start_shopify_sandbox
+from erp_shopify_sandbox.shopify.bulk import BulkOperationView
 from erp_shopify_tests.test_sandbox.conftest import TOKEN, graphql
 
 RUN = """

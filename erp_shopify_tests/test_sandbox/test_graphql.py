@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from erp_shopify.sandbox.shopify import ids, start_shopify_sandbox
+from erp_shopify_sandbox.shopify import ids, start_shopify_sandbox
 from erp_shopify_tests.test_sandbox.conftest import TOKEN, graphql
 
 VARIANTS = (

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from erp_shopify.sandbox.shopify import SandboxControlError, ids
+from erp_shopify_sandbox.shopify import SandboxControlError, ids
 from erp_shopify_tests.test_sandbox.conftest import graphql
 
 SET = """

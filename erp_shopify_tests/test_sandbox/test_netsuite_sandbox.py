@@ -11,9 +11,9 @@ import pytest
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1
 from oauthlib.oauth1 import Client as OAuth1Client
 
-from erp_shopify.erp.netsuite import TokenAuth
-from erp_shopify.sandbox.faults import Faults
-from erp_shopify.sandbox.netsuite import ACCOUNT_ID, SEED_ITEMS, SEED_LOCATIONS, NetSuiteSandbox, start
+from erp_shopify.erp.netsuite.adapter import TokenAuth
+from erp_shopify_sandbox.faults import Faults
+from erp_shopify_sandbox.netsuite import ACCOUNT_ID, SEED_ITEMS, SEED_LOCATIONS, NetSuiteSandbox, start
 
 SUITEQL = "/services/rest/query/v1/suiteql"
 STOCK = "SELECT il.item AS item, il.location AS location FROM inventoryitemlocations il ORDER BY il.item, il.location"

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from erp_shopify.sandbox.sap import PASSWORD, USERNAME, SapSandbox
-from erp_shopify.sandbox.sap.query import plan_filter
-from erp_shopify.sandbox.sap.schema import service
+from erp_shopify_sandbox.sap import PASSWORD, USERNAME, SapSandbox
+from erp_shopify_sandbox.sap.query import plan_filter
+from erp_shopify_sandbox.sap.schema import service
 
 STOCK = "API_MATERIAL_STOCK_SRV/A_MatlStkInAcctMod"
 ORDERS = "API_SALES_ORDER_SRV/A_SalesOrder"

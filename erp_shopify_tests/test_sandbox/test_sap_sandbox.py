@@ -12,9 +12,9 @@ import pyodata
 import pytest
 import requests
 
-from erp_shopify.sandbox.faults import Faults
-from erp_shopify.sandbox.sap import PASSWORD, USERNAME, SapSandbox, start
-from erp_shopify.sandbox.sap.schema import SERVICES, service
+from erp_shopify_sandbox.faults import Faults
+from erp_shopify_sandbox.sap import PASSWORD, USERNAME, SapSandbox, start
+from erp_shopify_sandbox.sap.schema import SERVICES, service
 
 AUTH = (USERNAME, PASSWORD)
 DOCS = "API_MATERIAL_DOCUMENT_SRV/A_MaterialDocumentHeader"

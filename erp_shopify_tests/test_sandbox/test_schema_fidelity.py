@@ -17,7 +17,7 @@ from graphql import (
 )
 
 from erp_shopify.artefacts import admin_introspection
-from erp_shopify.sandbox.shopify.schema import SCHEMA
+from erp_shopify_sandbox.shopify.schema import SCHEMA
 
 
 @cache

@@ -3,8 +3,8 @@ kept exact when SKUs are shared or renamed."""
 
 from __future__ import annotations
 
-from erp_shopify.sandbox.shopify import ids
-from erp_shopify.sandbox.shopify.state import ShopState
+from erp_shopify_sandbox.shopify import ids
+from erp_shopify_sandbox.shopify.state import ShopState
 from erp_shopify_tests.test_sandbox.conftest import graphql
 
 UPDATE = """

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from erp_shopify.sandbox.server import ServerThread
+from erp_shopify_sandbox.server import ServerThread
 
 GRAPHQL_PATH = "/admin/api/2026-10/graphql.json"
 

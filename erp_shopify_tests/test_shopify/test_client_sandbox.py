@@ -12,9 +12,9 @@ import pytest
 
 from erp_shopify.errors import SystemFailure
 from erp_shopify.retrying import RetryPolicy
-from erp_shopify.sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
 from erp_shopify.shopify import documents
 from erp_shopify.shopify.client import ShopifyClient, ShopifyUserErrors
+from erp_shopify_sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
 
 TOKEN = "shpat_sandbox_test"
 FAST_RETRIES = RetryPolicy(max_attempts=6, initial_backoff=0.01, max_backoff=0.05)

@@ -10,11 +10,11 @@ import pytest
 
 from erp_shopify.erp.base import InventoryPage
 from erp_shopify.errors import SystemFailure
-from erp_shopify.queue.fingerprints import Fingerprints, Verdict, inventory_object_key
-from erp_shopify.sandbox.shopify.ids import gid
 from erp_shopify.shopify import documents
 from erp_shopify.shopify.client import ShopifyUserErrors
+from erp_shopify.store.fingerprints import Fingerprints, Verdict, inventory_object_key
 from erp_shopify.sync.inventory import InventorySync
+from erp_shopify_sandbox.shopify.ids import gid
 from erp_shopify_tests.test_sync.world import PLANT_LOCATIONS, World, sku, world
 
 
@@ -49,7 +49,7 @@ def test_safety_stock_and_pending_orders_lower_what_shopify_shows(
 ) -> None:
     extra = {"inventory": {"max_unmapped_share": 0.5}}
     with world(tmp_path, redis_url, key_prefix, items=3, **extra) as w:
-        from erp_shopify.queue.pending import PendingLine, PendingUnits
+        from erp_shopify.store.pending import PendingLine, PendingUnits
 
         location = w.shop("shop-a").locations["1010/0001"]
         PendingUnits(w.redis(), key_prefix).add("shop-a", "order-1", [PendingLine(sku(1), location, 5)])

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
-from erp_shopify.queue.pending import PendingUnits
-from erp_shopify.sandbox.server import ServerThread
+from erp_shopify.store.pending import PendingUnits
 from erp_shopify.sync.inventory import InventorySync
+from erp_shopify_sandbox.server import ServerThread
 from erp_shopify_tests.test_sync.world import sku, world
 
 ITEMS, SAFETY, ERP_STOCK = 40, 1, 12

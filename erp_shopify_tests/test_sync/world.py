@@ -19,14 +19,14 @@ import redis
 import yaml
 
 from erp_shopify.config import Settings, ShopConfig, parse_settings
-from erp_shopify.erp.sap import SapAdapter
+from erp_shopify.erp.sap.adapter import SapAdapter
 from erp_shopify.mapping.xref import XrefResult
 from erp_shopify.retrying import RetryPolicy
-from erp_shopify.sandbox.sap import PASSWORD, USERNAME, SapSandbox
-from erp_shopify.sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
-from erp_shopify.sandbox.shopify.ids import gid
 from erp_shopify.shopify.client import ShopifyClient
 from erp_shopify.sync.xref import build_shop_xref
+from erp_shopify_sandbox.sap import PASSWORD, USERNAME, SapSandbox
+from erp_shopify_sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
+from erp_shopify_sandbox.shopify.ids import gid
 
 PLANT_LOCATIONS = ("1010/0001", "1010/0002")
 FAST_RETRY = RetryPolicy(max_attempts=3, initial_backoff=0.01, max_backoff=0.05)

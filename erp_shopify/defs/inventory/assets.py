@@ -15,8 +15,8 @@ from erp_shopify.defs.xref.assets import require_usable_xref
 from erp_shopify.defs.xref.partitions import shops_partitions
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.mapping import inventory as m
-from erp_shopify.queue.pending import PendingUnits
 from erp_shopify.shopify.client import ShopifyClient
+from erp_shopify.store.pending import PendingUnits
 from erp_shopify.sync.inventory import InventorySync, read_available
 
 WATERMARK = "watermark"

@@ -19,7 +19,7 @@ from erp_shopify.defs.orders.jobs import ORDER_QUEUE, deliver_orders, replay_dlq
 from erp_shopify.defs.resources import NotifierResource, RedisResource, SettingsResource
 from erp_shopify.delivery import QueueParts, erp_connection
 from erp_shopify.notify import Severity
-from erp_shopify.queue.stream import QueuedEvent
+from erp_shopify.store.stream import QueuedEvent
 
 SENSOR_CONSUMER = "order_sensor"
 DLQ_EMPTY = "dead_letter_queue_empty"

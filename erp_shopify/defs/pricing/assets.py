@@ -9,8 +9,9 @@ import pandas as pd
 from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
 from erp_shopify.defs.xref.assets import require_usable_xref
 from erp_shopify.defs.xref.partitions import shops_partitions
-from erp_shopify.queue.fingerprints import Fingerprints
-from erp_shopify.sync.prices import PricePlan, PriceSnapshot, plan_prices, write_prices
+from erp_shopify.store.fingerprints import Fingerprints
+from erp_shopify.store.price_snapshot import PriceSnapshot
+from erp_shopify.sync.prices import PricePlan, plan_prices, write_prices
 
 SAMPLE_ROWS = 20
 ANOMALY_COLUMNS = ["item_code", "target", "min_quantity", "previous_price", "price", "problem"]

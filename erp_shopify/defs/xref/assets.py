@@ -13,7 +13,7 @@ import pandas as pd
 from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
 from erp_shopify.defs.xref.partitions import shops_partitions
 from erp_shopify.mapping.xref import XrefResult, xref_collapsed
-from erp_shopify.queue.sku_table import SkuTable
+from erp_shopify.store.sku_table import SkuTable
 from erp_shopify.sync.xref import build_shop_xref
 
 SAMPLE_ROWS = 10

@@ -1,0 +1,408 @@
+"""Tryton (trytond 8.2 with ``stock`` and ``sale``) behind the ``ErpAdapter`` protocol.
+
+Inventory journal: ``stock.move`` rows whose ``create_date`` or ``write_date`` is at or after the
+high-water mark minus an overlap window. Moves written in one transaction share a timestamp and a
+transaction that started earlier can commit later, so the window is re-read and each move version
+(``id@stamp``) is delivered once: the cursor carries the mark and the versions already seen inside
+the window. Touched products are then read as absolute quantities per warehouse.
+
+Available quantity = the smaller of ``forecast_quantity`` up to today and over Tryton's full
+horizon: a confirmed sale's outgoing move lowers it at once (the inventory sync subtracts only
+orders not yet in the ERP), while a planned receipt never raises it before it is done.
+
+Sales: ``sale.sale`` with ``reference`` = our external reference. Each RPC call is its own
+transaction and ``reference`` is not unique, so every write first searches by reference and
+resumes what it finds (a draft left by a crash is completed, never duplicated); only a create the
+caller proves new skips the search. Order calls are sent once: order delivery retries them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from erp_shopify.config import TrytonConfig
+from erp_shopify.erp.base import (
+    CreditNote,
+    ErpDocument,
+    InventoryChange,
+    InventoryPage,
+    PriceRecord,
+    SalesOrder,
+    StockLevel,
+)
+from erp_shopify.erp.tryton.rpc import SYSTEM, TrytonRpc
+from erp_shopify.errors import DataError, SystemFailure
+from erp_shopify.retrying import RetryPolicy, call_with_retries
+
+_OPEN_STATES = ("draft", "quotation", "confirmed", "processing", "done")
+_SALE_FIELDS = ["number", "reference", "state", "lines"]
+
+
+def _stamp(move: dict[str, Any]) -> datetime:
+    created: datetime = move["create_date"]
+    written: datetime | None = move.get("write_date")
+    return max(created, written) if written else created
+
+
+def _version(move: dict[str, Any]) -> str:
+    return f"{move['id']}@{_stamp(move).isoformat()}"
+
+
+def _change(level: StockLevel, moves: list[dict[str, Any]]) -> InventoryChange:
+    """The change id names the newest move version behind the level: new moves, new id."""
+    newest = max(moves, key=lambda m: (_stamp(m), m["id"]))
+    return InventoryChange(
+        **level.model_dump(),
+        change_id=f"{level.location}/{level.item_code}/move-{_version(newest)}",
+        changed_at=_stamp(newest).replace(tzinfo=UTC),
+    )
+
+
+def encode_cursor(mark: datetime | None, seen: set[str]) -> str:
+    return json.dumps({"mark": mark.isoformat() if mark else None, "seen": sorted(seen)}, separators=(",", ":"))
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime | None, set[str]]:
+    if not cursor:
+        return None, set()
+    try:
+        data = json.loads(cursor)
+        mark = datetime.fromisoformat(data["mark"]) if data["mark"] else None
+        return mark, set(data["seen"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"not a Tryton journal cursor: {cursor[:80]!r}", body=cursor, system=SYSTEM) from exc
+
+
+class TrytonAdapter:
+    name = "tryton"
+
+    def __init__(
+        self,
+        config: TrytonConfig,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        overlap: timedelta = timedelta(minutes=5),
+        page_size: int = 200,
+    ) -> None:
+        self.config = config
+        self.retry = retry or RetryPolicy()
+        self.overlap = overlap
+        self.page_size = page_size
+        self.rpc = TrytonRpc(
+            config.base_url, config.database, config.username.value(), config.password.value(), timeout=timeout
+        )
+        self._warehouses: list[tuple[int, str]] | None = None
+
+    def _read(self, model: str, method: str, *args: Any, context: dict[str, Any] | None = None) -> Any:
+        """A read is safe to repeat: retried per call."""
+        return call_with_retries(lambda: self.rpc.model(model, method, *args, context=context), self.retry)
+
+    # inventory ---------------------------------------------------------------------------------
+
+    def warehouses(self) -> list[tuple[int, str]]:
+        """(id, code) of the configured warehouses (all when the config names none)."""
+        if self._warehouses is None:
+            rows = self._read("stock.location", "search_read", [("type", "=", "warehouse")], 0, None, None, ["code"])
+            wanted = set(self.config.warehouses)
+            self._warehouses = [(r["id"], r["code"]) for r in rows if r["code"] and (not wanted or r["code"] in wanted)]
+            missing = wanted - {code for _, code in self._warehouses}
+            if missing:
+                raise DataError(f"Tryton has no warehouse with code {sorted(missing)}", system=SYSTEM)
+        return self._warehouses
+
+    def journal_position(self) -> str | None:
+        newest = self._read("stock.move", "search_read", [], 0, 1, [("write_date", "DESC NULLS LAST")], ["id"])
+        latest = self._read("stock.move", "search_read", [], 0, 1, [("create_date", "DESC")], ["id"])
+        if not newest and not latest:
+            return None
+        ids = [row["id"] for row in newest + latest]
+        moves = self._read("stock.move", "read", ids, ["create_date", "write_date"])
+        mark = max(_stamp(m) for m in moves)
+        window = self._moves_since(mark - self.overlap)
+        return encode_cursor(mark, {_version(m) for m in window})
+
+    def _moves_since(self, since: datetime | None) -> list[dict[str, Any]]:
+        """Every move written at or after ``since``, read by id ranges so concurrent inserts cannot shift pages."""
+        domain: list[Any] = [] if since is None else ["OR", ("create_date", ">=", since), ("write_date", ">=", since)]
+        fields = ["product", "create_date", "write_date"]
+        moves: list[dict[str, Any]] = []
+        last_id = 0
+        while True:
+            batch = self._read(
+                "stock.move", "search_read", [("id", ">", last_id), domain], 0, 1000, [("id", "ASC")], fields
+            )
+            moves.extend(batch)
+            if len(batch) < 1000:
+                return moves
+            last_id = batch[-1]["id"]
+
+    def inventory_changes(self, cursor: str | None) -> Iterator[InventoryPage]:
+        mark, seen = decode_cursor(cursor)
+        moves = self._moves_since(mark - self.overlap if mark else None)
+        by_product: dict[int, list[dict[str, Any]]] = {}
+        for move in moves:
+            if _version(move) not in seen:
+                by_product.setdefault(move["product"], []).append(move)
+        products = sorted(by_product)
+        pages = [products[i : i + self.page_size] for i in range(0, len(products), self.page_size)] or [[]]
+        delivered = set(seen)
+        for number, chunk in enumerate(pages, 1):
+            rows = [_change(level, by_product[product_id]) for product_id, level in self._levels(chunk)]
+            delivered.update(_version(m) for product_id in chunk for m in by_product[product_id])
+            if number == len(pages):  # the whole window is delivered: advance the mark, keep its overlap
+                mark = max([_stamp(m) for m in moves] + ([mark] if mark else []), default=None)
+                delivered = {_version(m) for m in moves if mark and _stamp(m) >= mark - self.overlap}
+            yield InventoryPage(rows=rows, cursor=encode_cursor(mark, delivered))
+
+    def inventory_snapshot(self, items: Sequence[str] | None = None) -> Iterator[list[StockLevel]]:
+        domain: list[Any] = [("type", "=", "goods"), ("code", "!=", None)]
+        if items is not None:
+            domain.append(("code", "in", list(items)))
+        last_id = 0
+        while True:
+            ids = self._read(
+                "product.product", "search", [("id", ">", last_id), *domain], 0, self.page_size, [("id", "ASC")]
+            )
+            if not ids:
+                return
+            yield [level for _, level in self._levels(ids)]
+            last_id = ids[-1]
+
+    def _levels(self, product_ids: list[int]) -> Iterator[tuple[int, StockLevel]]:
+        if not product_ids:
+            return
+        for warehouse_id, warehouse_code in self.warehouses():
+            today = self._forecast(product_ids, warehouse_id, date.today())
+            horizon = self._forecast(product_ids, warehouse_id, None)
+            for product_id, (code, quantity) in today.items():
+                if code:
+                    available = min(quantity, horizon[product_id][1])
+                    yield product_id, StockLevel(item_code=code, location=warehouse_code, available=available)
+
+    def _forecast(self, product_ids: list[int], warehouse_id: int, end: date | None) -> dict[int, tuple[str, Decimal]]:
+        context: dict[str, Any] = {"locations": [warehouse_id]}
+        if end is not None:
+            context["stock_date_end"] = end
+        rows = self._read(
+            "product.product",
+            "search_read",
+            [("id", "in", product_ids)],
+            0,
+            None,
+            None,
+            ["code", "forecast_quantity"],
+            context=context,
+        )
+        return {r["id"]: (r["code"], Decimal(str(r["forecast_quantity"]))) for r in rows}
+
+    # prices ------------------------------------------------------------------------------------
+
+    def prices(self) -> Iterator[list[PriceRecord]]:
+        """List prices of salable products, in the company currency, as the ``retail`` price list."""
+        preferences = self._read("res.user", "get_preferences", True)
+        company = self._read("company.company", "read", [preferences["company"]], ["currency.code"])[0]
+        currency = company["currency."]["code"]
+        last_id = 0
+        while True:
+            rows = self._read(
+                "product.product",
+                "search_read",
+                [("id", ">", last_id), ("salable", "=", True), ("code", "!=", None)],
+                0,
+                self.page_size,
+                [("id", "ASC")],
+                ["code", "list_price_used"],
+            )
+            if not rows:
+                return
+            yield [
+                PriceRecord(item_code=r["code"], price_list="retail", currency=currency, price=r["list_price_used"])
+                for r in rows
+                if r["list_price_used"] is not None
+            ]
+            last_id = rows[-1]["id"]
+
+    # sales -------------------------------------------------------------------------------------
+
+    def find_sales_order(self, external_ref: str) -> ErpDocument | None:
+        sale = self._find_sale(external_ref)
+        return _document(sale) if sale else None
+
+    def create_sales_order(self, order: SalesOrder, *, known_new: bool = False) -> ErpDocument:
+        def lines() -> list[dict[str, Any]]:
+            products = self._products([line.item_code for line in order.lines], order.external_ref)
+            rows = [
+                _line(
+                    products[line.item_code],
+                    line.quantity,
+                    (line.unit_price - line.discount / line.quantity).quantize(Decimal("0.0001")),
+                    line.description,
+                )
+                for line in order.lines
+            ]
+            if order.shipping:
+                rows.append(_line(None, Decimal(1), order.shipping, "Shipping"))
+            if order.order_discount:
+                rows.append(_line(None, Decimal(1), -order.order_discount, "Order discount"))
+            return rows
+
+        ship_to = order.ship_to
+        header = {
+            "description": f"Shopify {order.shop} {order.external_ref}"[:100],
+            "comment": "\n".join(
+                part
+                for part in (
+                    ship_to.name,
+                    ship_to.company,
+                    ship_to.address1,
+                    ship_to.address2,
+                    f"{ship_to.zip} {ship_to.city}".strip(),
+                    ship_to.country_code,
+                    order.note,
+                )
+                if part
+            ),
+            "sale_date": order.ordered_at.date(),
+        }
+        return self._ensure_sale(order.external_ref, order.currency, header, lines, known_new=known_new)
+
+    def create_credit(self, credit: CreditNote) -> ErpDocument:
+        """A return sale (negative quantities) with the refund's reference: Tryton's own way to take goods back."""
+
+        def lines() -> list[dict[str, Any]]:
+            if self._find_sale(credit.order_ref) is None:
+                raise DataError(
+                    f"refund {credit.external_ref} names order {credit.order_ref}, which Tryton does not hold",
+                    body=credit.model_dump(mode="json"),
+                    system=SYSTEM,
+                )
+            goods = [line for line in credit.lines if line.quantity > 0]
+            products = self._products([line.item_code for line in goods], credit.external_ref)
+            rows = [
+                _line(
+                    products[line.item_code],
+                    -line.quantity,
+                    (line.amount / line.quantity).quantize(Decimal("0.0001")),
+                    "",
+                )
+                for line in goods
+            ]
+            rest = credit.amount - sum((line.amount for line in goods), Decimal(0))
+            if rest:
+                rows.append(_line(None, Decimal(-1), rest, f"Refund {credit.reason}".strip()))
+            return rows
+
+        header = {"description": f"Refund of {credit.order_ref}"[:100], "comment": credit.reason}
+        return self._ensure_sale(credit.external_ref, credit.currency, header, lines)
+
+    def cancel_sales_order(self, external_ref: str) -> ErpDocument:
+        def cancel() -> ErpDocument:
+            sale = self._find_sale(external_ref)
+            if sale is None:
+                raise DataError(f"no Tryton sale with reference {external_ref}", status=404, system=SYSTEM)
+            if sale["state"] in ("processing", "done"):
+                raise DataError(
+                    f"Tryton sale {sale['number']} is {sale['state']}: cancel its shipments in Tryton",
+                    body=sale,
+                    system=SYSTEM,
+                )
+            if sale["state"] == "confirmed":
+                self.rpc.model("sale.sale", "draft", [sale["id"]])
+            if sale["state"] != "cancelled":
+                self.rpc.model("sale.sale", "cancel", [sale["id"]])
+            return _document(self._read_sale(sale["id"]))
+
+        return cancel()
+
+    def _find_sale(self, reference: str) -> dict[str, Any] | None:
+        """The first live sale with this reference, else the newest cancelled one."""
+        rows = self.rpc.model(
+            "sale.sale", "search_read", [("reference", "=", reference)], 0, None, [("id", "ASC")], _SALE_FIELDS
+        )
+        live = [row for row in rows if row["state"] != "cancelled"]
+        return live[0] if live else (rows[-1] if rows else None)
+
+    def _read_sale(self, sale_id: int) -> dict[str, Any]:
+        row: dict[str, Any] = self.rpc.model("sale.sale", "read", [sale_id], _SALE_FIELDS)[0]
+        return row
+
+    def _ensure_sale(
+        self,
+        reference: str,
+        currency: str,
+        header: dict[str, Any],
+        lines: Callable[[], list[dict[str, Any]]],
+        *,
+        known_new: bool = False,
+    ) -> ErpDocument:
+        """Search (unless the caller proves the sale new), then create or resume, then quote and
+        confirm: every step is safe to repeat, and the caller repeats it (order calls are sent once)."""
+        sale = None if known_new else self._find_sale(reference)
+        if sale is None:
+            values = {**header, **self._customer(currency), "reference": reference, "invoice_method": "manual"}
+            [sale_id] = self.rpc.model("sale.sale", "create", [{**values, "lines": [["create", lines()]]}])
+            sale = self._read_sale(sale_id)
+        elif sale["state"] == "draft" and not sale["lines"]:  # a crash between the header and its lines
+            self.rpc.model("sale.line", "create", [{**line, "sale": sale["id"]} for line in lines()])
+        if sale["state"] == "draft":
+            self.rpc.model("sale.sale", "quote", [sale["id"]])
+        if sale["state"] in ("draft", "quotation"):
+            self.rpc.model("sale.sale", "confirm", [sale["id"]])
+        return _document(self._read_sale(sale["id"]))
+
+    def _customer(self, currency: str) -> dict[str, Any]:
+        """The configured party and its first address, and the currency by ISO code."""
+        parties = self.rpc.model("party.party", "search", [("name", "=", self.config.party)], 0, 1, None)
+        if not parties:
+            raise SystemFailure(f"Tryton has no party named {self.config.party!r} (config erp.party)", system=SYSTEM)
+        addresses = self.rpc.model("party.address", "search", [("party", "=", parties[0])], 0, 1, None)
+        currencies = self.rpc.model("currency.currency", "search", [("code", "=", currency)], 0, 1, None)
+        if not currencies:
+            raise DataError(f"Tryton has no currency {currency}", body={"currency": currency}, system=SYSTEM)
+        address = addresses[0] if addresses else None
+        return {"party": parties[0], "invoice_address": address, "shipment_address": address, "currency": currencies[0]}
+
+    def _products(self, codes: list[str], reference: str) -> dict[str, dict[str, Any]]:
+        rows = self.rpc.model(
+            "product.product", "search_read", [("code", "in", sorted(set(codes)))], 0, None, None, ["code", "sale_uom"]
+        )
+        found = {row["code"]: row for row in rows}
+        unknown = sorted(set(codes) - set(found))
+        if unknown:
+            raise DataError(
+                f"{reference}: Tryton has no product with code {', '.join(unknown)}",
+                status=404,
+                body={"reference": reference, "unknown_item_codes": unknown, "searched": sorted(set(codes))},
+                codes=("unknown_item",),
+                system=SYSTEM,
+            )
+        return found
+
+    # connection --------------------------------------------------------------------------------
+
+    def health(self) -> None:
+        """One authenticated call, not retried: a probe reports, it does not wait."""
+        self.rpc.model("res.user", "get_preferences", True)
+
+    def close(self) -> None:
+        self.rpc.close()
+
+
+def _line(product: dict[str, Any] | None, quantity: Decimal, unit_price: Decimal, description: str) -> dict[str, Any]:
+    line: dict[str, Any] = {"type": "line", "quantity": float(quantity), "unit_price": unit_price}
+    if product is not None:
+        line |= {"product": product["id"], "unit": product["sale_uom"]}
+    if description or product is None:
+        line["description"] = description or "Adjustment"
+    return line
+
+
+def _document(sale: dict[str, Any]) -> ErpDocument:
+    return ErpDocument(
+        number=sale["number"] or f"draft-{sale['id']}", external_ref=sale["reference"], status=sale["state"]
+    )

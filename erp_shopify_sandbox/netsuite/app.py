@@ -1,0 +1,253 @@
+"""The NetSuite sandbox's HTTP surface: REST web services on their real paths, NetSuite's problem
+JSON on every failure, a per-account concurrency limit, faults, and the ``/_sandbox`` control API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from erp_shopify_sandbox.faults import CONTROL_PREFIX, FaultMiddleware, Faults, FaultState
+from erp_shopify_sandbox.netsuite.auth import TokenVerifier
+from erp_shopify_sandbox.netsuite.state import Account, QueryError, Record, RecordError
+
+log = logging.getLogger(__name__)
+
+MAX_LIMIT = 1000
+RECORD_TYPES = ("salesOrder", "creditMemo")
+_TYPE_URL = {
+    400: "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.1",
+    401: "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.2",
+    403: "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.4",
+    404: "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.5",
+    429: "https://tools.ietf.org/html/rfc6585#section-4",
+    500: "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.5.1",
+}
+_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests"}
+INVALID_LOGIN = (
+    "Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI at Setup > "
+    "Users/Roles > User Management > View Login Audit Trail."
+)
+LIMIT_EXCEEDED = "Concurrent request limit exceeded. Request blocked."
+
+
+def problem(status: int, detail: str, code: str, path: str | None = None) -> JSONResponse:
+    """NetSuite's error body: ``{type, title, status, o:errorDetails: [{detail, o:errorCode, o:errorPath}]}``."""
+    item: dict[str, str] = {"detail": detail, "o:errorCode": code}
+    if path:
+        item["o:errorPath"] = path
+    body = {
+        "type": _TYPE_URL.get(status, _TYPE_URL[500]),
+        "title": _TITLES.get(status, "Internal Server Error" if status == 500 else "Service Unavailable"),
+        "status": status,
+        "o:errorDetails": [item],
+    }
+    return JSONResponse(body, status_code=status, media_type="application/vnd.oracle.resource+json; type=error")
+
+
+def fault_problem(status: int, faults: Faults) -> Response:
+    if status == 401:
+        return problem(401, INVALID_LOGIN, "INVALID_LOGIN")
+    if status == 429:
+        return problem(429, LIMIT_EXCEEDED, "CONCURRENCY_LIMIT_EXCEEDED")
+    return problem(status, "An unexpected error occurred. Error ID: sandbox-fault", "UNEXPECTED_ERROR")
+
+
+class ConcurrencyLimit:
+    """NetSuite governs concurrent requests per account: one over the limit is refused at once,
+    with 429 or (as older integrations see it) 400 ``SSS_REQUEST_LIMIT_EXCEEDED``."""
+
+    def __init__(self, app: ASGIApp, limit: int, status: int = 429) -> None:
+        self.app, self.limit, self.status, self.in_flight = app, limit, status, 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            code = "SSS_REQUEST_LIMIT_EXCEEDED" if self.status == 400 else "CONCURRENCY_LIMIT_EXCEEDED"
+            await problem(self.status, LIMIT_EXCEEDED, code)(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+class NetSuiteService:
+    def __init__(self, account: Account, verifier: TokenVerifier, faults: FaultState) -> None:
+        self.account, self.verifier, self.faults = account, verifier, faults
+        self.permitted = True
+
+    def _refusal(self, request: Request) -> Response | None:
+        reason = self.verifier.failure(request.method, str(request.url), request.headers.get("authorization"))
+        if reason:
+            log.info("netsuite sandbox refused %s %s: %s", request.method, request.url.path, reason)
+            return problem(401, INVALID_LOGIN, "INVALID_LOGIN")
+        if not self.permitted:
+            return problem(
+                403,
+                "Permission Violation: You need a higher level of the 'Sales Order' permission to access this page.",
+                "INSUFFICIENT_PERMISSION",
+            )
+        return None
+
+    async def suiteql(self, request: Request) -> Response:
+        if refusal := self._refusal(request):
+            return refusal
+        if request.headers.get("prefer") != "transient":
+            return problem(400, "The request header 'Prefer: transient' is required for SuiteQL.", "INVALID_HEADER")
+        try:
+            limit = int(request.query_params.get("limit", MAX_LIMIT))
+            offset = int(request.query_params.get("offset", 0))
+        except ValueError:
+            return problem(400, "Invalid 'limit' or 'offset' query parameter value.", "INVALID_PARAMETER")
+        if not 1 <= limit <= MAX_LIMIT or offset < 0:
+            return problem(
+                400, f"Invalid query parameter value: limit must be 1-{MAX_LIMIT}, offset >= 0.", "INVALID_PARAMETER"
+            )
+        try:
+            query = json.loads(await request.body())["q"]
+            rows = self.account.suiteql(query)
+        except (ValueError, KeyError, TypeError, QueryError) as exc:
+            return problem(
+                400,
+                "Invalid search query. Detailed unprocessed description follows. "
+                f"Search error occurred: Invalid or unsupported search. {exc}",
+                "INVALID_PARAMETER",
+            )
+        page = rows[offset : offset + limit]
+        base = str(request.url.remove_query_params(["limit", "offset"]))
+        has_more = offset + len(page) < len(rows)
+        links = [{"rel": "self", "href": f"{base}?limit={limit}&offset={offset}"}]
+        if has_more:
+            links.append({"rel": "next", "href": f"{base}?limit={limit}&offset={offset + limit}"})
+        return JSONResponse(
+            {
+                "links": links,
+                "count": len(page),
+                "hasMore": has_more,
+                "items": [{"links": [], **row} for row in page],
+                "offset": offset,
+                "totalResults": len(rows),
+            }
+        )
+
+    def _lookup(self, record_type: str, key: str) -> tuple[Record | None, str, Response | None]:
+        if record_type not in RECORD_TYPES:
+            return None, "", problem(404, f"Record type '{record_type}' does not exist.", "NONEXISTENT_ID")
+        if key.startswith("eid:"):
+            external_id = key[4:]
+            if not re.fullmatch(r"[A-Za-z0-9_-]+", external_id):
+                return None, "", problem(400, f"Invalid external ID '{external_id}'.", "INVALID_ID")
+            return self.account.find(record_type, external_id), external_id, None
+        found = self.account.records.get((record_type, int(key))) if key.isdigit() else None
+        return found, found.external_id if found else "", None
+
+    def _render(self, request: Request, record: Record) -> dict[str, Any]:
+        url = f"{request.base_url}services/rest/record/v1/{record.type}/{record.id}"
+        body: dict[str, Any] = {"links": [{"rel": "self", "href": url}], "id": str(record.id), **record.fields}
+        if request.query_params.get("expandSubResources") == "true":
+            body["item"] = {"items": [{**line, "item": {"id": str(line["item"])}} for line in record.lines]}
+        else:
+            body["item"] = {"links": [{"rel": "self", "href": f"{url}/item"}]}
+        return json.loads(json.dumps(body, default=lambda v: float(v) if isinstance(v, Decimal) else str(v)))
+
+    async def record(self, request: Request) -> Response:
+        if refusal := self._refusal(request):
+            return refusal
+        record_type, key = request.path_params["type"], request.path_params["key"]
+        record, external_id, error = self._lookup(record_type, key)
+        if error:
+            return error
+        if request.method == "GET":
+            if record is None:
+                return problem(
+                    404, "The record instance does not exist. Provide a valid record instance ID.", "NONEXISTENT_ID"
+                )
+            return JSONResponse(self._render(request, record))
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            return problem(400, "The request body is not valid JSON.", "INVALID_CONTENT")
+        try:
+            if request.method == "PATCH":
+                if record is None:
+                    return problem(404, "The record instance does not exist.", "NONEXISTENT_ID")
+                self.account.patch(record, body)
+            elif not external_id:
+                return problem(400, "Upsert by PUT needs an external id: use eid:<externalId>.", "INVALID_ID")
+            else:
+                record, _ = self.account.upsert(record_type, external_id, body)
+        except RecordError as exc:
+            return problem(400, str(exc), "INVALID_CONTENT", exc.path or None)
+        if request.method == "PUT" and record_type == "salesOrder":
+            await self.faults.maybe_lose_response()  # committed; the answer may never arrive
+        location = f"{request.base_url}services/rest/record/v1/{record_type}/{record.id}"
+        return Response(status_code=204, headers={"Location": location})
+
+    # -- control API ---------------------------------------------------------------------------
+
+    async def control_stock(self, request: Request) -> Response:
+        data = await request.json()
+        try:
+            changed = self.account.set_stock(
+                str(data["item"]), int(data.get("location", 1)), Decimal(str(data["quantity"]))
+            )
+        except (KeyError, ValueError, InvalidOperation, RecordError) as exc:
+            return JSONResponse({"error": f"expected {{item, location, quantity}}: {exc}"}, status_code=400)
+        return JSONResponse({"item": data["item"], "lastquantityavailablechange": changed})
+
+    async def control_prices(self, request: Request) -> Response:
+        data = await request.json()
+        try:
+            self.account.set_price(
+                str(data["item"]),
+                int(data.get("price_level", 1)),
+                str(data.get("currency", "USD")),
+                int(data.get("quantity", 0)),
+                Decimal(str(data["unit_price"])),
+            )
+        except (KeyError, ValueError, InvalidOperation, RecordError) as exc:
+            return JSONResponse(
+                {"error": f"expected {{item, price_level, currency, quantity, unit_price}}: {exc}"}, 400
+            )
+        return JSONResponse({"ok": True})
+
+    async def control_orders(self, request: Request) -> Response:
+        external_id = request.query_params.get("externalId", "")
+        return JSONResponse({"externalId": external_id, "count": self.account.count("salesOrder", external_id)})
+
+    async def control_permissions(self, request: Request) -> Response:
+        self.permitted = bool((await request.json()).get("granted", True))
+        return JSONResponse({"granted": self.permitted})
+
+
+def build_app(
+    account: Account,
+    verifier: TokenVerifier,
+    faults: FaultState,
+    *,
+    concurrency_limit: int = 5,
+    limit_status: int = 429,
+) -> ASGIApp:
+    service = NetSuiteService(account, verifier, faults)
+    routes = [
+        Route("/services/rest/query/v1/suiteql", service.suiteql, methods=["POST"]),
+        Route("/services/rest/record/v1/{type}/{key}", service.record, methods=["GET", "PUT", "PATCH"]),
+        Route(f"{CONTROL_PREFIX}/stock", service.control_stock, methods=["PUT"]),
+        Route(f"{CONTROL_PREFIX}/prices", service.control_prices, methods=["PUT"]),
+        Route(f"{CONTROL_PREFIX}/orders", service.control_orders, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/permissions", service.control_permissions, methods=["PUT"]),
+    ]
+    app = FaultMiddleware(Starlette(routes=routes), faults, error_response=fault_problem)
+    return ConcurrencyLimit(app, concurrency_limit, limit_status)

@@ -1,0 +1,433 @@
+"""The SAP sandbox's HTTP face: SAP Gateway's OData v2 paths, basic auth, CSRF tokens bound to
+the session cookie, server-side paging, SAP-shaped errors, and the ``/_sandbox/`` control API."""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from erp_shopify_sandbox.faults import FaultMiddleware, Faults, FaultState
+from erp_shopify_sandbox.sap.query import QueryError, Serializer, expand_tree, order, plan_filter, value
+from erp_shopify_sandbox.sap.records import BusinessError, Movement
+from erp_shopify_sandbox.sap.schema import SERVICES, EntitySet, service
+from erp_shopify_sandbox.sap.store import SapStore
+
+ODATA_ROOT = "/sap/opu/odata/sap"
+USERNAME, PASSWORD = "SHOPIFY_SYNC", "sandbox-password"
+CLIENT_ID, CLIENT_SECRET = "shopify-sync-client", "sandbox-client-secret"  # OAuth 2.0 client credentials
+TOKEN_PATH = "/sap/bc/sec/oauth2/token"
+SESSION_COOKIE = "SAP_SESSIONID_S4H_100"
+_WRITES = ("POST", "PUT", "PATCH", "MERGE", "DELETE")
+_KEY = re.compile(r"^(?P<set>\w+)\((?P<keys>.*)\)$")
+
+
+def sap_error(status: int, code: str, message: str, *, target: str = "", service_id: str = "") -> JSONResponse:
+    """SAP Gateway's v2 error body, errordetails included."""
+    detail = {"code": code, "message": message, "propertyref": "", "severity": "error", "target": target}
+    body = {
+        "error": {
+            "code": code,
+            "message": {"lang": "en", "value": message},
+            "innererror": {
+                "application": {
+                    "component_id": "",
+                    "service_namespace": "/SAP/",
+                    "service_id": service_id,
+                    "service_version": "0001",
+                },
+                "transactionid": uuid.uuid4().hex.upper(),
+                "timestamp": datetime.now(UTC).strftime("%Y%m%d%H%M%S.%f")[:21],
+                "errordetails": [detail],
+            },
+        }
+    }
+    return JSONResponse(body, status_code=status)
+
+
+def _fault_response(status: int, faults: Faults) -> Response:
+    messages = {
+        401: ("/IWFND/CM_CONSUMER/101", "Logon failed: user or password is not valid"),
+        429: ("/IWFND/CM_BEC/029", "Too many requests: the rate limit of the API is exceeded"),
+    }
+    code, message = messages.get(status, ("/IWFND/CM_BEC/026", f"SAP backend not available (HTTP {status})"))
+    return sap_error(status, code, message)
+
+
+class SapSandboxApp:
+    def __init__(self, store: SapStore, faults: FaultState, *, page_size: int = 1000) -> None:
+        self.store, self.faults, self.page_size = store, faults, page_size
+        self.forbidden = False  # answer 403 as for a user without the API's authorisation role
+        self.sessions: dict[str, str | None] = {}  # session cookie -> CSRF token
+        self.access_tokens: set[str] = set()
+        self._cache: OrderedDict[tuple, list[Any]] = OrderedDict()
+        methods = ["GET", *_WRITES]
+        routes = [
+            Route(f"{ODATA_ROOT}/{{service}}/{{path:path}}", self.odata, methods=methods),
+            Route(f"{ODATA_ROOT}/{{service}}", self.odata, methods=methods),
+            Route(TOKEN_PATH, self.token, methods=["POST"]),
+            Route("/_sandbox/seed", self.seed, methods=["POST"]),
+            Route("/_sandbox/goods-movements", self.goods_movement, methods=["POST"]),
+            Route("/_sandbox/conditions", self.conditions, methods=["PUT"]),
+            Route("/_sandbox/orders", self.orders, methods=["GET"]),
+            Route("/_sandbox/stock", self.stock, methods=["GET"]),
+            Route("/_sandbox/settings", self.settings, methods=["GET", "PUT"]),
+            Route("/_sandbox/csrf/expire", self.expire_csrf, methods=["POST"]),
+        ]
+        self.asgi = FaultMiddleware(Starlette(routes=routes), faults, error_response=_fault_response)
+
+    # --- OData -----------------------------------------------------------------------------------
+
+    async def odata(self, request: Request) -> Response:
+        name, path = request.path_params["service"], request.path_params.get("path", "")
+        if name not in SERVICES:
+            return sap_error(404, "/IWFND/MED/170", f"No service found for namespace '', name '{name}', version '0001'")
+        if not self._authenticated(request):
+            return sap_error(401, "/IWFND/CM_CONSUMER/101", "Logon failed: user or password is not valid")
+        if self.forbidden:
+            return sap_error(403, "/IWFND/CM_CONSUMER/002", f"No authorization to access service '{name}'")
+        session = request.cookies.get(SESSION_COOKIE) or secrets.token_hex(16)
+        token = self.sessions.get(session)
+        if request.method in _WRITES and (not token or request.headers.get("x-csrf-token") != token):
+            return PlainTextResponse("CSRF token validation failed", 403, headers={"x-csrf-token": "Required"})
+        try:
+            response = await self._dispatch(request, name, path)
+        except QueryError as exc:
+            response = sap_error(400, "/IWBEP/CM_MGW_RT/022", str(exc), service_id=name)
+        except BusinessError as exc:
+            response = sap_error(400, exc.code, exc.message, target=exc.target, service_id=name)
+        except KeyError as exc:
+            response = sap_error(
+                404, "/IWBEP/CM_MGW_RT/020", f"Resource not found for segment {exc.args[0]}", service_id=name
+            )
+        if request.method == "GET" and request.headers.get("x-csrf-token", "").lower() == "fetch":
+            token = self.sessions[session] = token or secrets.token_urlsafe(18)
+            response.headers["x-csrf-token"] = token
+        if SESSION_COOKIE not in request.cookies:
+            self.sessions.setdefault(session, None)
+            response.set_cookie(SESSION_COOKIE, session, path="/", httponly=True)
+        return response
+
+    async def _dispatch(self, request: Request, name: str, path: str) -> Response:
+        svc = service(name)
+        root = f"{str(request.base_url).rstrip('/')}{ODATA_ROOT}/{name}"
+        path = path.strip("/")
+        if not path:
+            return JSONResponse({"d": {"EntitySets": list(svc.sets)}})
+        if path == "$metadata":
+            return Response(svc.metadata, media_type="application/xml")
+        serializer = Serializer(svc, root)
+        match = _KEY.match(path)
+        set_name = match.group("set") if match else path
+        if set_name not in svc.sets:
+            raise KeyError(f"'{set_name}'")
+        entity_set = svc.sets[set_name]
+        params = request.query_params
+        selected, expanded = expand_tree(params.get("$expand", ""), params.get("$select", ""))
+        if request.method == "POST" and not match:
+            return await self._create(request, name, serializer, entity_set)
+        if request.method in ("PATCH", "MERGE", "PUT") and match:
+            return await self._update(request, name, _keys(match.group("keys"), entity_set))
+        if request.method != "GET":
+            return sap_error(
+                405, "/IWBEP/CM_MGW_RT/021", f"Method {request.method} not allowed for {set_name}", service_id=name
+            )
+        if match:
+            row = self._find(name, entity_set, _keys(match.group("keys"), entity_set))
+            return JSONResponse({"d": serializer.entity(entity_set, row, selected, expanded)})
+        return self._collection(request, name, serializer, entity_set, selected, expanded)
+
+    def _collection(
+        self,
+        request: Request,
+        name: str,
+        serializer: Serializer,
+        entity_set: EntitySet,
+        selected: set[str] | None,
+        expanded: dict[str, Any],
+    ) -> Response:
+        params = request.query_params
+        rows = self._query(name, entity_set, params.get("$filter", ""), params.get("$orderby", ""))
+        try:
+            skip, top = int(params.get("$skip", 0)), params.get("$top")
+            window = rows[skip : skip + int(top)] if top is not None else rows[skip:]
+            token = int(params.get("$skiptoken", 0))
+        except ValueError:
+            raise QueryError("$top, $skip and $skiptoken must be integers") from None
+        page = window[token : token + self.page_size]
+        data: dict[str, Any] = {"results": [serializer.entity(entity_set, r, selected, expanded) for r in page]}
+        if params.get("$inlinecount") == "allpages":
+            data["__count"] = str(len(rows))
+        if token + self.page_size < len(window):
+            data["__next"] = str(request.url.include_query_params(**{"$skiptoken": token + self.page_size}))
+        return JSONResponse({"d": data})
+
+    def _query(self, name: str, entity_set: EntitySet, filter_text: str, orderby: str) -> list[Any]:
+        """Filtered, ordered rows; cached per query and store version, so paging a long journal
+        filters it once, not once per page. A filter that pins an indexed property to a few values
+        reads only those rows (``index.py``); the whole filter still decides."""
+        key = (name, entity_set.name, filter_text, orderby, self.store.version)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        predicate, candidates = plan_filter(filter_text, entity_set) if filter_text else (None, [])
+        indexed = [
+            (self.store.indexes[(entity_set.name, name)], values)
+            for name, values in candidates
+            if (entity_set.name, name) in self.store.indexes
+        ]
+        with self.store.lock:
+            source = indexed[0][0].lookup(indexed[0][1]) if indexed else self._rows(entity_set.name)
+            rows = [row for row in source if predicate is None or predicate(row)]
+        result = order(rows, orderby, entity_set) if orderby else rows
+        self._cache[key] = result
+        while len(self._cache) > 8:
+            self._cache.popitem(last=False)
+        return result
+
+    def _rows(self, set_name: str) -> Iterable[Any]:
+        store = self.store
+        rows: dict[str, Callable[[], Iterable[Any]]] = {
+            "A_MaterialDocumentHeader": lambda: store.documents,
+            "A_MaterialDocumentItem": lambda: [i for h in store.documents for i in h.to_MaterialDocumentItem],
+            "A_MatlStkInAcctMod": store.stock_rows,
+            "A_SlsPrcgCndnRecdValidity": lambda: store.validities,
+            "A_SlsPrcgConditionRecord": lambda: list(store.condition_records.values()),
+            "A_SlsPrcgCndnRecordScale": lambda: [
+                s for r in store.condition_records.values() for s in r["to_SlsPrcgCndnRecordScale"]
+            ],
+            "A_SalesOrder": lambda: store.orders,
+            "A_SalesOrderItem": lambda: [i for o in store.orders for i in o["to_Item"]],
+            "A_SalesOrderItemPrElement": lambda: [
+                e for o in store.orders for i in o["to_Item"] for e in i["to_PricingElement"]
+            ],
+        }
+        return rows[set_name]()
+
+    def _find(self, name: str, entity_set: EntitySet, keys: dict[str, str]) -> Any:
+        with self.store.lock:
+            rows = list(self._rows(entity_set.name))
+        for row in rows:
+            if all(_key_text(value(row, k)) == v for k, v in keys.items()):
+                return row
+        raise KeyError(f"'{entity_set.name}({','.join(f'{k}={v}' for k, v in keys.items())})'")
+
+    async def _create(self, request: Request, name: str, serializer: Serializer, entity_set: EntitySet) -> Response:
+        if entity_set.name != "A_SalesOrder":
+            return sap_error(
+                405, "/IWBEP/CM_MGW_RT/021", f"Creating {entity_set.name} is not supported here", service_id=name
+            )
+        try:
+            payload = await request.json()
+        except ValueError:
+            raise QueryError("The request body is not valid JSON") from None
+        order_row = self.store.create_sales_order(payload)
+        await self.faults.maybe_lose_response()  # committed: a lost answer now is a timeout after commit
+        body = serializer.entity(entity_set, order_row, None, {"to_Item": (None, {"to_PricingElement": {}})})
+        return JSONResponse({"d": body}, status_code=201, headers={"location": body["__metadata"]["uri"]})
+
+    async def _update(self, request: Request, name: str, keys: dict[str, str]) -> Response:
+        payload = await request.json()
+        if set(keys) != {"SalesOrder", "SalesOrderItem"} or set(payload) - {"SalesDocumentRjcnReason"}:
+            return sap_error(
+                400,
+                "/IWBEP/CM_MGW_RT/021",
+                "The sandbox updates only SalesDocumentRjcnReason of A_SalesOrderItem",
+                service_id=name,
+            )
+        self.store.reject_item(keys["SalesOrder"], keys["SalesOrderItem"], str(payload["SalesDocumentRjcnReason"]))
+        return Response(status_code=204)
+
+    def _authenticated(self, request: Request) -> bool:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            return token in self.access_tokens
+        return _basic(request, USERNAME, PASSWORD)
+
+    async def token(self, request: Request) -> Response:
+        """OAuth 2.0 client credentials, as SAP's authorisation server answers them."""
+        form = parse_qs((await request.body()).decode())
+        if form.get("grant_type") != ["client_credentials"]:
+            return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+        if not _basic(request, CLIENT_ID, CLIENT_SECRET):
+            return JSONResponse(
+                {"error": "invalid_client", "error_description": "Client authentication failed"}, status_code=401
+            )
+        token = secrets.token_urlsafe(24)
+        self.access_tokens.add(token)
+        return JSONResponse(
+            {"access_token": token, "token_type": "Bearer", "expires_in": 3600, "scope": "API_SALES_ORDER_SRV_0001"}
+        )
+
+    # --- control API -----------------------------------------------------------------------------
+
+    async def seed(self, request: Request) -> Response:
+        """Bulk load: materials, opening stock, condition records, and back-dated journal entries
+        (sorted by their time first, so 100,000 documents load in seconds)."""
+        body = await request.json()
+        store = self.store
+        try:
+            for material in body.get("materials", []):
+                if isinstance(material, str):
+                    store.add_material(material)
+                else:
+                    store.add_material(material["material"], material.get("base_unit", "PC"))
+            for row in body.get("stock", []):
+                store.set_stock(
+                    row["material"],
+                    row.get("plant", "1010"),
+                    row.get("storage_location", "0001"),
+                    Decimal(str(row["quantity"])),
+                    batch=row.get("batch", ""),
+                    stock_type=row.get("stock_type", "01"),
+                )
+            for spec in body.get("conditions", []):
+                store.put_condition(spec)
+            movements = sorted(body.get("movements", []), key=lambda m: m.get("at") or "")
+            for raw in movements:
+                store.post_goods_movement([_movement(raw)], _at(raw.get("at")))
+        except BusinessError as exc:
+            return sap_error(400, exc.code, exc.message)
+        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            return JSONResponse({"error": f"bad seed data: {exc!r}"}, status_code=400)
+        return JSONResponse(
+            {
+                "materials": len(store.base_units),
+                "documents": len(store.documents),
+                "condition_records": len(store.condition_records),
+            }
+        )
+
+    async def goods_movement(self, request: Request) -> Response:
+        """Post one material document: ``items`` of movements, or ``set_quantity`` for a physical
+        inventory difference that leaves that quantity unrestricted."""
+        body = await request.json()
+        try:
+            if "set_quantity" in body:
+                header = self.store.set_quantity(
+                    body["material"],
+                    body.get("plant", "1010"),
+                    body.get("storage_location", "0001"),
+                    Decimal(str(body["set_quantity"])),
+                    _at(body.get("at")),
+                )
+            else:
+                header = self.store.post_goods_movement([_movement(i) for i in body["items"]], _at(body.get("at")))
+        except BusinessError as exc:
+            return sap_error(400, exc.code, exc.message)
+        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            return JSONResponse({"error": f"bad goods movement: {exc!r}"}, status_code=400)
+        if header is None:
+            return JSONResponse({})
+        return JSONResponse(
+            {"MaterialDocumentYear": header.MaterialDocumentYear, "MaterialDocument": header.MaterialDocument}
+        )
+
+    async def conditions(self, request: Request) -> Response:
+        try:
+            ids = [self.store.put_condition(spec) for spec in await request.json()]
+        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            return JSONResponse({"error": f"bad condition record: {exc!r}"}, status_code=400)
+        return JSONResponse({"condition_records": ids})
+
+    async def orders(self, request: Request) -> Response:
+        reference = request.query_params.get("purchase_order_by_customer")
+        if reference is None:
+            found = list(self.store.orders)
+        else:
+            found = self.store.indexes[("A_SalesOrder", "PurchaseOrderByCustomer")].lookup([reference])
+        return JSONResponse(
+            {
+                "count": len(found),
+                "orders": [
+                    {
+                        "SalesOrder": o["SalesOrder"],
+                        "SalesOrderType": o["SalesOrderType"],
+                        "PurchaseOrderByCustomer": o["PurchaseOrderByCustomer"],
+                        "OverallSDDocumentRejectionSts": o["OverallSDDocumentRejectionSts"],
+                        "TotalNetAmount": str(o["TotalNetAmount"]),
+                        "items": [
+                            {
+                                "Material": i["Material"],
+                                "RequestedQuantity": str(i["RequestedQuantity"]),
+                                "SalesDocumentRjcnReason": i["SalesDocumentRjcnReason"],
+                            }
+                            for i in o["to_Item"]
+                        ],
+                    }
+                    for o in found
+                ],
+            }
+        )
+
+    async def stock(self, request: Request) -> Response:
+        material = request.query_params.get("material")
+        rows = self.store.stock_rows() if material is None else self.store.stock_of(material)
+        return JSONResponse(
+            [{**r, "MatlWrhsStkQtyInMatlBaseUnit": str(r["MatlWrhsStkQtyInMatlBaseUnit"])} for r in rows]
+        )
+
+    async def settings(self, request: Request) -> Response:
+        if request.method == "PUT":
+            body = await request.json()
+            self.page_size = int(body.get("page_size", self.page_size))
+            self.forbidden = bool(body.get("forbidden", self.forbidden))
+        return JSONResponse({"page_size": self.page_size, "forbidden": self.forbidden})
+
+    async def expire_csrf(self, request: Request) -> Response:
+        """Forget every CSRF token, as when SAP's security session times out."""
+        self.sessions = dict.fromkeys(self.sessions)
+        return JSONResponse({"expired": len(self.sessions)})
+
+
+def _basic(request: Request, user: str, password: str) -> bool:
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        given_user, _, given_password = base64.b64decode(encoded).decode().partition(":")
+    except ValueError:
+        return False
+    return secrets.compare_digest(given_user, user) and secrets.compare_digest(given_password, password)
+
+
+def _keys(text: str, entity_set: EntitySet) -> dict[str, str]:
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) == 1 and "=" not in parts[0]:
+        return {entity_set.keys[0]: parts[0].strip("'")}
+    pairs = dict(p.split("=", 1) for p in parts)
+    return {k: v.strip("'") for k, v in pairs.items()}
+
+
+def _key_text(raw: Any) -> str:
+    return raw.isoformat(timespec="seconds") if isinstance(raw, datetime) else str(raw)
+
+
+def _movement(raw: dict[str, Any]) -> Movement:
+    return Movement(
+        raw["material"],
+        Decimal(str(raw["quantity"])),
+        str(raw.get("movement_type", "701")),
+        raw.get("plant", "1010"),
+        raw.get("storage_location", "0001"),
+        raw.get("batch", ""),
+    )
+
+
+def _at(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    parsed = datetime.fromisoformat(raw)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

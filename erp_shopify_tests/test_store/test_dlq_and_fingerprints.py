@@ -1,0 +1,119 @@
+"""The dead-letter queue keeps full context without secrets; the loop guard tells echoes from changes."""
+
+from __future__ import annotations
+
+import json
+
+import redis
+
+from erp_shopify.errors import DataError, SystemFailure
+from erp_shopify.store import DeadLetter, DeadLetterQueue, Fingerprints, InboundEvent, Verdict, inventory_object_key
+
+EVENT = InboundEvent(
+    shop="demo-us",
+    topic="orders/create",
+    event_id="evt-1",
+    routing_key="gid://shopify/Order/7",
+    body=b'{"admin_graphql_api_id": "gid://shopify/Order/7"}',
+    headers={"X-Shopify-Hmac-Sha256": "c2lnbmF0dXJl", "X-Shopify-Topic": "orders/create"},
+)
+
+
+def test_a_dead_letter_keeps_payload_error_and_attempts_without_secrets(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    error = DataError(
+        "Material unknown",
+        status=400,
+        body={"error": {"code": "V1/123", "message": {"value": "unknown material"}}, "access_token": "shpat_x"},
+    )
+    error.attempts = [1.0, 2.5]  # type: ignore[attr-defined]
+    letter = DeadLetter.from_failure(
+        EVENT, error, erp_payload={"Material": "X", "password": "pw"}, source_stream_id="5-0", secrets=["s3cr3t"]
+    )
+    dlq = DeadLetterQueue(redis_client, key_prefix)
+    entry_id = dlq.add(letter)
+    stored = dlq.get(entry_id)
+    assert stored is not None
+    assert stored.raw_body == EVENT.body and stored.payload()["admin_graphql_api_id"] == "gid://shopify/Order/7"
+    assert stored.headers == {"X-Shopify-Hmac-Sha256": "[redacted]", "X-Shopify-Topic": "orders/create"}
+    assert stored.error_class == "data" and stored.status == 400 and stored.attempts == (1.0, 2.5)
+    assert stored.response_body["error"]["code"] == "V1/123"
+    assert stored.response_body["access_token"] == "[redacted]"
+    assert stored.erp_payload == {"Material": "X", "password": "[redacted]"}
+    assert stored.order_ref == "gid://shopify/Order/7" and stored.source_stream_id == "5-0"
+    raw = json.dumps({k.decode(): v.decode(errors="replace") for k, v in redis_client.xrange(dlq.key)[0][1].items()})
+    assert "shpat_x" not in raw and "c2lnbmF0dXJl" not in raw
+
+
+def test_a_known_secret_value_is_scrubbed_from_the_message(redis_client: redis.Redis, key_prefix: str) -> None:
+    error = SystemFailure("login failed for token s3cr3t", status=401, body="bad token s3cr3t")
+    letter = DeadLetter.from_failure(EVENT, error, secrets=["s3cr3t"])
+    assert "s3cr3t" not in letter.message and "s3cr3t" not in letter.response_body
+
+
+def test_dead_letters_are_listed_by_shop_and_error_class_and_removed(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    dlq = DeadLetterQueue(redis_client, key_prefix)
+    data = DeadLetter.from_failure(EVENT, DataError("bad", status=422))
+    system = DeadLetter.from_failure(EVENT, SystemFailure("denied", status=403))
+    other_shop = DeadLetter.from_failure(
+        InboundEvent("demo-eu", "orders/create", "e2", "gid://shopify/Order/8", b"{}"), DataError("bad", status=400)
+    )
+    ids = [dlq.add(letter) for letter in (data, system, other_shop)]
+    assert [d.id for d in dlq.list(shop="demo-us")] == ids[:2]
+    assert [d.id for d in dlq.list(error_class="data")] == [ids[0], ids[2]]
+    assert dlq.depth() == 3
+    assert dlq.remove(ids[0]) is True and dlq.remove(ids[0]) is False
+    assert dlq.get(ids[0]) is None and dlq.depth() == 2
+
+
+def test_our_own_write_coming_back_is_an_echo(redis_client: redis.Redis, key_prefix: str) -> None:
+    guard = Fingerprints(redis_client, key_prefix)
+    key = inventory_object_key(808950810, 655441491)
+    guard.record("demo-us", key, {"available": 7})
+    assert key == "gid://shopify/InventoryItem/808950810@gid://shopify/Location/655441491"
+    same_key = inventory_object_key("gid://shopify/InventoryItem/808950810", 655441491)
+    assert guard.is_echo("demo-us", same_key, {"available": 7})
+    assert guard.observe("demo-us", "inventory_levels/update", key, {"available": 7}) is Verdict.ECHO
+    assert guard.conflicts("demo-us") == {}
+
+
+def test_a_change_to_an_erp_owned_field_is_a_conflict_until_cleared(redis_client: redis.Redis, key_prefix: str) -> None:
+    guard = Fingerprints(redis_client, key_prefix)
+    key = inventory_object_key(1, 2)
+    guard.record("demo-us", key, {"available": 7})
+    verdict = guard.observe("demo-us", "inventory_levels/update", key, {"available": 5}, now=50.0)
+    assert verdict is Verdict.CONFLICT
+    conflict = guard.conflicts("demo-us")[key]
+    assert conflict.values == {"available": 5} and conflict.topic == "inventory_levels/update"
+    assert guard.clear("demo-us", [conflict]) == 1
+    assert guard.clear("demo-us", [conflict]) == 0 and guard.conflicts("demo-us") == {}
+
+
+def test_clearing_keeps_a_conflict_recorded_after_the_read(redis_client: redis.Redis, key_prefix: str) -> None:
+    guard = Fingerprints(redis_client, key_prefix)
+    edited, untouched = inventory_object_key(1, 2), inventory_object_key(3, 2)
+    guard.observe("demo-us", "inventory_levels/update", edited, {"available": 5}, now=50.0)
+    guard.observe("demo-us", "inventory_levels/update", untouched, {"available": 1}, now=50.0)
+    read = guard.conflicts("demo-us")
+    guard.observe("demo-us", "inventory_levels/update", edited, {"available": 5}, now=51.0)  # edited again, same value
+    assert guard.clear("demo-us", read.values()) == 1
+    [(key, survivor)] = guard.conflicts("demo-us").items()
+    assert (key, survivor.values, survivor.seen_at) == (edited, {"available": 5}, 51.0)
+
+
+def test_a_change_to_customer_data_is_a_real_change_not_a_conflict(redis_client: redis.Redis, key_prefix: str) -> None:
+    guard = Fingerprints(redis_client, key_prefix)
+    verdict = guard.observe("demo-us", "customers/update", "gid://shopify/Customer/1", {"addresses": []})
+    assert verdict is Verdict.CHANGE and guard.conflicts("demo-us") == {}
+
+
+def test_prices_compare_by_value_not_by_spelling(redis_client: redis.Redis, key_prefix: str) -> None:
+    from decimal import Decimal
+
+    guard = Fingerprints(redis_client, key_prefix)
+    guard.record("demo-us", "gid://shopify/ProductVariant/1", {"price": Decimal("19.90")})
+    assert guard.is_echo("demo-us", "gid://shopify/ProductVariant/1", {"price": "19.90"})
+    assert not guard.is_echo("demo-us", "gid://shopify/ProductVariant/1", {"price": "19.99"})

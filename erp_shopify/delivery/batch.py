@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from erp_shopify.config import Settings
 from erp_shopify.delivery.lookup import SharedLookup
 from erp_shopify.delivery.parts import QueueParts, erp_connection, order_mapping, secret_values
-from erp_shopify.erp.base import ErpAdapter, ErpDocument
+from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure
 from erp_shopify.mapping.orders import (
     ORDER_TOPICS,
@@ -45,6 +45,7 @@ from erp_shopify.mapping.orders import (
     order_action,
 )
 from erp_shopify.notify import Notifier, Severity
+from erp_shopify.records import ErpDocument
 from erp_shopify.retrying import RetryPolicy, call_with_retries
 from erp_shopify.store.dlq import DeadLetter
 from erp_shopify.store.ledger import LeaseLost, LeaseOutcome
@@ -176,8 +177,8 @@ class _Delivery:
             self._pause(event, exc)
             return
         except IntegrationError as exc:
-            if not getattr(exc, "attempts", None):
-                exc.attempts = [started]  # type: ignore[attr-defined]
+            if not exc.attempts:
+                exc.attempts = [started]
             self._dead_letter(event, exc, action)
             return
         except BaseException:

@@ -22,8 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from erp_shopify.erp.base import Address, CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
 from erp_shopify.errors import DataError
+from erp_shopify.records import Address, CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled"})
 REFUND_TOPIC = "refunds/create"

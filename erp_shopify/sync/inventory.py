@@ -19,8 +19,9 @@ import pandas as pd
 import redis
 
 from erp_shopify.config import ShopConfig
-from erp_shopify.erp.base import ErpAdapter, StockLevel
+from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.mapping import inventory as m
+from erp_shopify.records import StockLevel
 from erp_shopify.shopify import documents
 from erp_shopify.shopify.client import ShopifyClient, ShopifyUserErrors
 from erp_shopify.store.fingerprints import Fingerprints, inventory_values

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from erp_shopify.config import ConfigError, InventoryConfig, load_settings
-from erp_shopify.defs.inventory.assets import inventory_levels
+from erp_shopify.defs.inventory.assets import FULL_RESYNC_TAG, inventory_levels
 from erp_shopify.defs.xref.partitions import SHOPS, shops_partitions
 
 RECONCILIATION_CRON = "30 3 * * *"
@@ -31,9 +31,8 @@ inventory_reconciliation_job = dg.define_asset_job(
     "inventory_reconciliation",
     selection=[inventory_levels],
     partitions_def=shops_partitions,
-    config={"ops": {"inventory_levels": {"config": {"full_resync": True}}}},
     description="Compares every mapped item with Shopify, reports all drift and repairs it.",
-    tags={"domain": "inventory"},
+    tags={"domain": "inventory", FULL_RESYNC_TAG: "true"},
 )
 
 

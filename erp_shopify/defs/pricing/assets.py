@@ -43,9 +43,9 @@ def price_changes(
     adapter, redis_client = erp.adapter(), redis.client()
     try:
         last = PriceSnapshot(redis_client, redis.key_prefix).load(shop.name)
-        plan = plan_prices(
-            shop, adapter, sku_xref, last, settings.settings.pricing.max_change_percent, dt.datetime.now(dt.UTC).date()
-        )
+        conflicts = Fingerprints(redis_client, redis.key_prefix).conflicts(shop.name)
+        limit, today = settings.settings.pricing.max_change_percent, dt.datetime.now(dt.UTC).date()
+        plan = plan_prices(shop, adapter, sku_xref, last, limit, today, conflicts)
     finally:
         adapter.close()
         redis_client.close()

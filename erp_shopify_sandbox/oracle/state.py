@@ -30,6 +30,19 @@ class OrderError(ValueError):
         self.code = code
 
 
+def _sale_price(currency: str, price: Decimal, tiers: list[dict[str, Any]], charge_id: int) -> dict[str, Any]:
+    """A price list item's sale-price charge, valid from the start of 2026, with its tier lines."""
+    return {
+        "PriceListChargeId": charge_id,
+        "PricingChargeDefinitionCode": "QP_SALE_PRICE",
+        "CurrencyCode": currency,
+        "BasePrice": float(price),
+        "StartDate": "2026-01-01T00:00:00+00:00",
+        "EndDate": None,
+        "pricingTiers": tiers,
+    }
+
+
 class Pod:
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -95,15 +108,8 @@ class Pod:
                     }
                     for start, amount in (tiers or {}).get(item, [])
                 ]
-                charge = {
-                    "PriceListChargeId": self._id(),
-                    "PricingChargeDefinitionCode": "QP_SALE_PRICE",
-                    "CurrencyCode": currency,
-                    "BasePrice": float(price),
-                    "StartDate": "2026-01-01T00:00:00+00:00",
-                    "EndDate": None,
-                    "pricingTiers": [{"TierHeaderId": self._id(), "lines": lines}] if lines else [],
-                }
+                headers = [{"TierHeaderId": self._id(), "lines": lines}] if lines else []
+                charge = _sale_price(currency, price, headers, self._id())
                 items.append({"PriceListItemId": self._id(), "Item": item, "PricingUOMCode": "Ea", "charges": [charge]})
             self.price_lists.append(
                 {
@@ -116,6 +122,22 @@ class Pod:
                     "items": items,
                 }
             )
+
+    def set_price(self, list_name: str, item: str, currency: str, price: Decimal) -> None:
+        """Set one item's sale price in a price list (created in ``currency`` when new), in that currency."""
+        with self.lock:
+            lists = [p for p in self.price_lists if p["PriceListName"] == list_name]
+            if not lists:
+                self.add_price_list(list_name, currency, {})
+                lists = [self.price_lists[-1]]
+            items = lists[0]["items"]
+            entry = next((i for i in items if i["Item"] == item), None)
+            if entry is None:
+                entry = {"PriceListItemId": self._id(), "Item": item, "PricingUOMCode": "Ea", "charges": []}
+                items.append(entry)
+            charges = [c for c in entry["charges"] if c["CurrencyCode"] != currency]
+            charges.append(_sale_price(currency, price, [], self._id()))
+            entry["charges"] = charges
 
     # -- orders --------------------------------------------------------------------------------
 

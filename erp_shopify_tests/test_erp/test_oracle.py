@@ -141,8 +141,9 @@ def test_wrong_password_is_a_system_failure(oracle: OracleHarness, monkeypatch: 
 
 def test_change_to_a_row_still_ahead_of_the_read_is_delivered_exactly_once(oracle: OracleHarness) -> None:
     cursor = oracle.adapter.journal_position()
+    oracle.set_stock(SEED_ITEMS[0], Decimal(1))  # so that the first page carries a change
     pages = oracle.adapter.inventory_changes(cursor)
-    first = next(pages)  # rows of the first two balances only
+    first = next(pages)  # the first two balances only
     oracle.set_stock(SEED_ITEMS[4], Decimal(55))  # the last balance: still ahead
     rows = list(first.rows)
     cursor = first.cursor

@@ -29,7 +29,7 @@ from erp_shopify.erp.oracle.rest import (
     equals,
     one_of,
 )
-from erp_shopify.erp.oracle.snapshot_feed import Key, SnapshotCursor, change_id
+from erp_shopify.erp.oracle.snapshot_feed import Key, SnapshotCursor, change_id, quantity_text
 from erp_shopify.errors import DataError, TransientError
 from erp_shopify.records import (
     CreditNote,
@@ -91,29 +91,33 @@ class OracleAdapter(ErpAdapter):
 
     def journal_position(self) -> str | None:
         """The whole current snapshot as a cursor: the next read reports what changes after it."""
-        quantities: dict[Key, Decimal] = {}
+        quantities: dict[Key, str] = {}
         for levels in self._balances(self._scope()):
-            quantities.update({(s.item_code, s.location): s.available for s in levels})
+            quantities.update({(s.item_code, s.location): quantity_text(s.available) for s in levels})
         return SnapshotCursor(0, quantities).encode()
 
     def inventory_changes(self, cursor: str | None) -> Iterator[InventoryPage]:
-        """One full pass over the balances, yielding the rows whose quantity differs from the cursor's."""
+        """One full pass over the balances, yielding the rows whose quantity differs from the cursor's.
+
+        Only pages that carry changes are yielded: encoding the table is the pass's main cost, and
+        a page without changes would hand back the cursor the caller already holds."""
         previous = SnapshotCursor.decode(cursor)
-        state = SnapshotCursor(previous.generation + 1, dict(previous.quantities))
+        state = SnapshotCursor(previous.generation + 1, previous.quantities)  # updated in place
         seen: set[Key] = set()
         observed = datetime.now(UTC)  # Oracle gives no change time: when this pass saw it
         for levels in self._balances(self._scope()):
             rows = []
             for level in levels:
-                key = (level.item_code, level.location)
+                key, quantity = (level.item_code, level.location), quantity_text(level.available)
                 seen.add(key)
-                if state.quantities.get(key) != level.available:
-                    state.quantities[key] = level.available
+                if state.quantities.get(key) != quantity:
+                    state.quantities[key] = quantity
                     rows.append(self._change(key, level.available, state.generation, observed))
-            yield InventoryPage(rows=rows, cursor=state.encode())
+            if rows:  # a page without changes leaves the table as it was: no cursor to encode
+                yield InventoryPage(rows=rows, cursor=state.encode())
         vanished = sorted(set(state.quantities) - seen)
         if vanished:  # no on-hand row any more: nothing left there
-            emptied = [key for key in vanished if state.quantities.pop(key)]
+            emptied = [key for key in vanished if state.quantities.pop(key) != "0"]
             rows = [self._change(key, Decimal(0), state.generation, observed) for key in emptied]
             yield InventoryPage(rows=rows, cursor=state.encode())
 
@@ -123,7 +127,7 @@ class OracleAdapter(ErpAdapter):
             item_code=key[0],
             location=key[1],
             available=quantity,
-            change_id=change_id(key, quantity, generation),
+            change_id=change_id(key, quantity_text(quantity), generation),
             changed_at=observed,
         )
 

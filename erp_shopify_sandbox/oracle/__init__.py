@@ -2,7 +2,7 @@
 and Order Management orders with the ADF REST framework's conventions, Basic auth and faults.
 ``erp-shopify sandbox --erp oracle``.
 
-Control API (no auth): ``PUT /_sandbox/stock {item, location: "ORG/SUBINVENTORY", quantity}``,
+Control API (no auth): ``PUT /_sandbox/stock {item, location: "ORG/SUBINVENTORY", quantity, lot?}``,
 ``POST /_sandbox/price-lists {name, currency, prices: {item: price}, tiers: {item: [[from, price]]}}``,
 ``GET /_sandbox/orders?SourceTransactionId=``, ``GET|PUT /_sandbox/faults``.
 """

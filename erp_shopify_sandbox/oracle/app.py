@@ -187,9 +187,10 @@ class OracleService:
         try:
             item, location = str(data["item"]), str(data["location"])
             organization, _, subinventory = location.partition("/")
-            self.pod.set_onhand(item, organization, subinventory, Decimal(str(data["quantity"])))
+            quantity, lot = Decimal(str(data["quantity"])), str(data.get("lot") or "")
+            self.pod.set_onhand(item, organization, subinventory, quantity, lot)
         except (KeyError, InvalidOperation) as exc:
-            return JSONResponse({"error": f"expected {{item, location: ORG/SUBINVENTORY, quantity}}: {exc}"}, 400)
+            return JSONResponse({"error": f"expected {{item, location: ORG/SUBINVENTORY, quantity, lot}}: {exc}"}, 400)
         return JSONResponse({"item": item, "location": location})
 
     async def control_price_list(self, request: Request) -> Response:

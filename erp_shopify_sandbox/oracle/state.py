@@ -1,4 +1,4 @@
-"""The Oracle sandbox's pod: on-hand balances per item, organization and subinventory, approved price
+"""The Oracle sandbox's pod: on-hand balances per item, organization, subinventory and lot, approved price
 lists with charges and tiers, and Order Management orders keyed by (source system, source id).
 
 Rows are plain dicts in the resource's attribute names, so the service can filter them with ``q=``
@@ -46,14 +46,14 @@ def _sale_price(currency: str, price: Decimal, tiers: list[dict[str, Any]], char
 class Pod:
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.balances: dict[tuple[str, str, str], Decimal] = {}  # (item, org, subinventory) -> on hand
+        self.balances: dict[tuple[str, str, str, str], Decimal] = {}  # (item, org, subinventory, lot) -> on hand
         self.orders: dict[tuple[str, str], dict[str, Any]] = {}
         self.price_lists: list[dict[str, Any]] = []
         self._next_id = 300000100000000
         for n, item in enumerate(SEED_ITEMS):
-            self.balances[(item, SEED_ORGANIZATION, SEED_SUBINVENTORIES[0])] = Decimal(100 + n)
+            self.balances[(item, SEED_ORGANIZATION, SEED_SUBINVENTORIES[0], "")] = Decimal(100 + n)
             if n % 2:
-                self.balances[(item, SEED_ORGANIZATION, SEED_SUBINVENTORIES[1])] = Decimal(10 + n)
+                self.balances[(item, SEED_ORGANIZATION, SEED_SUBINVENTORIES[1], "")] = Decimal(10 + n)
         self.add_price_list(RETAIL_PRICE_LIST, "USD", {item: Decimal("19.99") + n for n, item in enumerate(SEED_ITEMS)})
 
     def _id(self) -> int:
@@ -62,12 +62,13 @@ class Pod:
 
     # -- inventory -----------------------------------------------------------------------------
 
-    def set_onhand(self, item: str, organization: str, subinventory: str, quantity: Decimal) -> None:
+    def set_onhand(self, item: str, organization: str, subinventory: str, quantity: Decimal, lot: str = "") -> None:
+        """The quantity on hand of one balance: an item in a subinventory, of one lot when lot controlled."""
         with self.lock:
             if quantity == 0:
-                self.balances.pop((item, organization, subinventory), None)
+                self.balances.pop((item, organization, subinventory, lot), None)
             else:
-                self.balances[(item, organization, subinventory)] = quantity
+                self.balances[(item, organization, subinventory, lot)] = quantity
 
     def onhand_rows(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -76,11 +77,12 @@ class Pod:
                     "ItemNumber": item,
                     "OrganizationCode": org,
                     "SubinventoryCode": sub,
+                    "LotNumber": lot or None,
                     "PrimaryUOMCode": "Ea",
                     "QuantityOnhand": float(qty),
                     "AvailableToTransact": float(qty),
                 }
-                for (item, org, sub), qty in sorted(self.balances.items())
+                for (item, org, sub, lot), qty in sorted(self.balances.items())
             ]
 
     def known_item(self, item: str) -> bool:

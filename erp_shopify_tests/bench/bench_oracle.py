@@ -59,12 +59,12 @@ def _feed_against_raw_paging(sandbox: OracleSandbox) -> list[str]:
     ]
 
 
-def _peak_of_a_read(sandbox: OracleSandbox) -> tuple[int, int]:
+def _peak_of_a_read(sandbox: OracleSandbox, items: int) -> tuple[int, int]:
     """Peak traced bytes of one change-feed read after a stock change everywhere, and its cursor's size."""
     requests: list[str] = []
     adapter = _adapter(sandbox, requests)
     position = adapter.journal_position()
-    _stock(sandbox, len({key[0] for key in sandbox.pod.balances if key[0].startswith("BENCH-")}), offset=1)
+    _stock(sandbox, items, offset=1)
     tracemalloc.start()
     cursor = position
     for page in adapter.inventory_changes(position):
@@ -81,7 +81,7 @@ def _memory_at_ten_times() -> list[str]:
         sandbox = OracleSandbox().start()
         try:
             _stock(sandbox, items)
-            figures.append((items * 2, *_peak_of_a_read(sandbox)))
+            figures.append((items * 2, *_peak_of_a_read(sandbox, items)))
         finally:
             sandbox.stop()
     (small, small_peak, small_cursor), (large, large_peak, large_cursor) = figures

@@ -42,8 +42,8 @@ class OracleHarness:
     def set_faults(self, **faults: Any) -> None:
         self.control.put("/faults", json=faults).raise_for_status()
 
-    def set_stock(self, item_code: str, quantity: Decimal, location: str = LOCATION) -> None:
-        body = {"item": item_code, "location": location, "quantity": str(quantity)}
+    def set_stock(self, item_code: str, quantity: Decimal, location: str = LOCATION, lot: str = "") -> None:
+        body = {"item": item_code, "location": location, "quantity": str(quantity), "lot": lot}
         self.control.put("/stock", json=body).raise_for_status()
 
     def lose_next_create_response(self) -> None:

@@ -263,3 +263,15 @@ def test_the_sandbox_command_starts_the_oracle_sandbox() -> None:
     finally:
         sandbox.stop()
     assert response.status_code == 401  # served, and guarded by Basic auth
+
+
+def test_lots_of_one_item_and_subinventory_are_summed_across_a_page_boundary(oracle: OracleHarness) -> None:
+    cursor = oracle.adapter.journal_position()
+    for lot, quantity in (("L1", 3), ("L2", 4), ("L3", 5)):  # with pages of two, the lots span two pages
+        oracle.set_stock("LOT-ITEM", Decimal(quantity), lot=lot)
+    levels = [
+        (s.item_code, s.location, s.available) for page in oracle.adapter.inventory_snapshot(["LOT-ITEM"]) for s in page
+    ]
+    changes, _ = _drain(oracle.adapter, cursor)
+    assert levels == [("LOT-ITEM", f"{SEED_ORGANIZATION}/FinGood", Decimal(12))]
+    assert [(c.item_code, c.available) for c in changes] == [("LOT-ITEM", Decimal(12))]

@@ -79,15 +79,28 @@ class OracleAdapter(ErpAdapter):
         )
 
     def _balances(self, q: str | None) -> Iterator[list[StockLevel]]:
+        """Stock per item and subinventory, page by page.
+
+        Oracle keeps a balance per lot, locator or revision of a controlled item: those rows are
+        summed. Read in item, organization, subinventory order they are adjacent, so only the last
+        level of a page is held back, in case the next page goes on with it."""
+        held: StockLevel | None = None
         for rows in self.rest.pages(ONHAND, limit=self.page_size, q=q, fields=ONHAND_FIELDS, order_by=ONHAND_ORDER):
-            yield [
-                StockLevel(
+            summed: list[StockLevel] = []
+            for row in rows:
+                level = StockLevel(
                     item_code=row["ItemNumber"],
                     location=f"{row['OrganizationCode']}/{row['SubinventoryCode']}",
                     available=Decimal(str(row.get("AvailableToTransact") or 0)),
                 )
-                for row in rows
-            ]
+                if held and (held.item_code, held.location) == (level.item_code, level.location):
+                    level = level.model_copy(update={"available": held.available + level.available})
+                elif held:
+                    summed.append(held)
+                held = level
+            yield summed
+        if held:
+            yield [held]
 
     def journal_position(self) -> str | None:
         """The whole current snapshot as a cursor: the next read reports what changes after it."""

@@ -143,7 +143,25 @@ class TrytonConfig(_Model):
     party: str = "Shopify Customer"
 
 
-ErpConfig = Annotated[SapConfig | NetSuiteConfig | TrytonConfig, Field(discriminator="kind")]
+class OracleConfig(_Model):
+    """Oracle Fusion Cloud SCM REST (``/fscmRestApi/resources/11.13.18.05``), Basic auth."""
+
+    kind: Literal["oracle"]
+    base_url: str
+    username: Secret
+    password: Secret
+    source_system: str = "SHOPIFY"  # SourceTransactionSystem: registered in Oracle as an order source
+    business_unit: str = "Vision Operations"
+    buying_party_number: str = "1006"  # the customer account orders are placed for
+    organizations: list[str] = Field(default_factory=list)  # inventory organization codes; empty = all
+    subinventories: list[str] = Field(default_factory=list)  # subinventory codes; empty = all
+    retail_price_list: str = "Corporate Segment Price List"  # the price list reported as "retail"
+    uom: str = "Ea"  # OrderedUOMCode of every order and return line
+    cancel_reason: str = "CUSTOMER_REQUEST"
+    return_reason: str = "CUSTOMER_RETURN"
+
+
+ErpConfig = Annotated[SapConfig | NetSuiteConfig | TrytonConfig | OracleConfig, Field(discriminator="kind")]
 
 
 class RedisConfig(_Model):

@@ -15,6 +15,7 @@ ERP_SANDBOXES = {
     "sap": "erp_shopify_sandbox.sap:start",
     "netsuite": "erp_shopify_sandbox.netsuite:start",
     "tryton": "erp_shopify_sandbox.tryton:start",
+    "oracle": "erp_shopify_sandbox.oracle:start",
 }
 
 
@@ -30,7 +31,9 @@ def start_erp(kind: str, port: int, faults: Faults) -> RunningSandbox:
     "--port", default=8080, show_default=True, help="Port of the Shopify Admin API sandbox (0 picks a free one)."
 )
 @click.option("--erp-port", default=8081, show_default=True, help="Port of the ERP sandbox.")
-@click.option("--erp", type=click.Choice(["sap", "netsuite", "tryton", "none"]), default="sap", show_default=True)
+@click.option(
+    "--erp", type=click.Choice(["sap", "netsuite", "tryton", "oracle", "none"]), default="sap", show_default=True
+)
 @click.option("--shop", "shop_domain", default="sandbox.myshopify.com", show_default=True, help="Shop domain served.")
 @click.option(
     "--plan",

@@ -136,7 +136,25 @@ def _tryton() -> ErpSide:
     return side
 
 
-ERPS: dict[str, Callable[[], ErpSide]] = {"sap": _sap, "netsuite": _netsuite, "tryton": _tryton}
+def _oracle() -> ErpSide:
+    from erp_shopify_sandbox.oracle import ENV, RETAIL_PRICE_LIST, SEED_ORGANIZATION, SEED_SUBINVENTORIES, OracleSandbox
+
+    oracle = OracleSandbox().start()
+    config: dict[str, Any] = {"kind": "oracle", "base_url": oracle.url}
+    config.update({name: {"env": env} for name, env in ENV.items()})
+
+    def set_stock(code: str, location: str, units: int) -> None:
+        organization, subinventory = location.split("/")
+        oracle.pod.set_onhand(code, organization, subinventory, Decimal(units))
+
+    def set_price(code: str, currency: str, price: Decimal) -> None:
+        oracle.pod.set_price(RETAIL_PRICE_LIST, code, currency, price)
+
+    locations = [f"{SEED_ORGANIZATION}/{sub}" for sub in SEED_SUBINVENTORIES]
+    return ErpSide("oracle", oracle, config, oracle.environment(), locations, set_stock, set_price)
+
+
+ERPS: dict[str, Callable[[], ErpSide]] = {"sap": _sap, "netsuite": _netsuite, "tryton": _tryton, "oracle": _oracle}
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from erp_shopify.config import ErpConfig, InventoryConfig, NetSuiteConfig, SapConfig, TrytonConfig
+from erp_shopify.config import ErpConfig, InventoryConfig, NetSuiteConfig, OracleConfig, SapConfig, TrytonConfig
 from erp_shopify.erp.base import ErpAdapter
 
 
@@ -27,4 +27,8 @@ def build_adapter(config: ErpConfig, inventory: InventoryConfig | None = None) -
         from erp_shopify.erp.tryton.adapter import TrytonAdapter
 
         return TrytonAdapter(config, overlap=overlap)
+    if isinstance(config, OracleConfig):
+        from erp_shopify.erp.oracle.adapter import OracleAdapter
+
+        return OracleAdapter(config)  # a snapshot difference re-reads everything: no overlap window
     raise TypeError(f"no adapter for ERP config {type(config).__name__}")

@@ -9,15 +9,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
 
 from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
-from erp_shopify.records import Address, Customer, SalesOrder, SalesOrderLine
 from erp_shopify.retrying import RetryPolicy
 from erp_shopify_sandbox.netsuite import NetSuiteSandbox
+from erp_shopify_tests.bench.replayed_create import replayed_create_figures
 from erp_shopify_tests.test_erp.harness_netsuite import netsuite_config, sandbox_environment
 
 ITEMS = 2_000  # x 2 locations = 4,000 changed rows
@@ -57,23 +56,10 @@ def _feed_against_snapshot(sandbox: NetSuiteSandbox) -> list[str]:
 def _order_lookup_overhead(sandbox: NetSuiteSandbox) -> list[str]:
     requests: list[str] = []
     adapter = _adapter(sandbox, requests)
-    order = SalesOrder(
-        external_ref="BENCH-ORDER-1",
-        shop="bench",
-        currency="USD",
-        ordered_at=datetime(2026, 11, 27, tzinfo=UTC),
-        customer=Customer(),
-        ship_to=Address(),
-        lines=[SalesOrderLine(item_code="BENCH-00001", quantity=Decimal(1), unit_price=Decimal(1))],
-    )
-    first_s, _ = _timed(lambda: adapter.create_sales_order(order))
-    first = len(requests)
-    replay_s, _ = _timed(lambda: adapter.create_sales_order(order))
-    adapter.close()
-    return [
-        f"first create: {first} requests ({', '.join(requests[:first])}); replayed create: {len(requests) - first}",
-        f"replayed create time / first create time: {replay_s / first_s:.2f}",
-    ]
+    try:
+        return replayed_create_figures(adapter, requests, "BENCH-00001")
+    finally:
+        adapter.close()
 
 
 def _under_the_concurrency_limit() -> list[str]:

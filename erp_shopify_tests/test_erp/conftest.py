@@ -10,6 +10,7 @@ from erp_shopify_tests.test_erp.harness import ErpHarness
 BACKENDS = [
     pytest.param("sap", id="sap"),
     pytest.param("netsuite", id="netsuite"),
+    pytest.param("oracle", id="oracle"),
     pytest.param("tryton", id="tryton", marks=pytest.mark.slow),
 ]
 

@@ -7,6 +7,9 @@ Tryton's own RPC), never through the adapter under test.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Protocol
 
@@ -32,3 +35,18 @@ class ErpHarness(Protocol):
 
     def count_sales_orders(self, external_ref: str) -> int:
         """How many sales orders the ERP holds with this external reference."""
+
+
+@contextmanager
+def exported(environment: Mapping[str, str]) -> Iterator[None]:
+    """Export a sandbox's credentials for an adapter to read, and restore the environment after."""
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

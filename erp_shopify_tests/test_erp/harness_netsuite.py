@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +13,7 @@ from erp_shopify.config import NetSuiteConfig, Secret
 from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 from erp_shopify.retrying import RetryPolicy
 from erp_shopify_sandbox.netsuite import ACCOUNT_ID, ENV, SEED_ITEMS, NetSuiteSandbox
+from erp_shopify_tests.test_erp.harness import exported
 
 QUICK_RETRIES = RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05)
 
@@ -27,19 +27,8 @@ def netsuite_config(sandbox: NetSuiteSandbox) -> NetSuiteConfig:
     )
 
 
-@contextmanager
-def sandbox_environment(sandbox: NetSuiteSandbox) -> Iterator[None]:
-    """Export the sandbox's credentials for the adapter to read, and restore the environment after."""
-    saved = {name: os.environ.get(name) for name in ENV.values()}
-    os.environ.update(sandbox.environment())
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def sandbox_environment(sandbox: NetSuiteSandbox) -> AbstractContextManager[None]:
+    return exported(sandbox.environment())
 
 
 class NetSuiteHarness:

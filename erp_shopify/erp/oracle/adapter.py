@@ -1,0 +1,232 @@
+"""Oracle Fusion Cloud SCM behind the ``ErpAdapter`` protocol: on-hand balances (a snapshot
+difference, ``snapshot_feed``), price lists (``prices``), sales and return orders in Order
+Management (``orders``), over one REST session (``rest``).
+
+Orders are addressed by ``SourceTransactionSystem:SourceTransactionId``: a create whose answer was
+lost is resolved by the read that every create not proven new starts with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from erp_shopify.config import OracleConfig
+from erp_shopify.erp.base import ErpAdapter
+from erp_shopify.erp.oracle import orders, prices
+from erp_shopify.erp.oracle.rest import (
+    DEFAULT_RETRIES,
+    IN_LIST_CHUNK,
+    MAX_PAGE,
+    SYSTEM,
+    FusionRest,
+    all_of,
+    children,
+    equals,
+    one_of,
+)
+from erp_shopify.erp.oracle.snapshot_feed import Key, SnapshotCursor, change_id, quantity_text
+from erp_shopify.errors import DataError, TransientError
+from erp_shopify.records import (
+    CreditNote,
+    ErpDocument,
+    InventoryChange,
+    InventoryPage,
+    PriceRecord,
+    SalesOrder,
+    StockLevel,
+)
+from erp_shopify.retrying import RetryPolicy
+
+ONHAND = "inventoryOnhandBalances"
+ONHAND_FIELDS = ("ItemNumber", "OrganizationCode", "SubinventoryCode", "AvailableToTransact")
+ONHAND_ORDER = ("ItemNumber", "OrganizationCode", "SubinventoryCode")
+
+
+class OracleAdapter(ErpAdapter):
+    """``ErpAdapter`` for Oracle Fusion Cloud SCM REST (Basic auth)."""
+
+    name = "oracle"
+
+    def __init__(
+        self,
+        config: OracleConfig,
+        *,
+        page_size: int = MAX_PAGE,
+        timeout: float = 30.0,
+        retry: RetryPolicy = DEFAULT_RETRIES,
+        sleep: Callable[[float], None] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if not 1 <= page_size <= MAX_PAGE:
+            raise ValueError(
+                f"page_size must be between 1 and {MAX_PAGE} (the REST framework's limit), not {page_size}"
+            )
+        self.config = config
+        self.page_size = page_size
+        self.rest = FusionRest(config, timeout=timeout, retry=retry, sleep=sleep, transport=transport)
+
+    # -- inventory -----------------------------------------------------------------------------
+
+    def _scope(self) -> str | None:
+        return all_of(
+            one_of("OrganizationCode", self.config.organizations) if self.config.organizations else None,
+            one_of("SubinventoryCode", self.config.subinventories) if self.config.subinventories else None,
+        )
+
+    def _balances(self, q: str | None) -> Iterator[list[StockLevel]]:
+        """Stock per item and subinventory, page by page.
+
+        Oracle keeps a balance per lot, locator or revision of a controlled item: those rows are
+        summed. Read in item, organization, subinventory order they are adjacent, so only the last
+        level of a page is held back, in case the next page goes on with it."""
+        held: StockLevel | None = None
+        for rows in self.rest.pages(ONHAND, limit=self.page_size, q=q, fields=ONHAND_FIELDS, order_by=ONHAND_ORDER):
+            summed: list[StockLevel] = []
+            for row in rows:
+                level = StockLevel(
+                    item_code=row["ItemNumber"],
+                    location=f"{row['OrganizationCode']}/{row['SubinventoryCode']}",
+                    available=Decimal(str(row.get("AvailableToTransact") or 0)),
+                )
+                if held and (held.item_code, held.location) == (level.item_code, level.location):
+                    level = level.model_copy(update={"available": held.available + level.available})
+                elif held:
+                    summed.append(held)
+                held = level
+            yield summed
+        if held:
+            yield [held]
+
+    def journal_position(self) -> str | None:
+        """The whole current snapshot as a cursor: the next read reports what changes after it."""
+        quantities: dict[Key, str] = {}
+        for levels in self._balances(self._scope()):
+            quantities.update({(s.item_code, s.location): quantity_text(s.available) for s in levels})
+        return SnapshotCursor(0, quantities).encode()
+
+    def inventory_changes(self, cursor: str | None) -> Iterator[InventoryPage]:
+        """One full pass over the balances, yielding the rows whose quantity differs from the cursor's.
+
+        Only pages that carry changes are yielded: encoding the table is the pass's main cost, and
+        a page without changes would hand back the cursor the caller already holds."""
+        previous = SnapshotCursor.decode(cursor)
+        state = SnapshotCursor(previous.generation + 1, previous.quantities)  # updated in place
+        seen: set[Key] = set()
+        observed = datetime.now(UTC)  # Oracle gives no change time: when this pass saw it
+        for levels in self._balances(self._scope()):
+            rows = []
+            for level in levels:
+                key, quantity = (level.item_code, level.location), quantity_text(level.available)
+                seen.add(key)
+                if state.quantities.get(key) != quantity:
+                    state.quantities[key] = quantity
+                    rows.append(self._change(key, level.available, state.generation, observed))
+            if rows:  # a page without changes leaves the table as it was: no cursor to encode
+                yield InventoryPage(rows=rows, cursor=state.encode())
+        vanished = sorted(set(state.quantities) - seen)
+        if vanished:  # no on-hand row any more: nothing left there
+            emptied = [key for key in vanished if state.quantities.pop(key) != "0"]
+            rows = [self._change(key, Decimal(0), state.generation, observed) for key in emptied]
+            yield InventoryPage(rows=rows, cursor=state.encode())
+
+    @staticmethod
+    def _change(key: Key, quantity: Decimal, generation: int, observed: datetime) -> InventoryChange:
+        return InventoryChange(
+            item_code=key[0],
+            location=key[1],
+            available=quantity,
+            change_id=change_id(key, quantity_text(quantity), generation),
+            changed_at=observed,
+        )
+
+    def inventory_snapshot(self, items: Sequence[str] | None = None) -> Iterator[list[StockLevel]]:
+        if items is None:
+            yield from self._balances(self._scope())
+            return
+        for start in range(0, len(items), IN_LIST_CHUNK):
+            chunk = list(items[start : start + IN_LIST_CHUNK])
+            yield from self._balances(all_of(one_of("ItemNumber", chunk), self._scope()))
+
+    def prices(self) -> Iterator[list[PriceRecord]]:
+        """Every approved price list's items with their sale-price charges and quantity breaks."""
+        lists = self.rest.pages(prices.RESOURCE, q=equals("StatusCode", "APPROVED"), fields=prices.LIST_FIELDS)
+        for price_lists in lists:
+            for price_list in price_lists:
+                path = f"{prices.RESOURCE}/{price_list['PriceListId']}/child/items"
+                for items in self.rest.pages(path, limit=self.page_size, expand=prices.ITEM_EXPAND):
+                    yield [
+                        record
+                        for item in items
+                        for record in prices.price_records(price_list, item, self.config.retail_price_list)
+                    ]
+
+    # -- documents -----------------------------------------------------------------------------
+
+    def _order(self, external_ref: str, **params: Any) -> dict[str, Any] | None:
+        return self.rest.get_item(orders.RESOURCE, orders.order_key(self.config, external_ref), **params)
+
+    def find_sales_order(self, external_ref: str) -> ErpDocument | None:
+        found = self._order(external_ref, fields=orders.FIELDS)
+        return orders.document(found) if found else None
+
+    def _create(self, body: dict[str, Any]) -> ErpDocument:
+        created = self.rest.call("POST", orders.RESOURCE, json=body, retried=False).json()
+        if not created.get("SourceTransactionId"):  # an answer without the order: reading it again is the fix
+            raise TransientError(f"order {body['SourceTransactionId']} not in the create answer", system=SYSTEM)
+        return orders.document(created)
+
+    def create_sales_order(self, order: SalesOrder, *, known_new: bool = False) -> ErpDocument:
+        existing = None if known_new else self.find_sales_order(order.external_ref)
+        return existing or self._create(orders.sales_order_body(order, self.config))
+
+    def cancel_sales_order(self, external_ref: str) -> ErpDocument:
+        current = self.find_sales_order(external_ref)
+        if current is None:
+            raise DataError(
+                f"no Oracle sales order {orders.order_key(self.config, external_ref)} to cancel",
+                status=404,
+                body={"SourceTransactionId": external_ref},
+                system=SYSTEM,
+            )
+        if current.status == "canceled":
+            return current
+        key = orders.order_key(self.config, external_ref)
+        answer = self.rest.call(
+            "PATCH", f"{orders.RESOURCE}/{key}", json=orders.cancel_body(self.config, external_ref), retried=False
+        )
+        return orders.document(answer.json())
+
+    def create_credit(self, credit: CreditNote) -> ErpDocument:
+        existing = self.find_sales_order(credit.external_ref)
+        if existing:
+            return existing
+        if not credit.lines:
+            raise DataError(
+                f"refund {credit.external_ref} has no lines: an Oracle return order (RMA) needs returned items",
+                codes=("RETURN_WITHOUT_LINES",),
+                body=credit.model_dump(mode="json"),
+                system=SYSTEM,
+            )
+        original = self._order(credit.order_ref, expand="lines")
+        if original is None:
+            raise DataError(
+                f"refund {credit.external_ref} refers to order {credit.order_ref!r}, which Oracle does not hold",
+                status=404,
+                body={"order_ref": credit.order_ref},
+                system=SYSTEM,
+            )
+        original["lines"] = children(original, "lines")
+        return self._create(orders.return_order_body(credit, original, self.config))
+
+    # -- connection ----------------------------------------------------------------------------
+
+    def health(self) -> None:
+        self.rest.page(ONHAND, limit=1, fields=("ItemNumber",))
+
+    def close(self) -> None:
+        self.rest.close()

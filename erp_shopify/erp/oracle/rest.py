@@ -1,0 +1,156 @@
+"""Oracle Fusion Cloud REST on the wire: one Basic-auth session, the ADF REST framework's paging
+(``limit``/``offset``/``hasMore``/``items``), ``q=`` row-match filters, and its error bodies classified.
+
+Every request sends ``REST-Framework-Version: 4`` (row-match ``q=`` expressions with ``in`` need
+version 2 or later; nested children come back as collections from version 3) and asks for the error
+media type ``application/vnd.oracle.adf.error+json``, whose body is ``{title, status,
+o:errorDetails: [{detail, o:errorCode, o:errorPath}]}``; a server that answers plain text instead
+is classified just the same, by status, with the text kept as the body.
+
+Sync reads are retried through the one retry policy; order calls pass ``retried=False`` and are
+sent once, since order delivery is their one retry layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import httpx
+
+from erp_shopify.config import OracleConfig
+from erp_shopify.errors import DataError, IntegrationError, error_for_status, transport_errors
+from erp_shopify.retrying import RetryPolicy, call_with_retries
+
+SYSTEM = "oracle"
+API_ROOT = "/fscmRestApi/resources/11.13.18.05"
+FRAMEWORK_VERSION = "4"
+ERROR_MEDIA_TYPE = "application/vnd.oracle.adf.error+json"
+MAX_PAGE = 500  # the framework's largest page; a larger limit is cut silently, so paging follows ``count``
+IN_LIST_CHUNK = 200  # literals per ``in (...)`` filter, to keep the URL well under common limits
+DEFAULT_RETRIES = RetryPolicy()
+_ONCE = RetryPolicy(max_attempts=1)
+
+
+def literal(value: str) -> str:
+    """A string literal of a row-match expression: single-quoted, a quote doubled."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def equals(attribute: str, value: str) -> str:
+    return f"{attribute} = {literal(value)}"
+
+
+def one_of(attribute: str, values: Sequence[str]) -> str:
+    return f"{attribute} in ({', '.join(map(literal, values))})"
+
+
+def all_of(*conditions: str | None) -> str | None:
+    """Join the given conditions with ``and`` (None when there is none)."""
+    present = [c for c in conditions if c]
+    return " and ".join(f"({c})" for c in present) if present else None
+
+
+def children(row: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """An expanded child: a collection ``{items: [...]}`` from framework version 3, a list before."""
+    value = row.get(name) or []
+    return list(value.get("items", [])) if isinstance(value, dict) else list(value)
+
+
+def oracle_error(response: httpx.Response) -> IntegrationError:
+    """Classify a failed response, reading ``o:errorDetails`` (or a plain-text body) into the message."""
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text
+    details = body.get("o:errorDetails", []) if isinstance(body, dict) else []
+    codes = tuple(d["o:errorCode"] for d in details if isinstance(d, dict) and d.get("o:errorCode"))
+    parts = [str(d.get("detail", "")) for d in details if isinstance(d, dict)]
+    title = body.get("title") if isinstance(body, dict) else None
+    text = body.strip()[:500] if isinstance(body, str) else ""
+    message = "; ".join(p for p in parts if p) or title or text or f"HTTP {response.status_code}"
+    return error_for_status(
+        response.status_code, message, body=body, headers=response.headers, codes=codes, system=SYSTEM
+    )
+
+
+class FusionRest:
+    """One Basic-authenticated session against an Oracle Fusion pod's SCM REST resources."""
+
+    def __init__(
+        self,
+        config: OracleConfig,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy = DEFAULT_RETRIES,
+        sleep: Callable[[float], None] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.retry = retry
+        self._sleep_kwargs = {"sleep": sleep} if sleep else {}
+        self._http = httpx.Client(
+            base_url=config.base_url.rstrip("/") + API_ROOT,
+            auth=httpx.BasicAuth(config.username.value(), config.password.value()),
+            timeout=timeout,
+            transport=transport,
+            headers={"Accept": f"application/json, {ERROR_MEDIA_TYPE}", "REST-Framework-Version": FRAMEWORK_VERSION},
+        )
+
+    def call(self, method: str, path: str, *, retried: bool = True, **kwargs: Any) -> httpx.Response:
+        """One request, retried under the retry policy unless ``retried=False``."""
+        policy = self.retry if retried else _ONCE
+        return call_with_retries(lambda: self._send(method, path, **kwargs), policy, **self._sleep_kwargs)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        with transport_errors(f"{method} {API_ROOT}/{path}", system=SYSTEM):
+            response = self._http.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise oracle_error(response)
+        return response
+
+    def page(
+        self,
+        resource: str,
+        *,
+        q: str | None = None,
+        fields: Sequence[str] = (),
+        order_by: Sequence[str] = (),
+        expand: str | None = None,
+        limit: int = MAX_PAGE,
+        offset: int = 0,
+        retried: bool = True,
+    ) -> dict[str, Any]:
+        """One page of a collection: ``{items, count, hasMore, limit, offset}`` (``onlyData``: no links)."""
+        params: dict[str, Any] = {"onlyData": "true", "limit": limit, "offset": offset, "totalResults": "false"}
+        if q:
+            params["q"] = q
+        if fields:
+            params["fields"] = ",".join(fields)
+        if order_by:
+            params["orderBy"] = ",".join(f"{name}:asc" for name in order_by)
+        if expand:
+            params["expand"] = expand
+        return self.call("GET", resource, params=params, retried=retried).json()
+
+    def pages(self, resource: str, *, limit: int = MAX_PAGE, **query: Any) -> Iterator[list[dict[str, Any]]]:
+        """Every page of a collection, advancing by the rows received (the server may cut ``limit``)."""
+        offset = 0
+        while True:
+            page = self.page(resource, limit=limit, offset=offset, **query)
+            items = page.get("items", [])
+            yield items
+            if not page.get("hasMore") or not items:
+                return
+            offset += len(items)
+
+    def get_item(self, resource: str, key: str, **params: Any) -> dict[str, Any] | None:
+        """One resource item by key, or None on 404; sent once (order calls only)."""
+        try:
+            return self.call("GET", f"{resource}/{key}", params={"onlyData": "true", **params}, retried=False).json()
+        except DataError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def close(self) -> None:
+        self._http.close()

@@ -1,0 +1,223 @@
+"""The Oracle sandbox's HTTP surface: SCM REST resources on their real paths with the ADF REST
+framework's conventions (``limit``/``offset``/``hasMore``/``items``, ``q=`` row-match from framework
+version 2, ``fields``, ``orderBy``, ``expand``, ``onlyData``, nested children as collections from
+version 3), Basic auth, error bodies, faults, and the ``/_sandbox`` control API."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from erp_shopify_sandbox.faults import CONTROL_PREFIX, FaultMiddleware, Faults, FaultState
+from erp_shopify_sandbox.oracle.rowmatch import RowMatchError, compile_rowmatch
+from erp_shopify_sandbox.oracle.state import OrderError, Pod
+
+ROOT = "/fscmRestApi/resources/11.13.18.05"
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 500
+ERROR_TYPE = "application/vnd.oracle.adf.error+json"
+COLLECTION_TYPE = "application/vnd.oracle.adf.resourcecollection+json"
+_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests"}
+
+
+def error(request: Request | None, status: int, detail: str, code: str = "") -> Response:
+    """The error media type when the client accepts it, else the framework's plain-text message."""
+    if request is not None and ERROR_TYPE in request.headers.get("accept", ""):
+        item = {"detail": detail, **({"o:errorCode": code} if code else {})}
+        body = {"title": _TITLES.get(status, "Internal Server Error"), "status": str(status), "o:errorDetails": [item]}
+        return JSONResponse(body, status_code=status, media_type=ERROR_TYPE)
+    return PlainTextResponse(detail, status_code=status)
+
+
+def fault_error(status: int, faults: Faults) -> Response:
+    if status == 401:
+        return Response(status_code=401, headers={"WWW-Authenticate": 'Basic realm="oracle"'})
+    return PlainTextResponse(f"{_TITLES.get(status, 'Service Unavailable')} (injected)", status_code=status)
+
+
+def _version(request: Request) -> int:
+    try:
+        return int(request.headers.get("rest-framework-version", "1"))
+    except ValueError:
+        return 1
+
+
+def _collection(rows: list[dict[str, Any]], version: int) -> Any:
+    """A nested child as framework version 3+ shows it (a collection), or an array before."""
+    if version < 3:
+        return rows
+    return {"items": rows, "count": len(rows), "hasMore": False, "limit": DEFAULT_LIMIT, "offset": 0}
+
+
+class OracleService:
+    def __init__(self, pod: Pod, username: str, password: str, faults: FaultState) -> None:
+        self.pod, self.faults = pod, faults
+        self._authorization = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+    def _refusal(self, request: Request) -> Response | None:
+        header = request.headers.get("authorization", "")
+        try:
+            valid = header == self._authorization and bool(base64.b64decode(header[6:]))
+        except (binascii.Error, ValueError):
+            valid = False
+        return None if valid else Response(status_code=401, headers={"WWW-Authenticate": 'Basic realm="oracle"'})
+
+    def _page(self, request: Request, rows: list[dict[str, Any]], expand_children: set[str]) -> Response:
+        params, version = request.query_params, _version(request)
+        try:
+            limit = min(int(params.get("limit", DEFAULT_LIMIT)), MAX_LIMIT)  # a larger limit is cut, not refused
+            offset = int(params.get("offset", 0))
+        except ValueError:
+            return error(request, 400, "The limit and offset query parameters must be integers.")
+        if limit < 1 or offset < 0:
+            return error(request, 400, "The limit must be positive and the offset not negative.")
+        if params.get("q"):
+            if version < 2:
+                return error(request, 400, "Row-match expressions in q need REST-Framework-Version 2 or later.")
+            try:
+                match = compile_rowmatch(params["q"])
+            except RowMatchError as exc:
+                return error(request, 400, f"The query parameter q is invalid: {exc}")
+            rows = [row for row in rows if match(row)]
+        for spec in reversed([s for s in params.get("orderBy", "").split(",") if s]):
+            name, _, direction = spec.partition(":")
+            rows.sort(key=lambda row: str(row.get(name, "")), reverse=direction.lower() == "desc")
+        page = rows[offset : offset + limit]
+        fields = [f for f in params.get("fields", "").split(",") if f]
+        items = [self._shape(row, fields, expand_children, version) for row in page]
+        body: dict[str, Any] = {
+            "items": items,
+            "count": len(items),
+            "hasMore": offset + len(page) < len(rows),
+            "limit": limit,
+            "offset": offset,
+        }
+        if params.get("totalResults") == "true":
+            body["totalResults"] = len(rows)
+        if params.get("onlyData") != "true":
+            body["links"] = [
+                {
+                    "rel": "self",
+                    "href": str(request.url),
+                    "name": request.url.path.rsplit("/", 1)[-1],
+                    "kind": "collection",
+                }
+            ]
+        return JSONResponse(body, media_type=COLLECTION_TYPE)
+
+    @staticmethod
+    def _shape(
+        row: dict[str, Any], fields: list[str], expand: set[str], version: int, prefix: str = ""
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in row.items():
+            path = f"{prefix}{key}"
+            if isinstance(value, list):
+                if path in expand or "all" in expand:
+                    shaped = [OracleService._shape(v, [], expand, version, f"{path}.") for v in value]
+                    out[key] = _collection(shaped, version)
+            elif not fields or key in fields:
+                out[key] = value
+        return out
+
+    async def onhand(self, request: Request) -> Response:
+        if refusal := self._refusal(request):
+            return refusal
+        return self._page(request, self.pod.onhand_rows(), set())
+
+    async def price_lists(self, request: Request) -> Response:
+        if refusal := self._refusal(request):
+            return refusal
+        return self._page(request, [{k: v for k, v in p.items() if k != "items"} for p in self.pod.price_lists], set())
+
+    async def price_list_items(self, request: Request) -> Response:
+        if refusal := self._refusal(request):
+            return refusal
+        wanted = str(request.path_params["price_list_id"])
+        found = [p for p in self.pod.price_lists if str(p["PriceListId"]) == wanted]
+        if not found:
+            return error(request, 404, f"The price list {wanted} doesn't exist.")
+        expand = {e.strip() for e in request.query_params.get("expand", "").split(",") if e.strip()}
+        return self._page(request, list(found[0]["items"]), expand)
+
+    async def create_order(self, request: Request) -> Response:
+        if refusal := self._refusal(request):
+            return refusal
+        try:
+            body = json.loads(await request.body())
+            order = self.pod.create_order(body)
+        except ValueError as exc:
+            code = exc.code if isinstance(exc, OrderError) else "INVALID_JSON"
+            return error(request, 400, str(exc), code)
+        await self.faults.maybe_lose_response()  # committed; the answer may never arrive
+        return JSONResponse(self._shape(order, [], {"lines"}, _version(request)), status_code=201)
+
+    async def order(self, request: Request) -> Response:
+        if refusal := self._refusal(request):
+            return refusal
+        system, _, source_id = unquote(request.path_params["order_key"]).partition(":")
+        order = self.pod.find_order(system, source_id)
+        if order is None:
+            return error(request, 404, f"The sales order {system}:{source_id} doesn't exist.")
+        if request.method == "PATCH":
+            try:
+                body = json.loads(await request.body())
+                if body.get("RequestCancelFlag"):
+                    order = self.pod.cancel_order(order, body.get("CancelReasonCode"))
+            except ValueError as exc:
+                return error(request, 400, str(exc), exc.code if isinstance(exc, OrderError) else "INVALID_JSON")
+        expand = {e.strip() for e in request.query_params.get("expand", "").split(",") if e.strip()}
+        fields = [f for f in request.query_params.get("fields", "").split(",") if f]
+        return JSONResponse(self._shape(order, fields, expand, _version(request)))
+
+    # -- control API ---------------------------------------------------------------------------
+
+    async def control_stock(self, request: Request) -> Response:
+        data = await request.json()
+        try:
+            item, location = str(data["item"]), str(data["location"])
+            organization, _, subinventory = location.partition("/")
+            quantity, lot = Decimal(str(data["quantity"])), str(data.get("lot") or "")
+            self.pod.set_onhand(item, organization, subinventory, quantity, lot)
+        except (KeyError, InvalidOperation) as exc:
+            return JSONResponse({"error": f"expected {{item, location: ORG/SUBINVENTORY, quantity, lot}}: {exc}"}, 400)
+        return JSONResponse({"item": item, "location": location})
+
+    async def control_price_list(self, request: Request) -> Response:
+        data = await request.json()
+        try:
+            prices = {str(k): Decimal(str(v)) for k, v in data["prices"].items()}
+            tiers = {str(k): [(int(q), Decimal(str(p))) for q, p in v] for k, v in data.get("tiers", {}).items()}
+            self.pod.add_price_list(str(data["name"]), str(data.get("currency", "USD")), prices, tiers)
+        except (KeyError, InvalidOperation, TypeError, ValueError) as exc:
+            return JSONResponse({"error": f"expected {{name, currency, prices, tiers}}: {exc}"}, 400)
+        return JSONResponse({"ok": True})
+
+    async def control_orders(self, request: Request) -> Response:
+        source_id = request.query_params.get("SourceTransactionId", "")
+        return JSONResponse({"SourceTransactionId": source_id, "count": self.pod.count_orders(source_id)})
+
+
+def build_app(pod: Pod, username: str, password: str, faults: FaultState) -> ASGIApp:
+    service = OracleService(pod, username, password, faults)
+    routes = [
+        Route(f"{ROOT}/inventoryOnhandBalances", service.onhand, methods=["GET"]),
+        Route(f"{ROOT}/priceLists", service.price_lists, methods=["GET"]),
+        Route(f"{ROOT}/priceLists/{{price_list_id}}/child/items", service.price_list_items, methods=["GET"]),
+        Route(f"{ROOT}/salesOrdersForOrderHub", service.create_order, methods=["POST"]),
+        Route(f"{ROOT}/salesOrdersForOrderHub/{{order_key}}", service.order, methods=["GET", "PATCH"]),
+        Route(f"{CONTROL_PREFIX}/stock", service.control_stock, methods=["PUT"]),
+        Route(f"{CONTROL_PREFIX}/price-lists", service.control_price_list, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/orders", service.control_orders, methods=["GET"]),
+    ]
+    return FaultMiddleware(Starlette(routes=routes), faults, error_response=fault_error)

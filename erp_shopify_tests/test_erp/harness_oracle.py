@@ -1,0 +1,90 @@
+"""The Oracle sandbox behind the ERP contract: driven through its ``/_sandbox`` control API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from erp_shopify.config import OracleConfig, Secret
+from erp_shopify.erp.oracle.adapter import OracleAdapter
+from erp_shopify.retrying import RetryPolicy
+from erp_shopify_sandbox.oracle import ENV, SEED_ITEMS, SEED_ORGANIZATION, SEED_SUBINVENTORIES, OracleSandbox
+from erp_shopify_tests.test_erp.harness import exported
+
+QUICK_RETRIES = RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05)
+LOCATION = f"{SEED_ORGANIZATION}/{SEED_SUBINVENTORIES[0]}"
+
+
+def oracle_config(sandbox: OracleSandbox, **options: Any) -> OracleConfig:
+    return OracleConfig(
+        kind="oracle", base_url=sandbox.url, **{f: Secret(env=env) for f, env in ENV.items()}, **options
+    )
+
+
+def sandbox_environment(sandbox: OracleSandbox) -> AbstractContextManager[None]:
+    return exported(sandbox.environment())
+
+
+class OracleHarness:
+    name = "oracle"
+    location = LOCATION
+
+    def __init__(self, sandbox: OracleSandbox, adapter: OracleAdapter) -> None:
+        self.sandbox = sandbox
+        self.adapter = adapter
+        self.items = list(SEED_ITEMS[:2])
+        self.control = httpx.Client(base_url=f"{sandbox.url}/_sandbox", timeout=10)
+
+    def set_faults(self, **faults: Any) -> None:
+        self.control.put("/faults", json=faults).raise_for_status()
+
+    def set_stock(self, item_code: str, quantity: Decimal, location: str = LOCATION, lot: str = "") -> None:
+        body = {"item": item_code, "location": location, "quantity": str(quantity), "lot": lot}
+        self.control.put("/stock", json=body).raise_for_status()
+
+    def lose_next_create_response(self) -> None:
+        # Longer than the adapter's timeout, short enough not to hold the sandbox's shutdown long.
+        self.set_faults(timeout_after_commit_rate=1.0, hang_seconds=3.0)
+
+    def inject_status(self, status: int) -> None:
+        if status == 401:
+            self.set_faults(unauthorized=True)
+        elif status == 403:
+            self.set_faults(forbidden=True)
+        elif status == 429:
+            self.set_faults(throttle_rate=1.0, retry_after_seconds=0)
+        elif status >= 500:
+            self.set_faults(error_rate=1.0, error_status=status)
+        else:
+            raise ValueError(f"the Oracle sandbox cannot inject HTTP {status}")
+
+    def clear_faults(self) -> None:
+        self.set_faults()
+
+    def count_sales_orders(self, external_ref: str) -> int:
+        response = self.control.get("/orders", params={"SourceTransactionId": external_ref})
+        response.raise_for_status()
+        return int(response.json()["count"])
+
+    def close(self) -> None:
+        self.control.close()
+
+
+@contextmanager
+def harness(page_size: int = 2, **sandbox_options: Any) -> Iterator[OracleHarness]:
+    sandbox = OracleSandbox(**sandbox_options).start()
+    try:
+        with sandbox_environment(sandbox):
+            adapter = OracleAdapter(oracle_config(sandbox), page_size=page_size, timeout=1.5, retry=QUICK_RETRIES)
+        test_harness = OracleHarness(sandbox, adapter)
+        try:
+            yield test_harness
+        finally:
+            test_harness.close()
+            adapter.close()
+    finally:
+        sandbox.stop()

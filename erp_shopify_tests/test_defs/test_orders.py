@@ -10,8 +10,9 @@ import dagster as dg
 import pytest
 
 from erp_shopify.defs.orders.jobs import ORDER_QUEUE, deliver_orders, replay_dlq, resume_deliveries
-from erp_shopify.defs.orders.sensors import DLQ_EMPTY, NOT_PAUSED, order_run_failed, order_sensor
+from erp_shopify.defs.orders.sensors import DLQ_EMPTY, NOT_PAUSED, order_sensor
 from erp_shopify.defs.resources import deployment_resources
+from erp_shopify.defs.run_failures import run_failed
 from erp_shopify.delivery import erp_connection
 from erp_shopify_tests.test_delivery import conftest as delivery
 from erp_shopify_tests.test_delivery.conftest import SHOP, Rig
@@ -116,13 +117,13 @@ def test_failed_resume_run_alerts_operations(rig: Rig, instance: dg.DagsterInsta
     assert not failed.success
     [failure] = [e for e in failed.all_events if e.event_type_value == "PIPELINE_FAILURE"]
     with dg.build_run_status_sensor_context(
-        sensor_name="order_run_failed",
+        sensor_name="run_failed",
         dagster_instance=instance,
         dagster_run=failed.dagster_run,
         dagster_event=failure,
         resources={"notifier": _resources(rig)["notifier"]},
     ) as context:
-        order_run_failed(context.for_run_failure())
+        run_failed(context.for_run_failure())
     deadline = time.monotonic() + 5
     while not rig.alerts.received and time.monotonic() < deadline:
         time.sleep(0.05)

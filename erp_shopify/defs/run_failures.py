@@ -18,12 +18,14 @@ MESSAGE_CHARS = 500
 
 def failure_cause(context: dg.RunFailureSensorContext) -> tuple[str, str]:
     """(error class, message) of the first failed step, else of the run's failure event (a run that
-    failed before any step ran, e.g. its worker died)."""
+    failed before any step ran, e.g. its worker died). Dagster wraps the user's error in its own
+    (``DagsterExecutionLoadInputError`` ...): the alert names the wrapped one, the one to fix."""
     for step in context.get_step_failure_events():
         error = step.step_failure_data.error
+        while error is not None and error.cause is not None and (error.cls_name or "").startswith("Dagster"):
+            error = error.cause
         if error is not None:
-            cause = error.cause if error.cls_name == "DagsterExecutionStepExecutionError" and error.cause else error
-            return cause.cls_name or "Error", cause.message.strip()
+            return error.cls_name or "Error", error.message.strip()
     return "RunFailure", (context.failure_event.message or "the run failed").strip()
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-import yaml
 
 from erp_shopify.defs.inventory.assets import inventory_levels
 from erp_shopify.defs.inventory.schedules import BOOTSTRAP_TAG, inventory_schedule
@@ -18,6 +17,7 @@ from erp_shopify.defs.resources import deployment_resources
 from erp_shopify.defs.run_failures import run_failed
 from erp_shopify.defs.shops import sync_shop_partitions
 from erp_shopify.defs.xref.assets import sku_xref
+from erp_shopify_tests.test_defs.test_shops import shops_file
 
 SHOP = "new-shop"
 
@@ -28,30 +28,10 @@ def instance() -> Iterator[dg.DagsterInstance]:
         yield test_instance
 
 
-def _config(tmp_path: Path, key_prefix: str) -> Path:
-    data = {
-        "erp": {"kind": "sap", "base_url": "http://127.0.0.1:1"},
-        "shops": [
-            {
-                "name": shop,
-                "domain": f"{shop}.myshopify.com",
-                "access_token": {"env": "T"},
-                "webhook_secret": {"env": "W"},
-                "locations": {"1010/0001": "gid://shopify/Location/1"},
-            }
-            for shop in (SHOP, "old-shop")
-        ],
-        "redis": {"key_prefix": key_prefix},
-    }
-    path = tmp_path / "shops.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
-
-
 def test_a_failed_inventory_run_alerts_with_shop_job_and_error_and_logs_it_in_the_run(
-    tmp_path: Path, key_prefix: str, instance: dg.DagsterInstance, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, instance: dg.DagsterInstance, caplog: pytest.LogCaptureFixture
 ) -> None:
-    resources = deployment_resources(str(_config(tmp_path, key_prefix)))
+    resources = deployment_resources(str(shops_file(tmp_path, SHOP)))
     sync_shop_partitions(instance, [SHOP])
     failed = dg.materialize(
         [sku_xref, inventory_levels],

@@ -18,7 +18,7 @@ from erp_shopify.defs.shops import SHOPS, at_load, partition_changes, shops_part
 from erp_shopify.shops_cli import shops
 
 
-def _config(tmp_path: Path, *names: str) -> Path:
+def shops_file(tmp_path: Path, *names: str) -> Path:
     data = {
         "erp": {"kind": "sap", "base_url": "http://127.0.0.1:1"},
         "shops": [
@@ -45,7 +45,7 @@ def test_sensor_requests_exactly_the_missing_and_the_extra_shops(tmp_path: Path)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(SHOPS, ["old-shop", "demo-us"])
         context = dg.build_sensor_context(instance=instance)
-        settings = SettingsResource(config_path=str(_config(tmp_path, "demo-us", "demo-eu")))
+        settings = SettingsResource(config_path=str(shops_file(tmp_path, "demo-us", "demo-eu")))
         result = shops_partitions_sensor(context, settings=settings)
         requests = {type(r).__name__: list(r.partition_keys) for r in result.dynamic_partitions_requests}
         assert requests == {"AddDynamicPartitionsRequest": ["demo-eu"], "DeleteDynamicPartitionsRequest": ["old-shop"]}
@@ -54,7 +54,7 @@ def test_sensor_requests_exactly_the_missing_and_the_extra_shops(tmp_path: Path)
 def test_shops_sync_command_applies_and_reports_changes(tmp_path: Path) -> None:
     with dg.instance_for_test() as instance:  # also points DAGSTER_HOME at this instance
         instance.add_dynamic_partitions(SHOPS, ["gone"])
-        result = CliRunner().invoke(shops, ["sync", "--config", str(_config(tmp_path, "demo-us", "demo-eu"))])
+        result = CliRunner().invoke(shops, ["sync", "--config", str(shops_file(tmp_path, "demo-us", "demo-eu"))])
         assert result.exit_code == 0, result.output
         assert result.output.splitlines() == ["added   demo-us", "added   demo-eu", "removed gone"]
         assert sorted(instance.get_dynamic_partitions(SHOPS)) == ["demo-eu", "demo-us"]
@@ -64,7 +64,7 @@ def test_shops_sync_command_applies_and_reports_changes(tmp_path: Path) -> None:
 def test_settings_at_load_raise_for_a_broken_file_and_default_only_without_any_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    broken = _config(tmp_path, "demo-us")
+    broken = shops_file(tmp_path, "demo-us")
     broken.write_text(broken.read_text().replace("gid://shopify/Location/1", "Location-1"))
     monkeypatch.setenv(CONFIG_ENV, str(broken))
     with pytest.raises(ConfigError, match=r"shops\[0\] \(shop 'demo-us'\)\.locations"):
@@ -79,7 +79,7 @@ def test_settings_at_load_raise_for_a_broken_file_and_default_only_without_any_f
 
 @pytest.mark.slow  # two interpreters loading the whole code location
 def test_a_broken_shops_file_stops_the_code_location_and_a_good_one_sets_the_cron(tmp_path: Path) -> None:
-    good = _config(tmp_path, "demo-us")
+    good = shops_file(tmp_path, "demo-us")
     good.write_text(good.read_text() + "inventory: {schedule: '*/3 * * * *'}\n")
     broken = tmp_path / "broken.yaml"
     broken.write_text(good.read_text().replace("gid://shopify/Location/1", "Location-1"))

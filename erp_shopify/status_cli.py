@@ -23,9 +23,6 @@ from erp_shopify.config import Settings, load_settings
 from erp_shopify.defs.inventory.assets import WATERMARK
 from erp_shopify.delivery import erp_connection, open_queue
 
-PARTITION_TAG = "dagster/partition"
-RUNS_SEARCHED = 50  # a shop's latest runs looked through for the last one of a domain
-
 # domain -> (its asset, the metadata keys shown as its counts)
 DOMAINS: dict[str, tuple[str, tuple[str, ...]]] = {
     "inventory": ("inventory_levels", ("written", "changes_read")),
@@ -55,13 +52,9 @@ def human_watermark(raw: object) -> str | None:
 
 
 def _last_run(instance: dg.DagsterInstance, shop: str, asset: str) -> dg.DagsterRun | None:
-    key = dg.AssetKey(asset)
-    runs = instance.get_runs(filters=dg.RunsFilter(tags={PARTITION_TAG: shop}), limit=RUNS_SEARCHED)
-    for run in runs:  # newest first
-        selection = run.asset_selection
-        if selection is not None and key in selection:
-            return run
-    return None
+    """The latest run planned to materialize the shop's partition of the asset, whatever its outcome."""
+    planned = instance.get_latest_planned_materialization_info(dg.AssetKey(asset), shop)
+    return instance.get_run_by_id(planned.run_id) if planned else None
 
 
 def sync_status(instance: dg.DagsterInstance, shop: str, domain: str, now: float) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 import httpx
 
@@ -23,6 +24,10 @@ class Severity(StrEnum):
     P0 = "P0"  # operations, now: a connection is down and work is paused
     P1 = "P1"  # operations, soon: a run failed, retries ran out
     P2 = "P2"  # data team, business hours: a record needs fixing
+
+
+class RunLog(Protocol):
+    def log(self, level: int, msg: str) -> object: ...
 
 
 _LEVEL = {Severity.P0: logging.CRITICAL, Severity.P1: logging.ERROR, Severity.P2: logging.WARNING}
@@ -42,15 +47,20 @@ class Alert:
 
 
 class Notifier:
-    def __init__(self, webhook_url: str | None, *, timeout: float = 5.0) -> None:
+    """``run_log``: a logger of the Dagster run the alert comes from (``context.log``), so the alert
+    shows in that run's log in the UI too; any ``logging.Logger``-like object with ``log(level, msg)``
+    will do, and the notifier itself stays free of Dagster."""
+
+    def __init__(self, webhook_url: str | None, *, timeout: float = 5.0, run_log: RunLog | None = None) -> None:
         self._webhook_url = webhook_url
         self._timeout = timeout
+        self._run_log = run_log
 
     @classmethod
-    def for_settings(cls, settings: Settings) -> Notifier:
+    def for_settings(cls, settings: Settings, run_log: RunLog | None = None) -> Notifier:
         """The notifier of the configured alert webhook (the log only, when none is configured)."""
         secret = settings.alert_webhook_url
-        return cls(secret.value() if secret else None)
+        return cls(secret.value() if secret else None, run_log=run_log)
 
     def __repr__(self) -> str:
         return f"Notifier(webhook={'configured' if self._webhook_url else 'none'})"
@@ -58,6 +68,8 @@ class Notifier:
     def send(self, alert: Alert) -> bool:
         """Log the alert and post it; True when the webhook accepted it (or none is configured)."""
         log.log(_LEVEL[alert.severity], "%s", alert.text)
+        if self._run_log is not None:
+            self._run_log.log(_LEVEL[alert.severity], alert.text)
         if not self._webhook_url:
             return True
         try:

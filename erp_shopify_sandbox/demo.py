@@ -27,10 +27,11 @@ import redis
 import yaml
 
 from erp_shopify.config import CONFIG_ENV
+from erp_shopify_sandbox.files import project_file
 from erp_shopify_sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
 from erp_shopify_sandbox.shopify.ids import gid
 
-DEMO_CONFIG = Path(__file__).resolve().parents[1] / "config" / "demo.yaml"
+DEMO_CONFIG = project_file("config/demo.yaml")
 PRODUCTS, VARIANTS_PER_PRODUCT = 60, 2
 ERP_ONLY = ["ERP-ONLY-1", "ERP-ONLY-2", "ERP-ONLY-3"]  # items the shops do not sell: reported unmapped
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the tables tell the story
@@ -259,7 +260,7 @@ def dagster_home() -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
-        shutil.copy(Path(__file__).resolve().parents[1] / "dagster.yaml", home / "dagster.yaml")
+        shutil.copy(project_file("dagster.yaml"), home / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

@@ -27,8 +27,9 @@ import dagster as dg
 
 from erp_shopify_sandbox.demo import ERPS, DemoWorld, _sync_all, dagster_home, demo_world
 from erp_shopify_sandbox.demo_orders import order_skus
+from erp_shopify_sandbox.files import project_file
 
-WORKSPACE = Path(__file__).resolve().parents[1] / "workspace.yaml"
+WORKSPACE = project_file("workspace.yaml")
 
 
 def first_sync(world: DemoWorld) -> None:

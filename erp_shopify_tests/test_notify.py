@@ -68,3 +68,11 @@ def test_without_a_webhook_alerts_go_to_the_log_only(caplog: pytest.LogCaptureFi
     with caplog.at_level(logging.WARNING, logger="erp_shopify.alerts"):
         assert Notifier(None).alert(Severity.P2, "data team", "order 1001 needs a SKU")
     assert "order 1001 needs a SKU" in caplog.text
+
+
+def test_an_alert_raised_inside_a_run_is_written_to_the_runs_log_too(caplog: pytest.LogCaptureFixture) -> None:
+    run_log = logging.getLogger("a-dagster-run")  # what a run's context.log offers: log(level, message)
+    with caplog.at_level(logging.WARNING):
+        Notifier(None, run_log=run_log).alert(Severity.P0, "operations", "delivery paused", "resume it")
+    in_run = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "a-dagster-run"]
+    assert in_run == [(logging.CRITICAL, "[P0] [operations] delivery paused\nresume it")]

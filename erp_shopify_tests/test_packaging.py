@@ -17,7 +17,8 @@ import pytest
 import erp_shopify_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("pyproject.toml", "README.md", "erp_shopify", "erp_shopify_sandbox")
+SOURCES = ("pyproject.toml", "README.md", "LICENSE", "erp_shopify", "erp_shopify_sandbox")
+PROJECT_FILES = ("config/demo.yaml", "dagster.yaml", "workspace.yaml")  # what demo and dev read
 SANDBOX_COMMANDS = {"sandbox", "demo", "dev"}
 _REQUIREMENT = re.compile(r"([A-Za-z0-9._-]+)(?:\[([^\]]+)\])?")
 
@@ -87,3 +88,25 @@ def test_pip_install_gives_the_product_cli_and_the_sandbox_extra_adds_its_comman
     sandbox = run(cli, "sandbox", "--help")
     assert sandbox.returncode == 0, sandbox.stderr
     assert "[sap|netsuite|tryton|none]" in sandbox.stdout
+    python = str(venv / "bin" / "python")
+    where = "from erp_shopify_sandbox.files import project_file; print(project_file({!r}))"
+    for name in PROJECT_FILES:
+        found = run(python, "-c", where.format(name))
+        shipped = Path(found.stdout.strip())
+        assert "site-packages" in shipped.parts and shipped.read_text() == (ROOT / name).read_text()
+
+
+def test_the_license_is_the_apache_2_text_that_pyproject_declares() -> None:
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"] == "Apache-2.0"
+    text = (ROOT / "LICENSE").read_text()
+    assert "Apache License\n                           Version 2.0, January 2004" in text
+    assert "END OF TERMS AND CONDITIONS" in text and "9. Accepting Warranty or Additional Liability." in text
+
+
+def test_the_demo_and_dev_files_ship_inside_the_sandbox_package() -> None:
+    from erp_shopify_sandbox.files import project_file
+
+    for name in PROJECT_FILES:
+        packaged = Path(erp_shopify_sandbox.__file__).parent / "project_files" / Path(name).name
+        assert packaged.read_text() == (ROOT / name).read_text()  # the wheel copies what the link names
+        assert project_file(name) == (ROOT / name).resolve()

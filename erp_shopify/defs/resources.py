@@ -22,7 +22,7 @@ from erp_shopify.store.connection import connect
 if TYPE_CHECKING:
     from erp_shopify.delivery import QueueParts
     from erp_shopify.erp.base import ErpAdapter
-    from erp_shopify.notify import Notifier
+    from erp_shopify.notify import Notifier, RunLog
     from erp_shopify.shopify.client import ShopifyClient
 
 
@@ -84,10 +84,11 @@ class NotifierResource(dg.ConfigurableResource):
 
     config: SettingsResource
 
-    def notifier(self) -> Notifier:
+    def notifier(self, run_log: RunLog | None = None) -> Notifier:
+        """``run_log``: the run's ``context.log``, so alerts also show in the run's log."""
         from erp_shopify.notify import Notifier
 
-        return Notifier.for_settings(self.config.settings)
+        return Notifier.for_settings(self.config.settings, run_log)
 
 
 def deployment_resources(config_path: str = "") -> dict[str, Any]:

@@ -8,13 +8,14 @@ and the helpers that read and write asset metadata per shop.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import dagster as dg
 import pandas as pd
 
-from erp_shopify.config import ConfigError, Settings, load_settings
+from erp_shopify.config import CONFIG_ENV, DEFAULT_CONFIG, Settings, load_settings
 from erp_shopify.defs.resources import SettingsResource
 
 T = TypeVar("T")
@@ -66,11 +67,14 @@ def per_shop(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
 
 def at_load(read: Callable[[Settings], T | None], default: T) -> T:
     """A setting the definitions need when they load (a cron, a sensor interval): read from the
-    shops file, else ``default``, also when there is no file yet (a fresh checkout, CI)."""
-    try:
-        value = read(load_settings())
-    except ConfigError:
+    shops file, else ``default``. Only a checkout with no shops file at all (none named by
+    ``$ERP_SHOPIFY_CONFIG``, no ``config/shops.yaml``: a fresh clone, CI) loads with the defaults; a
+    named file that is missing or invalid raises its ``ConfigError`` (file, shop and field), so the
+    code location fails to load and ``dg check defs`` and the UI say why, instead of a configured
+    cron silently falling back to the default."""
+    if not os.environ.get(CONFIG_ENV) and not DEFAULT_CONFIG.exists():
         return default
+    value = read(load_settings())
     return default if value is None else value
 
 

@@ -38,7 +38,8 @@ from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFa
 from erp_shopify.mapping.orders import (
     CancelOrder,
     CreateOrder,
-    OrderAction,
+    CreditRefund,
+    NothingToSend,
     OrderMapping,
     order_action,
 )
@@ -52,6 +53,8 @@ from erp_shopify.store.pause import Paused
 from erp_shopify.store.stream import QueuedEvent
 
 T = TypeVar("T")
+ErpAction = CreateOrder | CancelOrder | CreditRefund  # the actions that send something
+NO_DOCUMENT = "(nothing to send)"  # the ledger's document for an acknowledged no-op
 
 # Delivery threads per ERP slot: the ledger steps and mapping of an order (a few ms) overlap other
 # orders' ERP calls (tens of ms), so two threads per slot keep every slot busy.
@@ -60,6 +63,7 @@ THREADS_PER_SLOT = 2
 
 class Outcome(StrEnum):
     DELIVERED = "delivered"  # the ERP confirmed; acknowledged
+    NO_OP = "no_op"  # an update with nothing to send (an order refunded to zero); acknowledged
     ALREADY_FINAL = "already_final"  # delivered or dead-lettered by an earlier run; acknowledged
     DEAD_LETTERED = "dead_lettered"  # in the DLQ; acknowledged
     WAITING = "waiting"  # a cancel or refund whose order is not in the ERP yet; left for later
@@ -71,6 +75,7 @@ class Outcome(StrEnum):
 class BatchReport:
     outcomes: dict[str, Outcome] = field(default_factory=dict)  # stream id -> outcome
     documents: dict[str, str] = field(default_factory=dict)  # stream id -> ERP document number
+    no_ops: dict[str, str] = field(default_factory=dict)  # stream id -> why nothing was sent
     dead_letters: list[DeadLetter] = field(default_factory=list)
     paused: Paused | None = None
 
@@ -168,9 +173,13 @@ class _Delivery:
             self._record(event, Outcome.ALREADY_FINAL)
             return
         started = time.time()
-        action: OrderAction | None = None
+        action: ErpAction | None = None
         try:
-            action = order_action(event.topic, _payload(event), self._mapping(event.shop))
+            mapped = order_action(event.topic, _payload(event), self._mapping(event.shop))
+            if isinstance(mapped, NothingToSend):
+                self._nothing_to_send(event, mapped)
+                return
+            action = mapped
             document = self._apply(event, action, known_new=_known_new(event, lease.first_send))
         except SystemFailure as exc:
             self._pause(event, exc)
@@ -207,7 +216,7 @@ class _Delivery:
 
         return call_with_retries(attempt, self.policy, sleep=self.sleep)
 
-    def _apply(self, event: QueuedEvent, action: OrderAction, *, known_new: bool) -> ErpDocument | None:
+    def _apply(self, event: QueuedEvent, action: ErpAction, *, known_new: bool) -> ErpDocument | None:
         """The ERP document for ``action``; None when it must wait for its order to reach the ERP.
         ``known_new`` holds for the first try only: any retry may follow a lost answer, so it searches."""
         if isinstance(action, CreateOrder):
@@ -233,7 +242,7 @@ class _Delivery:
             return self._call(lambda: self.adapter.cancel_sales_order(action.order_ref))
         return self._call(lambda: self.adapter.create_credit(action.credit))
 
-    def _delivered(self, event: QueuedEvent, action: OrderAction, document: ErpDocument) -> None:
+    def _delivered(self, event: QueuedEvent, action: ErpAction, document: ErpDocument) -> None:
         """Delivered, units released (the ERP now counts them) and acknowledged: one atomic step."""
         holds_units = isinstance(action, CreateOrder | CancelOrder)
         release = self.parts.pending.release_for(event.shop, event.routing_key) if holds_units else None
@@ -245,7 +254,21 @@ class _Delivery:
             return
         self._record(event, Outcome.DELIVERED, document.number)
 
-    def _dead_letter(self, event: QueuedEvent, error: IntegrationError, action: OrderAction | None) -> None:
+    def _nothing_to_send(self, event: QueuedEvent, action: NothingToSend) -> None:
+        """Acknowledged as delivered with no ERP document, its reason kept in the report and the
+        ledger; the order's pending units are released: it holds none any more."""
+        release = self.parts.pending.release_for(event.shop, event.routing_key)
+        ack = self.parts.stream.ack_for(event.stream_id)
+        try:
+            self.parts.ledger.mark_delivered(event.ledger_key, self.owner, NO_DOCUMENT, release=release, ack=ack)
+        except LeaseLost:
+            self._record(event, Outcome.BUSY)
+            return
+        with self.lock:
+            self.report.no_ops[event.stream_id] = action.reason
+        self._record(event, Outcome.NO_OP)
+
+    def _dead_letter(self, event: QueuedEvent, error: IntegrationError, action: ErpAction | None) -> None:
         letter = DeadLetter.from_failure(
             event, error, erp_payload=_erp_payload(action), source_stream_id=event.stream_id, secrets=self.secrets
         )
@@ -315,7 +338,7 @@ def _payload(event: QueuedEvent) -> Any:
         raise DataError(f"webhook body is not JSON: {exc}", codes=("MALFORMED_PAYLOAD",), system="delivery") from None
 
 
-def _erp_payload(action: OrderAction | None) -> Any:
+def _erp_payload(action: ErpAction | None) -> Any:
     if isinstance(action, CreateOrder):
         return action.order.model_dump(mode="json")
     if isinstance(action, CancelOrder):

@@ -12,7 +12,7 @@ from erp_shopify.config import Settings
 from erp_shopify.delivery.parts import QueueParts, erp_connection
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.notify import Notifier, Severity
-from erp_shopify.store.dlq import DeadLetter
+from erp_shopify.store.dlq import DeadLetter, UnknownDeadLetter
 from erp_shopify.store.pause import Paused
 from erp_shopify.store.stream import InboundEvent
 
@@ -44,7 +44,7 @@ def select(parts: QueueParts, selection: ReplaySelection) -> list[DeadLetter]:
         letters = [parts.dead_letters.get(i) for i in selection.ids]
         missing = [i for i, letter in zip(selection.ids, letters, strict=True) if letter is None]
         if missing:
-            raise KeyError(f"no dead letter with id {', '.join(missing)}")
+            raise UnknownDeadLetter(f"no dead letter with id {', '.join(missing)} (`erp-shopify dlq list` shows them)")
         return [letter for letter in letters if letter is not None]
     return parts.dead_letters.list(shop=selection.shop, error_class=selection.error_class, limit=1_000_000)
 

@@ -18,7 +18,7 @@ def webhooks() -> None:
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    type=click.Path(path_type=Path, dir_okay=False),  # a missing file: the one config message
     default=None,
     help="Shops file (default $ERP_SHOPIFY_CONFIG or config/shops.yaml).",
 )
@@ -50,13 +50,16 @@ def serve(host: str, port: int, config_path: Path | None, workers: int) -> None:
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    type=click.Path(path_type=Path, dir_okay=False),  # a missing file: the one config message
     default=None,
     help="Shops file (default $ERP_SHOPIFY_CONFIG or config/shops.yaml).",
 )
-def stats(config_path: Path | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: the counts and `waiting`.")
+def stats(config_path: Path | None, as_json: bool) -> None:
     """What every receiver sharing this Redis did (queued, duplicate, echo, conflict, rejected_*),
     and how many events wait in the stream."""
+    import json
+
     from erp_shopify.config import load_settings
     from erp_shopify.ingest.counts import read_counts
     from erp_shopify.store.connection import connect
@@ -64,6 +67,11 @@ def stats(config_path: Path | None) -> None:
 
     settings = load_settings(config_path)
     with connect(settings.redis) as client:
-        for name, value in read_counts(client, settings.redis.key_prefix).items():
-            click.echo(f"{name}: {value}")
-        click.echo(f"events waiting in the stream: {client.xlen(Keys(settings.redis.key_prefix).events)}")
+        counts = read_counts(client, settings.redis.key_prefix)
+        waiting = int(client.xlen(Keys(settings.redis.key_prefix).events))
+    if as_json:
+        click.echo(json.dumps({**counts, "waiting": waiting}, indent=2))
+        return
+    for name, value in counts.items():
+        click.echo(f"{name}: {value}")
+    click.echo(f"events waiting in the stream: {waiting}")

@@ -184,7 +184,17 @@ class CreditRefund:
         return self.credit.order_ref
 
 
-OrderAction = CreateOrder | CancelOrder | CreditRefund
+@dataclass(frozen=True)
+class NothingToSend:
+    """An update that asks nothing of the ERP (an order refunded or edited down to no quantity):
+    acknowledged with its reason, never dead-lettered, since no fix could make it deliverable."""
+
+    order_ref: str
+    reason: str
+
+
+OrderAction = CreateOrder | CancelOrder | CreditRefund | NothingToSend
+NO_LINES = "the order has no line with a quantity"
 
 
 def legacy_id(gid: str) -> str:
@@ -266,7 +276,7 @@ def to_sales_order(order: ShopifyOrder, mapping: OrderMapping) -> SalesOrder:
             )
         )
     if not lines:
-        raise DataError("line_items: the order has no line with a quantity", codes=("NO_LINES",), system="mapping")
+        raise DataError(f"line_items: {NO_LINES}", codes=("NO_LINES",), system="mapping")
     needs_shipping = any(line.requires_shipping for line in order.line_items)
     if order.shipping_address is None and needs_shipping:
         raise DataError(
@@ -336,4 +346,13 @@ def order_action(topic: str, payload: dict[str, Any], mapping: OrderMapping) -> 
     if topic == "orders/cancelled":
         reason = str(payload.get("cancel_reason") or "")
         return CancelOrder(external_ref(mapping.shop, order.legacy_id), reason=reason)
+    if topic != "orders/create" and not _has_quantity(order):
+        reason = f"{topic}: {NO_LINES} (refunded or edited to zero); its refunds and cancel carry the change"
+        return NothingToSend(external_ref(mapping.shop, order.legacy_id), reason)
     return CreateOrder(to_sales_order(order, mapping))
+
+
+def _has_quantity(order: ShopifyOrder) -> bool:
+    return any(
+        (line.quantity if line.current_quantity is None else line.current_quantity) > 0 for line in order.line_items
+    )

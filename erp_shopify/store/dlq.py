@@ -10,6 +10,7 @@ attempt. ``erp-shopify dlq`` lists, shows, replays and removes entries.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,27 @@ from erp_shopify.errors import IntegrationError
 from erp_shopify.store.keys import Keys, text
 from erp_shopify.store.redaction import redact, redact_headers
 from erp_shopify.store.stream import InboundEvent
+
+_ENTRY_ID = re.compile(r"\d+-\d+")
+
+
+class UnknownDeadLetter(KeyError):
+    """Ids that name no dead letter (already replayed, or never there)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class MalformedDeadLetterId(ValueError):
+    """Not a dead-letter id at all (Redis would answer 'Invalid stream ID')."""
+
+
+def check_entry_id(entry_id: str) -> str:
+    if not _ENTRY_ID.fullmatch(entry_id):
+        raise MalformedDeadLetterId(
+            f"{entry_id!r} is not a dead-letter id: they look like 1764504000000-0 (`erp-shopify dlq list` shows them)"
+        )
+    return entry_id
 
 
 @dataclass(frozen=True)
@@ -143,6 +165,8 @@ class DeadLetterQueue:
         return found[:limit]
 
     def get(self, entry_id: str) -> DeadLetter | None:
+        """The entry, None when there is none; ``MalformedDeadLetterId`` for a string that is no id."""
+        check_entry_id(entry_id)
         rows: Any = self.client.xrange(self.key, min=entry_id, max=entry_id)
         return _decode(*rows[0]) if rows else None
 

@@ -260,6 +260,11 @@ class EventStream:
         """Events queued and not yet acknowledged (new and in progress)."""
         return int(self.client.xlen(self.keys.events))
 
+    def oldest_queued_at(self) -> float | None:
+        """When the oldest event still queued arrived (its stream id's time), None when none is."""
+        rows: Any = self.client.xrange(self.keys.events, min="-", max="+", count=1)
+        return int(text(rows[0][0]).split("-")[0]) / 1000 if rows else None
+
     def pending(self, count: int = 1000) -> list[PendingEntry]:
         """Entries handed to a consumer and not acknowledged yet, oldest first."""
         self._ensure_group()

@@ -9,9 +9,17 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from erp_shopify.defs.orders.jobs import ORDER_QUEUE, deliver_orders, replay_dlq, resume_deliveries
-from erp_shopify.defs.orders.sensors import DLQ_EMPTY, NOT_PAUSED, order_run_failed, order_sensor
+from erp_shopify.defs.orders.jobs import (
+    NOTHING_TO_REPLAY,
+    ORDER_QUEUE,
+    ReplayErrorClass,
+    deliver_orders,
+    replay_dlq,
+    resume_deliveries,
+)
+from erp_shopify.defs.orders.sensors import DLQ_EMPTY, NOT_PAUSED, order_sensor
 from erp_shopify.defs.resources import deployment_resources
+from erp_shopify.defs.run_failures import run_failed
 from erp_shopify.delivery import erp_connection
 from erp_shopify_tests.test_delivery import conftest as delivery
 from erp_shopify_tests.test_delivery.conftest import SHOP, Rig
@@ -116,14 +124,32 @@ def test_failed_resume_run_alerts_operations(rig: Rig, instance: dg.DagsterInsta
     assert not failed.success
     [failure] = [e for e in failed.all_events if e.event_type_value == "PIPELINE_FAILURE"]
     with dg.build_run_status_sensor_context(
-        sensor_name="order_run_failed",
+        sensor_name="run_failed",
         dagster_instance=instance,
         dagster_run=failed.dagster_run,
         dagster_event=failure,
         resources={"notifier": _resources(rig)["notifier"]},
     ) as context:
-        order_run_failed(context.for_run_failure())
+        run_failed(context.for_run_failure())
     deadline = time.monotonic() + 5
     while not rig.alerts.received and time.monotonic() < deadline:
         time.sleep(0.05)
     assert any(f"of {resume_deliveries.name} failed" in a for a in rig.alerts.received)
+
+
+def test_replay_launched_with_default_config_replays_nothing_and_says_so(
+    rig: Rig, instance: dg.DagsterInstance
+) -> None:
+    rig.queue("orders/create", order_payload(4031, [("GHOST-5", 1, "1.00")]))
+    rig.deliver()
+    replayed = replay_dlq.execute_in_process(resources=_resources(rig), instance=instance)
+    assert replayed.success  # nothing fails, so nobody is paged
+    messages = [e.user_message for e in instance.all_logs(replayed.run_id)]
+    assert any(m.startswith(f"{NOTHING_TO_REPLAY}: set everything, ids, shop or error_class") for m in messages)
+    assert rig.parts.dead_letters.depth() == 1 and rig.parts.stream.depth() == 0
+
+
+def test_order_jobs_describe_themselves_and_replay_offers_the_error_classes() -> None:
+    for job in (deliver_orders, replay_dlq, resume_deliveries):
+        assert job.description and len(job.description) > 40
+    assert {m.name for m in ReplayErrorClass} == {"transient", "data", "system"}

@@ -154,3 +154,18 @@ def test_pending_units_are_released_when_the_erp_confirms(rig: Rig) -> None:
     assert report.outcomes[queued.stream_id] is Outcome.DELIVERED
     assert rig.parts.pending.totals(SHOP) == {}
     assert rig.parts.pending.orders(SHOP) == []
+
+
+def test_an_update_of_an_order_refunded_to_zero_is_acknowledged_as_a_no_op_with_its_reason(rig: Rig) -> None:
+    refunded = order_payload(1031, [("CAP", 2, "12.00"), ("TEE-M", 1, "20.00")])
+    for line in refunded["line_items"]:
+        line["current_quantity"] = 0
+    update = rig.queue("orders/updated", refunded, event_id="evt-update-1031")
+    create = rig.queue("orders/create", refunded, event_id="evt-create-1031")
+    report = rig.deliver()
+    assert report.outcomes == {update.stream_id: Outcome.NO_OP, create.stream_id: Outcome.DEAD_LETTERED}
+    assert "orders/updated: the order has no line with a quantity" in report.no_ops[update.stream_id]
+    assert rig.parts.dead_letters.depth() == 1  # only the create, which must carry lines
+    assert rig.parts.stream.depth() == 0 and rig.orders_in_erp(f"{SHOP}-1031") == 0
+    entry = rig.parts.ledger.get(f"{SHOP}:evt-update-1031")
+    assert entry is not None and entry.state is LedgerState.DELIVERED

@@ -1,7 +1,9 @@
 """Inventory every few minutes and a nightly full reconciliation, one run per shop.
 
 The inventory cadence is the sync policy's (``policy.py``) unless the shops file sets
-``inventory.schedule``.
+``inventory.schedule``. A shop bootstraps itself: both jobs hold ``sku_xref`` too, and a shop whose
+xref was never materialized gets it built first in the same run (tagged with the reason); every
+other shop's run selects ``inventory_levels`` only, and reads its last xref.
 """
 
 from __future__ import annotations
@@ -10,17 +12,26 @@ import dagster as dg
 
 from erp_shopify.defs.inventory.assets import FULL_RESYNC_TAG, inventory_levels
 from erp_shopify.defs.shops import at_load, per_shop, shops_partitions
+from erp_shopify.defs.xref.assets import SKU_XREF, sku_xref
 from erp_shopify.policy import Domain, cadence
 
 RECONCILIATION_CRON = "30 3 * * *"
+INVENTORY_LEVELS = dg.AssetKey("inventory_levels")
+BOOTSTRAP_TAG = "erp_shopify/bootstrap"
+BOOTSTRAP_REASON = "no sku_xref materialization yet for this shop: built first in this run"
 
 inventory_job = dg.define_asset_job(
-    "inventory_sync", selection=[inventory_levels], partitions_def=shops_partitions, tags={"domain": "inventory"}
+    "inventory_sync",
+    selection=[sku_xref, inventory_levels],
+    partitions_def=shops_partitions,
+    description="ERP stock changes since the watermark, written to Shopify. The schedule selects "
+    "inventory_levels only, plus sku_xref for a shop that has none yet.",
+    tags={"domain": "inventory"},
 )
 
 inventory_reconciliation_job = dg.define_asset_job(
     "inventory_reconciliation",
-    selection=[inventory_levels],
+    selection=[sku_xref, inventory_levels],
     partitions_def=shops_partitions,
     description="Compares every mapped item with Shopify, reports all drift and repairs it.",
     tags={"domain": "inventory", FULL_RESYNC_TAG: "true"},
@@ -33,9 +44,23 @@ inventory_reconciliation_job = dg.define_asset_job(
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def inventory_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
-    return per_shop(context)
+    return xref_first_where_missing(context)
 
 
 @dg.schedule(job=inventory_reconciliation_job, cron_schedule=RECONCILIATION_CRON)
 def inventory_reconciliation_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
-    return per_shop(context)
+    return xref_first_where_missing(context)
+
+
+def xref_first_where_missing(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
+    """One run per shop: ``inventory_levels`` alone where the shop has an xref, else ``sku_xref``
+    then ``inventory_levels`` (a new shop's first run would otherwise fail to read its xref)."""
+    built = context.instance.get_materialized_partitions(SKU_XREF)
+    requests = []
+    for request in per_shop(context):
+        if request.partition_key in built:
+            requests.append(request.with_replaced_attrs(asset_selection=[INVENTORY_LEVELS]))
+        else:
+            tags = {**request.tags, BOOTSTRAP_TAG: BOOTSTRAP_REASON}
+            requests.append(request.with_replaced_attrs(asset_selection=[SKU_XREF, INVENTORY_LEVELS], tags=tags))
+    return requests

@@ -4,12 +4,16 @@ Each job is one op on the in-process executor: a run costs seconds to start, so 
 whole batch, and the batch's parallelism lives inside ``deliver_batch`` (threads), not in Dagster.
 """
 
+from enum import Enum
+
 import dagster as dg
 
 from erp_shopify.defs.resources import ErpResource, NotifierResource, RedisResource, SettingsResource
 from erp_shopify.delivery import ReplaySelection, deliver_batch, erp_connection, replay, resume
+from erp_shopify.errors import ErrorClass
 
 ORDER_QUEUE = dg.AssetKey("order_queue")
+NOTHING_TO_REPLAY = "nothing to replay"
 
 
 class DeliveryBatchConfig(dg.Config):
@@ -18,13 +22,19 @@ class DeliveryBatchConfig(dg.Config):
     stream_ids: list[str]
 
 
+# The error classes as the launchpad offers them: Dagster names an enum's values by their Python
+# names, so these are the lower-case values `erp-shopify dlq replay --error-class` takes too.
+ReplayErrorClass = Enum("ReplayErrorClass", {str(c): str(c) for c in ErrorClass})  # type: ignore[misc]
+
+
 class ReplayConfig(dg.Config):
-    """Which dead letters to re-queue: everything, some ids, a shop and/or an error class."""
+    """Which dead letters to re-queue: everything, some ids, a shop and/or an error class. A launch
+    naming none of them replays nothing and says so (the run succeeds: nobody is paged)."""
 
     everything: bool = False
     ids: list[str] = []
     shop: str = ""
-    error_class: str = ""
+    error_class: ReplayErrorClass | None = None  # type: ignore[valid-type]
 
 
 @dg.op(pool="erp", description="Deliver one claimed batch of order events to the ERP.")
@@ -41,7 +51,9 @@ def deliver_order_batch(
         if len(events) < len(config.stream_ids):
             context.log.info(f"{len(config.stream_ids) - len(events)} event(s) already acknowledged by an earlier run")
         with erp.adapter() as adapter:
-            report = deliver_batch(events, adapter, parts, settings.settings, notifier.notifier(), owner=context.run_id)
+            report = deliver_batch(
+                events, adapter, parts, settings.settings, notifier.notifier(context.log), owner=context.run_id
+            )
         dead_letter_depth = parts.dead_letters.depth()
     summary = report.summary()
     context.log.info(f"delivered batch of {len(events)}: {summary}")
@@ -53,11 +65,17 @@ def deliver_order_batch(
 
 @dg.op(description="Re-queue dead letters for delivery (after the data or the mapping was fixed).")
 def replay_dead_letters(context: dg.OpExecutionContext, config: ReplayConfig, redis: RedisResource) -> None:
+    if not (config.everything or config.ids or config.shop or config.error_class):
+        context.log.warning(
+            f"{NOTHING_TO_REPLAY}: set everything, ids, shop or error_class in the launchpad "
+            "(`erp-shopify dlq list` shows the dead letters)"
+        )
+        return
     selection = ReplaySelection(
         everything=config.everything,
         ids=tuple(config.ids),
         shop=config.shop or None,
-        error_class=config.error_class or None,
+        error_class=config.error_class.value if config.error_class else None,
     )
     with redis.queue() as parts:
         done = replay(parts, selection)
@@ -73,7 +91,7 @@ def resume_delivery(
     notifier: NotifierResource,
 ) -> None:
     with erp.adapter() as adapter, redis.queue() as parts:
-        resumed = resume(adapter, parts, settings.settings, notifier.notifier())
+        resumed = resume(adapter, parts, settings.settings, notifier.notifier(context.log))
     connection = erp_connection(settings.settings)
     if resumed.was_paused is None:
         context.log.info(f"{connection} was not paused; {resumed.released} held event(s) made claimable")
@@ -81,16 +99,31 @@ def resume_delivery(
         context.log.info(f"{connection} resumed (paused for: {resumed.was_paused.reason})")
 
 
-@dg.job(executor_def=dg.in_process_executor, tags={"domain": "orders"})
+@dg.job(
+    executor_def=dg.in_process_executor,
+    tags={"domain": "orders"},
+    description="Delivers one batch of Shopify order, refund and cancel events to the ERP. Launched by "
+    "order_sensor with the batch's stream ids; not meant to be launched by hand.",
+)
 def deliver_orders() -> None:
     deliver_order_batch()
 
 
-@dg.job(executor_def=dg.in_process_executor, tags={"domain": "orders"})
+@dg.job(
+    executor_def=dg.in_process_executor,
+    tags={"domain": "orders"},
+    description="Re-queues dead letters for delivery once their data or mapping was fixed. Name what to "
+    "replay in the config (everything, ids, shop, error_class); same as `erp-shopify dlq replay`.",
+)
 def replay_dlq() -> None:
     replay_dead_letters()
 
 
-@dg.job(executor_def=dg.in_process_executor, tags={"domain": "orders"})
+@dg.job(
+    executor_def=dg.in_process_executor,
+    tags={"domain": "orders"},
+    description="Probes the ERP and, if it answers, lifts the delivery pause and hands the held events "
+    "back; same as `erp-shopify resume`.",
+)
 def resume_deliveries() -> None:
     resume_delivery()

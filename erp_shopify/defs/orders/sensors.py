@@ -1,5 +1,5 @@
-"""The order sensor (stream -> one ``deliver_orders`` run per batch), the queue's health in the UI,
-and the alert when an order run fails.
+"""The order sensor (stream -> one ``deliver_orders`` run per batch) and the queue's health in the UI
+(a failed run alerts through ``defs/run_failures.py``, as every run does).
 
 What an operator sees: the ``order_queue`` asset carries an observation whenever queue depth, DLQ
 depth or the pause flag changes, and two checks (``dead_letter_queue_empty``,
@@ -15,11 +15,10 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from erp_shopify.config import DeliveryConfig, Settings
-from erp_shopify.defs.orders.jobs import ORDER_QUEUE, deliver_orders, replay_dlq, resume_deliveries
-from erp_shopify.defs.resources import NotifierResource, RedisResource, SettingsResource
+from erp_shopify.defs.orders.jobs import ORDER_QUEUE, deliver_orders
+from erp_shopify.defs.resources import RedisResource, SettingsResource
 from erp_shopify.defs.shops import at_load
 from erp_shopify.delivery import QueueParts, erp_connection
-from erp_shopify.notify import Severity
 from erp_shopify.store.stream import QueuedEvent
 
 SENSOR_CONSUMER = "order_sensor"
@@ -142,19 +141,3 @@ def _claim_batch(context: dg.SensorEvaluationContext, parts: QueueParts, config:
         tags={"orders/batch_size": str(len(events)), "orders/first_stream_id": events[0].stream_id},
     )
     return dg.SensorResult(run_requests=[request], asset_events=health, cursor=cursor)
-
-
-@dg.run_failure_sensor(
-    monitored_jobs=[deliver_orders, replay_dlq, resume_deliveries],
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Alerts operations when an order delivery, replay or resume run fails.",
-)
-def order_run_failed(context: dg.RunFailureSensorContext, notifier: NotifierResource) -> None:
-    run = context.dagster_run
-    message = context.failure_event.message or "the run failed"
-    notifier.notifier().alert(
-        Severity.P1,
-        "operations",
-        f"Dagster run {run.run_id[:8]} of {run.job_name} failed",
-        f"{message[:500]}\nIts events stay queued and are claimed again; see the run's logs.",
-    )

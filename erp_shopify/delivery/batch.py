@@ -35,11 +35,13 @@ from erp_shopify.delivery.lookup import SharedLookup
 from erp_shopify.delivery.parts import QueueParts, erp_connection, order_mapping, secret_values
 from erp_shopify.erp.base import ErpAdapter, ErpDocument
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure
+from erp_shopify.ingest.events import restocked_unshipped_lines
 from erp_shopify.mapping.orders import (
     ORDER_TOPICS,
     REFUND_TOPIC,
     CancelOrder,
     CreateOrder,
+    CreditRefund,
     OrderAction,
     OrderMapping,
     order_action,
@@ -229,9 +231,22 @@ class _Delivery:
                 codes=("ORDER_NOT_IN_ERP",),
                 system="delivery",
             )
+        self._withdraw_awaiting(event, action)
         if isinstance(action, CancelOrder):
             return self._call(lambda: self.adapter.cancel_sales_order(action.order_ref))
         return self._call(lambda: self.adapter.create_credit(action.credit))
+
+    def _withdraw_awaiting(self, event: QueuedEvent, action: CancelOrder | CreditRefund) -> None:
+        """Shopify no longer commits a cancelled order's units (or a refund's restocked unshipped
+        ones): take them off awaiting shipment before the ERP's stock rises, never after."""
+        if isinstance(action, CancelOrder):
+            lines = None
+        else:
+            default_location = next(iter(self.settings.shop(event.shop).locations.values()))
+            lines = restocked_unshipped_lines(_payload(event), default_location)
+            if not lines:
+                return
+        self.parts.pending.withdraw(event.shop, event.routing_key, event.ledger_key, lines)
 
     def _delivered(self, event: QueuedEvent, action: OrderAction, document: ErpDocument) -> None:
         """Delivered, units released (the ERP now counts them) and acknowledged: one atomic step."""

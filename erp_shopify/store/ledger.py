@@ -9,7 +9,7 @@ only such a send may skip the search. ``delivered`` is written only after the ER
 and is final: ``begin`` on a delivered entry never hands out a lease again. Every transition is one
 Lua script, so two workers can never both hold the lease. Each script answers with the entry it
 left, and a final transition also acknowledges the stream entry (and, for a delivered order,
-releases its pending units) in the same step: recorded and acknowledged together or not at all,
+moves its pending units to awaiting shipment) in the same step: recorded and acknowledged together or not at all,
 one Redis round trip at each end of a delivery.
 """
 
@@ -100,7 +100,8 @@ end
 return {'acquired', took_over, first_send, redis.call('HGETALL', KEYS[1])}
 """
 
-# KEYS[1] entry, then the pending-units keys (3) when ARGV[7] ~= '', then the stream when ARGV[10] ~= ''.
+# KEYS[1] entry, then the pending-units keys (5: ``pending.script_keys``) when ARGV[7] ~= '', then the
+# stream when ARGV[10] ~= ''.
 # ARGV: owner, now, new state, retention, field, value, order ref to release, tombstone ttl, group,
 # stream id. Answers {1 or 0 (the lease was lost: nothing done), the entry's fields}. Releasing and
 # acknowledging again after an earlier identical finish is harmless (both are idempotent).
@@ -120,8 +121,8 @@ end
 if finish() == 0 then return {0, redis.call('HGETALL', KEYS[1])} end
 local stream = 2
 if ARGV[7] ~= '' then
-  release_pending(KEYS[2], KEYS[3], KEYS[4], ARGV[7], ARGV[8])
-  stream = 5
+  release_pending(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[7], ARGV[8])
+  stream = 7
 end
 if ARGV[10] ~= '' then ack_entry(KEYS[stream], ARGV[9], ARGV[10]) end
 return {1, redis.call('HGETALL', KEYS[1])}

@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from erp_shopify_sandbox.shopify import ids, payloads
-from erp_shopify_sandbox.shopify.state import Order
+from erp_shopify_sandbox.shopify.state import Order, OutOfStock
 
 
 def _sandbox(request: Request) -> Any:
@@ -44,6 +44,8 @@ def _guarded(handler):  # type: ignore[no-untyped-def]
     async def wrapper(request: Request) -> Response:
         try:
             return await handler(request)
+        except OutOfStock as exc:
+            return JSONResponse({"error": str(exc), "code": "OUT_OF_STOCK"}, status_code=409)
         except (ValueError, KeyError, TypeError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
 
@@ -108,10 +110,20 @@ async def orders(request: Request) -> Response:
         location=location,
         customer=customer,
         email=body.get("email") or (body.get("customer") or {}).get("email"),
+        deny_oversell=body.get("inventory_policy", "CONTINUE") == "DENY",
     )
     sandbox.webhooks.emit("orders/create", payloads.order(state, order))
     _emit_levels(sandbox, order)
     return JSONResponse(_order_json(order), status_code=201)
+
+
+@_guarded
+async def fulfill(request: Request) -> Response:
+    """The warehouse ships the whole order: committed and on_hand fall, available stays."""
+    sandbox = _sandbox(request)
+    order = sandbox.state.fulfill(_order_index(request))
+    _emit_levels(sandbox, order)
+    return JSONResponse(_order_json(order))
 
 
 @_guarded
@@ -256,6 +268,7 @@ ROUTES = [
     Route("/_sandbox/locations", locations, methods=["GET", "POST"]),
     Route("/_sandbox/orders", orders, methods=["GET", "POST"]),
     Route("/_sandbox/orders/{order_id:int}/cancel", cancel, methods=["POST"]),
+    Route("/_sandbox/orders/{order_id:int}/fulfill", fulfill, methods=["POST"]),
     Route("/_sandbox/orders/{order_id:int}/refunds", refund, methods=["POST"]),
     Route("/_sandbox/customers", customers, methods=["POST"]),
     Route("/_sandbox/price-lists", price_lists, methods=["GET", "POST"]),

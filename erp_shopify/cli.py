@@ -15,7 +15,7 @@ _COMMANDS = (
     "erp_shopify_sandbox.cli:sandbox",
     "erp_shopify_sandbox.demo:demo",
     "erp_shopify_sandbox.devserver:dev",
-    "erp_shopify.defs.xref.cli:shops",
+    "erp_shopify.shops_cli:shops",
     "erp_shopify.ingest.cli:webhooks",
     "erp_shopify.delivery.cli:dlq",
     "erp_shopify.delivery.cli:resume",

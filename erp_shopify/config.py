@@ -170,7 +170,7 @@ class IngestConfig(_Model):
 
 
 class InventoryConfig(_Model):
-    schedule: str = "*/10 * * * *"
+    schedule: str | None = None  # a cron expression; None: the sync policy's cadence
     overlap_seconds: int = Field(300, ge=0)
     bulk_read_above: int = Field(20_000, ge=1)  # catalogs larger than this are read by bulk operation
     max_unmapped_share: float = Field(0.2, ge=0, le=1)  # the xref check blocks above this
@@ -179,7 +179,7 @@ class InventoryConfig(_Model):
 
 
 class PricingConfig(_Model):
-    schedule: str = "0 2 * * *"
+    schedule: str | None = None  # a cron expression; None: the sync policy's cadence
     max_change_percent: Decimal = Field(Decimal("50"), gt=0)
 
 

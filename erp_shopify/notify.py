@@ -14,6 +14,8 @@ from enum import StrEnum
 
 import httpx
 
+from erp_shopify.config import Settings
+
 log = logging.getLogger("erp_shopify.alerts")
 
 
@@ -43,6 +45,12 @@ class Notifier:
     def __init__(self, webhook_url: str | None, *, timeout: float = 5.0) -> None:
         self._webhook_url = webhook_url
         self._timeout = timeout
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Notifier:
+        """The notifier of the configured alert webhook (the log only, when none is configured)."""
+        secret = settings.alert_webhook_url
+        return cls(secret.value() if secret else None)
 
     def __repr__(self) -> str:
         return f"Notifier(webhook={'configured' if self._webhook_url else 'none'})"

@@ -1,8 +1,10 @@
 """Who owns which data, in which direction it flows, and how often: the one declared sync policy.
 
 Code asks this module instead of hard-coding a direction: the webhook receiver accepts only the
-topics routed here, the loop guard asks who owns a field before it records a conflict, and the
-schedules take their default cadence from here.
+topics routed here, the loop guard asks who owns a field before it records a conflict, order
+delivery maps the order topics listed here, and the inventory and price schedules run at the
+cadence declared here unless the shops file overrides it (``inventory.schedule``,
+``pricing.schedule``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ class Domain(StrEnum):
     ORDERS = "orders"
     REFUNDS = "refunds"
     CUSTOMER_ADDRESSES = "customer_addresses"
+
+
+# The order webhooks: each creates the order in the ERP if needed, ``orders/cancelled`` cancels it.
+ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled")
+REFUND_TOPIC = "refunds/create"  # credits the refunded lines against the order
 
 
 @dataclass(frozen=True)
@@ -66,14 +73,14 @@ SYNC_POLICY: dict[Domain, DomainPolicy] = {
             Owner.SHOPIFY,
             Direction.SHOPIFY_TO_ERP,
             "realtime",
-            webhook_topics=("orders/create", "orders/updated", "orders/paid", "orders/cancelled"),
+            webhook_topics=ORDER_TOPICS,
         ),
         DomainPolicy(
             Domain.REFUNDS,
             Owner.SHOPIFY,
             Direction.SHOPIFY_TO_ERP,
             "realtime",
-            webhook_topics=("refunds/create",),
+            webhook_topics=(REFUND_TOPIC,),
         ),
         DomainPolicy(
             Domain.CUSTOMER_ADDRESSES,
@@ -100,3 +107,8 @@ def domain_for_topic(topic: str) -> Domain:
 
 def owner(domain: Domain) -> Owner:
     return SYNC_POLICY[domain].owner
+
+
+def cadence(domain: Domain) -> str:
+    """How often ``domain`` syncs: a cron expression for the scheduled domains."""
+    return SYNC_POLICY[domain].cadence

@@ -309,7 +309,7 @@ def _table(title: str, figures: dict[str, dict[str, Any]]) -> None:
 def demo(erp_kind: str, key_prefix: str | None) -> None:
     """Run the ERP -> Shopify sync and the Shopify -> ERP order flow end to end against local sandboxes."""
     from erp_shopify.config import load_settings
-    from erp_shopify.defs.xref.partitions import sync_shop_partitions
+    from erp_shopify.defs.shops import sync_shop_partitions
     from erp_shopify_sandbox import demo_orders
 
     home = dagster_home()

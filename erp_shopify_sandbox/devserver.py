@@ -32,7 +32,7 @@ WORKSPACE = Path(__file__).resolve().parents[1] / "workspace.yaml"
 
 
 def first_sync(world: DemoWorld) -> None:
-    from erp_shopify.defs.xref.partitions import sync_shop_partitions
+    from erp_shopify.defs.shops import sync_shop_partitions
 
     with dg.DagsterInstance.get() as instance:
         sync_shop_partitions(instance, list(world.shops))

@@ -1,22 +1,26 @@
-"""The resources every domain shares, chosen in one place.
+"""The resources every domain shares, and the one place that chooses them (``deployment_resources``).
 
-Each resource is a thin, typed factory over a plain client from ``erp_shopify.shopify``,
-``erp_shopify.erp``, ``erp_shopify.store`` or ``erp_shopify.notify``; the clients know nothing of
+Each resource hands out a plain client from ``erp_shopify.shopify``, ``erp_shopify.erp`` or
+``erp_shopify.store`` that is a context manager, so an asset writes
+``with erp.adapter() as adapter:`` and never closes anything by hand; the clients know nothing of
 Dagster. Secrets are not resource fields: the shops file names the environment variables that hold
 them and the clients read them when built, so they never show in the UI or in run config.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import redis
 
 from erp_shopify.config import Settings, load_settings
+from erp_shopify.store.connection import connect
 
 if TYPE_CHECKING:
+    from erp_shopify.delivery import QueueParts
     from erp_shopify.erp.base import ErpAdapter
     from erp_shopify.notify import Notifier
     from erp_shopify.shopify.client import ShopifyClient
@@ -33,7 +37,7 @@ class SettingsResource(dg.ConfigurableResource):
 
 
 class ShopifyResource(dg.ConfigurableResource):
-    """Admin GraphQL clients, one per shop."""
+    """Admin GraphQL clients, one per shop: ``with shopify.client(shop) as client:``."""
 
     config: SettingsResource
 
@@ -44,7 +48,7 @@ class ShopifyResource(dg.ConfigurableResource):
 
 
 class ErpResource(dg.ConfigurableResource):
-    """The configured ERP behind the one adapter protocol."""
+    """The configured ERP behind the one adapter protocol: ``with erp.adapter() as adapter:``."""
 
     config: SettingsResource
 
@@ -56,12 +60,18 @@ class ErpResource(dg.ConfigurableResource):
 
 
 class RedisResource(dg.ConfigurableResource):
-    """The Redis holding the order stream, ledgers, DLQ and pause flags."""
+    """The Redis holding the order stream, ledgers, DLQ, pause flags and the syncs' state:
+    ``with redis.client() as client:``, or ``with redis.queue() as parts:`` for order delivery."""
 
     config: SettingsResource
 
     def client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.config.settings.redis.url)
+        return connect(self.config.settings.redis)
+
+    def queue(self) -> AbstractContextManager[QueueParts]:
+        from erp_shopify.delivery import open_queue
+
+        return open_queue(self.config.settings.redis)
 
     @property
     def key_prefix(self) -> str:
@@ -69,26 +79,35 @@ class RedisResource(dg.ConfigurableResource):
 
 
 class NotifierResource(dg.ConfigurableResource):
-    """Alerts to the log and to a Slack-compatible incoming webhook, if one is configured."""
+    """Alerts to the log and to a Slack-compatible incoming webhook, if one is configured (it holds
+    no connection: each alert is one request)."""
 
     config: SettingsResource
 
     def notifier(self) -> Notifier:
         from erp_shopify.notify import Notifier
 
-        secret = self.config.settings.alert_webhook_url
-        return Notifier(secret.value() if secret else None)
+        return Notifier.for_settings(self.config.settings)
+
+
+def deployment_resources(config_path: str = "") -> dict[str, Any]:
+    """The resources of every deployment, chosen here and nowhere else: the code location, the tests
+    and the demo all call this. Deployments differ by their shops file (``config_path``, else
+    ``$ERP_SHOPIFY_CONFIG``) and their Dagster instance (``dagster.yaml``, ``deploy/dagster.yaml``),
+    not by code. ``sku_xref`` is stored by the filesystem IO manager under the instance's storage
+    folder; a deployment whose runs share no disk (one pod per run) must choose another one here.
+    """
+    settings = SettingsResource(config_path=config_path)
+    return {
+        "settings": settings,
+        "shopify": ShopifyResource(config=settings),
+        "erp": ErpResource(config=settings),
+        "redis": RedisResource(config=settings),
+        "notifier": NotifierResource(config=settings),
+        "io_manager": dg.FilesystemIOManager(),
+    }
 
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    settings = SettingsResource()
-    return dg.Definitions(
-        resources={
-            "settings": settings,
-            "shopify": ShopifyResource(config=settings),
-            "erp": ErpResource(config=settings),
-            "redis": RedisResource(config=settings),
-            "notifier": NotifierResource(config=settings),
-        }
-    )
+    return dg.Definitions(resources=deployment_resources())

@@ -5,7 +5,7 @@ these same functions; nothing here knows about either.
 """
 
 from erp_shopify.delivery.batch import BatchReport, Outcome, deliver_batch
-from erp_shopify.delivery.parts import QueueParts, erp_connection
+from erp_shopify.delivery.parts import QueueParts, erp_connection, open_queue
 from erp_shopify.delivery.replay import ReplaySelection, Resumed, replay, resume
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Resumed",
     "deliver_batch",
     "erp_connection",
+    "open_queue",
     "replay",
     "resume",
 ]

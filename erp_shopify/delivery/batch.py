@@ -33,12 +33,10 @@ from typing import Any, TypeVar
 from erp_shopify.config import Settings
 from erp_shopify.delivery.lookup import SharedLookup
 from erp_shopify.delivery.parts import QueueParts, erp_connection, order_mapping, secret_values
-from erp_shopify.erp.base import ErpAdapter, ErpDocument
+from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure
 from erp_shopify.ingest.events import restocked_unshipped_lines
 from erp_shopify.mapping.orders import (
-    ORDER_TOPICS,
-    REFUND_TOPIC,
     CancelOrder,
     CreateOrder,
     CreditRefund,
@@ -47,6 +45,8 @@ from erp_shopify.mapping.orders import (
     order_action,
 )
 from erp_shopify.notify import Notifier, Severity
+from erp_shopify.policy import ORDER_TOPICS, REFUND_TOPIC
+from erp_shopify.records import ErpDocument
 from erp_shopify.retrying import RetryPolicy, call_with_retries
 from erp_shopify.store.dlq import DeadLetter
 from erp_shopify.store.ledger import LeaseLost, LeaseOutcome
@@ -196,7 +196,7 @@ class _Delivery:
         all threads meet it together (a resolution runs the xref rules in pandas: tens of ms)."""
         with self.lock:
             if shop not in self.mappings:
-                mapping = order_mapping(self.settings, shop)
+                mapping = order_mapping(self.settings, shop, self.parts.skus)
                 self.mappings[shop] = replace(mapping, sku_xref=SharedLookup(mapping.sku_xref))
             return self.mappings[shop]
 

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-import redis
 
 from erp_shopify.config import ConfigError, Settings, load_settings
-from erp_shopify.delivery import QueueParts, ReplaySelection, erp_connection, replay
+from erp_shopify.delivery import ReplaySelection, erp_connection, open_queue, replay
 from erp_shopify.delivery import resume as resume_delivery
 from erp_shopify.errors import ErrorClass, IntegrationError
 from erp_shopify.notify import Notifier
@@ -32,10 +31,6 @@ def _settings(config_path: Path | None) -> Settings:
         return load_settings(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def _parts(settings: Settings) -> QueueParts:
-    return QueueParts.connect(redis.Redis.from_url(settings.redis.url), settings.redis.key_prefix)
 
 
 def _when(timestamp: float) -> str:
@@ -79,7 +74,8 @@ def dlq() -> None:
 @click.option("--limit", type=int, default=100, show_default=True)
 def dlq_list(config_path: Path | None, shop: str | None, error_class: str | None, limit: int) -> None:
     """One line per dead letter: id, shop, topic, order, error."""
-    letters = _parts(_settings(config_path)).dead_letters.list(shop=shop, error_class=error_class, limit=limit)
+    with open_queue(_settings(config_path).redis) as parts:
+        letters = parts.dead_letters.list(shop=shop, error_class=error_class, limit=limit)
     for x in letters:
         status = f" HTTP {x.status}" if x.status is not None else ""
         click.echo(f"{x.id}  {x.shop}  {x.topic}  {x.order_ref}  {x.error_class}{status}  {x.message}")
@@ -91,7 +87,8 @@ def dlq_list(config_path: Path | None, shop: str | None, error_class: str | None
 @click.argument("entry_id")
 def dlq_show(config_path: Path | None, entry_id: str) -> None:
     """Everything about one dead letter, as JSON: payload, headers, ERP payload, error, attempts."""
-    letter = _parts(_settings(config_path)).dead_letters.get(entry_id)
+    with open_queue(_settings(config_path).redis) as parts:
+        letter = parts.dead_letters.get(entry_id)
     if letter is None:
         raise click.ClickException(f"no dead letter with id {entry_id}")
     click.echo(json.dumps(_as_json(letter), indent=2, default=str))
@@ -109,7 +106,8 @@ def dlq_replay(
     """Re-queue dead letters for delivery (fix the data or the mapping first)."""
     try:
         selection = ReplaySelection(everything=everything, ids=ids, shop=shop, error_class=error_class)
-        done = replay(_parts(_settings(config_path)), selection)
+        with open_queue(_settings(config_path).redis) as parts:
+            done = replay(parts, selection)
     except (ValueError, KeyError) as exc:
         raise click.ClickException(str(exc.args[0])) from None
     for item in done:
@@ -124,14 +122,11 @@ def resume(config_path: Path | None) -> None:
     from erp_shopify.erp import build_adapter
 
     settings = _settings(config_path)
-    secret = settings.alert_webhook_url
-    adapter = build_adapter(settings.erp)
     try:
-        resumed = resume_delivery(adapter, _parts(settings), settings, Notifier(secret.value() if secret else None))
+        with build_adapter(settings.erp) as adapter, open_queue(settings.redis) as parts:
+            resumed = resume_delivery(adapter, parts, settings, Notifier.for_settings(settings))
     except IntegrationError as exc:
         raise click.ClickException(f"{erp_connection(settings)} still fails its probe, pause kept: {exc}") from None
-    finally:
-        adapter.close()
     if resumed.was_paused is None:
         click.echo(f"{erp_connection(settings)} was not paused; {resumed.released} held event(s) made claimable")
     else:

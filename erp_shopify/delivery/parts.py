@@ -1,24 +1,25 @@
 """The queue parts delivery works on, built from one Redis client and key prefix, and the per-shop
 facts it needs from the configuration (mapping, secrets to scrub).
 
-An order's SKUs map through the table the shop's last ``sku_xref`` build published in the
-configured Redis (``queue.sku_table``), which is where the Dagster jobs keep the queue too."""
+An order's SKUs map through the table the shop's last ``sku_xref`` build published to the same
+Redis (``store.sku_table``), read through the parts' own client: delivery opens no other."""
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 from pydantic import BaseModel
 
-from erp_shopify.config import Secret, Settings
+from erp_shopify.config import RedisConfig, Secret, Settings
 from erp_shopify.errors import DataError
 from erp_shopify.mapping.orders import OrderMapping
 from erp_shopify.mapping.xref import SkuLookup
+from erp_shopify.store.connection import connect
 from erp_shopify.store.dlq import DeadLetterQueue
 from erp_shopify.store.ledger import Ledger
 from erp_shopify.store.pause import PauseFlags
@@ -34,16 +35,26 @@ class QueueParts:
     dead_letters: DeadLetterQueue
     pauses: PauseFlags
     pending: PendingUnits
+    skus: SkuTable
 
     @classmethod
     def connect(cls, client: redis.Redis, prefix: str, **stream_options: Any) -> QueueParts:
+        """The parts over a client the caller owns (and closes)."""
         return cls(
             stream=EventStream(client, prefix, **stream_options),
             ledger=Ledger(client, prefix),
             dead_letters=DeadLetterQueue(client, prefix),
             pauses=PauseFlags(client, prefix),
             pending=PendingUnits(client, prefix),
+            skus=SkuTable(client, prefix),
         )
+
+
+@contextmanager
+def open_queue(config: RedisConfig, **stream_options: Any) -> Iterator[QueueParts]:
+    """The parts over a client of their own, closed when the block ends."""
+    with connect(config) as client:
+        yield QueueParts.connect(client, config.key_prefix, **stream_options)
 
 
 def erp_connection(settings: Settings) -> str:
@@ -51,22 +62,15 @@ def erp_connection(settings: Settings) -> str:
     return f"erp:{settings.erp.kind}"
 
 
-def order_mapping(settings: Settings, shop: str) -> OrderMapping:
-    """How ``shop``'s orders map; an event from a shop no longer configured is a data error."""
+def order_mapping(settings: Settings, shop: str, skus: SkuTable) -> OrderMapping:
+    """How ``shop``'s orders map (SKUs through its published table in ``skus``); an event from a
+    shop no longer configured is a data error."""
     try:
         config = settings.shop(shop)
     except KeyError as exc:
         raise DataError(str(exc.args[0]), codes=("UNKNOWN_SHOP",), system="config") from None
-    table = SkuTable(_redis(settings.redis.url), settings.redis.key_prefix)
-    lookup = SkuLookup(config.sku_overrides, published=lambda sku: table.item_code(shop, sku))
+    lookup = SkuLookup(config.sku_overrides, published=lambda sku: skus.item_code(shop, sku))
     return OrderMapping(shop=shop, sku_xref=lookup, currency=config.currency)
-
-
-@functools.cache
-def _redis(url: str) -> redis.Redis:
-    """One client (one connection pool) per Redis URL for the process: mappings are built per
-    batch and shop, their lookups read the published SKU table one SKU at a time."""
-    return redis.Redis.from_url(url)
 
 
 def secret_values(settings: Settings) -> list[str]:

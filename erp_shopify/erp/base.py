@@ -1,4 +1,5 @@
-"""The one ERP adapter protocol, and the typed records that cross it.
+"""The one ERP adapter protocol. The typed records that cross it are in ``erp_shopify.records``
+(re-exported here for the adapters).
 
 Every adapter (SAP S/4HANA, NetSuite, Tryton, ...) implements ``ErpAdapter``. Every failure is
 raised as a classified ``erp_shopify.errors.IntegrationError`` carrying status and body.
@@ -15,118 +16,37 @@ one retry layer, because only it knows whether a repeat must search before it cr
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from types import TracebackType
+from typing import Protocol, Self, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field
+from erp_shopify.records import (
+    Address,
+    CreditLine,
+    CreditNote,
+    Customer,
+    ErpDocument,
+    InventoryChange,
+    InventoryPage,
+    PriceRecord,
+    SalesOrder,
+    SalesOrderLine,
+    StockLevel,
+)
 
-
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class StockLevel(_Record):
-    """Absolute available quantity of one item at one ERP location."""
-
-    item_code: str
-    location: str  # plant/storage location ("1010/0001"), warehouse code, ...
-    available: Decimal
-
-
-class InventoryChange(StockLevel):
-    """A stock level the journal says changed: absolute, never a delta, so replays are harmless."""
-
-    change_id: str  # unique per journal entry: the dedupe key across overlap windows
-    changed_at: datetime
-
-
-class InventoryPage(_Record):
-    """One page of changes and the cursor to resume *after* it."""
-
-    rows: list[InventoryChange]
-    cursor: str | None
-
-
-class PriceRecord(_Record):
-    item_code: str
-    price_list: str  # "retail" for list prices, or a B2B price list / customer group
-    currency: str
-    price: Decimal
-    compare_at_price: Decimal | None = None
-    min_quantity: int = 1  # > 1 is a quantity break
-    valid_from: date | None = None
-    valid_to: date | None = None
-
-    def valid_on(self, day: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
-
-
-class Address(_Record):
-    name: str = ""
-    company: str = ""
-    address1: str = ""
-    address2: str = ""
-    city: str = ""
-    zip: str = ""
-    province_code: str = ""
-    country_code: str = ""
-    phone: str = ""
-
-
-class Customer(_Record):
-    email: str = ""
-    name: str = ""
-    erp_party: str | None = None  # sold-to party / customer number when known
-
-
-class SalesOrderLine(_Record):
-    item_code: str
-    quantity: Decimal = Field(gt=0)
-    unit_price: Decimal
-    discount: Decimal = Decimal("0")  # total discount on the line
-    tax: Decimal = Decimal("0")  # total tax on the line
-    description: str = ""
-
-
-class SalesOrder(_Record):
-    external_ref: str = Field(min_length=1, max_length=35)  # natural idempotency key (SAP: 35 chars)
-    shop: str
-    currency: str
-    ordered_at: datetime
-    customer: Customer
-    ship_to: Address
-    bill_to: Address | None = None
-    lines: list[SalesOrderLine] = Field(min_length=1)
-    shipping: Decimal = Decimal("0")
-    shipping_tax: Decimal = Decimal("0")
-    order_discount: Decimal = Decimal("0")
-    note: str = ""
-
-
-class CreditLine(_Record):
-    item_code: str
-    quantity: Decimal = Field(ge=0)
-    amount: Decimal
-
-
-class CreditNote(_Record):
-    """A refund: credits the given lines (and any extra amount) against an existing order."""
-
-    external_ref: str = Field(min_length=1, max_length=35)  # the refund's own idempotency key
-    order_ref: str  # the external_ref of the order it refunds
-    currency: str
-    lines: list[CreditLine] = Field(default_factory=list)
-    amount: Decimal  # total refunded
-    reason: str = ""
-
-
-class ErpDocument(_Record):
-    """What the ERP answered: its own document number for our external reference."""
-
-    number: str
-    external_ref: str
-    status: str = ""  # adapter-specific ("draft", "confirmed", "cancelled", ...)
+__all__ = [
+    "Address",
+    "CreditLine",
+    "CreditNote",
+    "Customer",
+    "ErpAdapter",
+    "ErpDocument",
+    "InventoryChange",
+    "InventoryPage",
+    "PriceRecord",
+    "SalesOrder",
+    "SalesOrderLine",
+    "StockLevel",
+]
 
 
 @runtime_checkable
@@ -163,3 +83,13 @@ class ErpAdapter(Protocol):
         """A cheap authenticated probe; raises a classified error when the ERP is not usable."""
 
     def close(self) -> None: ...
+
+    # A context manager: ``with build_adapter(config) as adapter:`` closes its connections.
+    # Adapters subclass this protocol to inherit these two.
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

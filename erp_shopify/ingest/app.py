@@ -21,18 +21,18 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio
 import redis.exceptions
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from erp_shopify.config import ConfigError, Settings, ShopConfig
+from erp_shopify.config import ConfigError, RedisConfig, Settings, ShopConfig
 from erp_shopify.ingest.counts import IngestCounts
 from erp_shopify.ingest.events import MalformedWebhook, observations, pending_lines, routing_key
 from erp_shopify.policy import routed_topics
 from erp_shopify.shopify.webhooks import verify
+from erp_shopify.store.connection import connect_async
 from erp_shopify.store.fingerprints import AsyncFingerprints, Verdict
 from erp_shopify.store.rechecks import AsyncRechecks
 from erp_shopify.store.stream import AsyncEventWriter, InboundEvent
@@ -73,8 +73,10 @@ class WebhookReceiver:
 
     def __init__(self, settings: Settings, *, redis_url: str | None = None, key_prefix: str | None = None) -> None:
         self.settings = settings
-        self.redis_url = redis_url or settings.redis.url
-        self.key_prefix = key_prefix or settings.redis.key_prefix
+        self.redis_config = RedisConfig(
+            url=redis_url or settings.redis.url, key_prefix=key_prefix or settings.redis.key_prefix
+        )
+        self.key_prefix = self.redis_config.key_prefix
         self.max_body_bytes = settings.ingest.max_body_bytes
         self.shops = {shop.domain: _shop_secrets(shop) for shop in settings.shops}
         self.topics = routed_topics()
@@ -82,12 +84,7 @@ class WebhookReceiver:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        # A bounded pool that makes a burst wait for a connection rather than fail, and short
-        # timeouts: Shopify waits 5 s for an answer, and a 503 in time beats a timeout.
-        pool = redis.asyncio.BlockingConnectionPool.from_url(
-            self.redis_url, max_connections=64, timeout=2, socket_connect_timeout=1, socket_timeout=2
-        )
-        self.redis = redis.asyncio.Redis(connection_pool=pool)
+        self.redis = connect_async(self.redis_config)
         self.events = AsyncEventWriter(
             self.redis, self.key_prefix, dedupe_ttl_seconds=self.settings.ingest.dedupe_ttl_seconds
         )
@@ -98,7 +95,6 @@ class WebhookReceiver:
                 yield
         finally:
             await self.redis.aclose()
-            await pool.disconnect()
 
     def reject(self, status: int, code: str, message: str, **context: str) -> JSONResponse:
         self.counts.add(f"rejected_{code}")

@@ -57,17 +57,13 @@ def serve(host: str, port: int, config_path: Path | None, workers: int) -> None:
 def stats(config_path: Path | None) -> None:
     """What every receiver sharing this Redis did (queued, duplicate, echo, conflict, rejected_*),
     and how many events wait in the stream."""
-    import redis
-
     from erp_shopify.config import load_settings
     from erp_shopify.ingest.counts import read_counts
+    from erp_shopify.store.connection import connect
     from erp_shopify.store.keys import Keys
 
     settings = load_settings(config_path)
-    client = redis.Redis.from_url(settings.redis.url)
-    try:
+    with connect(settings.redis) as client:
         for name, value in read_counts(client, settings.redis.key_prefix).items():
             click.echo(f"{name}: {value}")
         click.echo(f"events waiting in the stream: {client.xlen(Keys(settings.redis.key_prefix).events)}")
-    finally:
-        client.close()

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from erp_shopify.policy import REFUND_TOPIC
 from erp_shopify.store.fingerprints import address_values, inventory_object_key, inventory_values, price_values
 from erp_shopify.store.pending import PendingLine
-
-ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled"})
 
 
 class MalformedWebhook(ValueError):
@@ -31,7 +30,7 @@ def _gid(value: Any, kind: str) -> str:
 def routing_key(topic: str, payload: Mapping[str, Any]) -> str:
     """The order a webhook belongs to (its ``admin_graphql_api_id``), so that every event of one
     order is delivered in order by one worker; for a refund, its order; otherwise the object itself."""
-    if topic == "refunds/create":
+    if topic == REFUND_TOPIC:
         if payload.get("order_id") is None:
             raise MalformedWebhook("refunds/create payload has no order_id")
         return _gid(payload["order_id"], "Order")

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from erp_shopify.config import SafetyStock
-from erp_shopify.erp.base import StockLevel
+from erp_shopify.records import StockLevel
 
 STOCK_COLUMNS = ["item_code", "location", "available", "changed_at", "change_id"]
 TARGET_COLUMNS = [

@@ -22,11 +22,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from erp_shopify.erp.base import Address, CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
 from erp_shopify.errors import DataError
+from erp_shopify.policy import ORDER_TOPICS, REFUND_TOPIC
+from erp_shopify.records import Address, CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
 
-ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled"})
-REFUND_TOPIC = "refunds/create"
 MAX_REF = 35
 _REF_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 _ZERO = Decimal("0")

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from erp_shopify.config import ShopConfig
-from erp_shopify.erp.base import PriceRecord
+from erp_shopify.records import PriceRecord
 
 RETAIL = "retail"  # the target of list prices (the variant's own price); B2B targets are price list GIDs
 SNAPSHOT_COLUMNS = [

@@ -1,8 +1,10 @@
-"""The Redis queue layer: the inbound event stream with dedupe, the idempotency ledger, the
-dead-letter queue, pause flags, pending order units and the loop guard.
+"""Every piece of state the product keeps in Redis, one module each: the inbound event stream with
+dedupe, the idempotency ledger, the dead-letter queue, pause flags, pending order units, the loop
+guard's fingerprints, the published SKU table, the last written inventory and prices.
 
-Every key is named in ``keys.py`` under ``RedisConfig.key_prefix``. The sync classes (redis-py)
-serve Dagster ops and sensors; the ``Async*`` ones serve the webhook receiver.
+Clients come from ``connection.py`` (the one way to open Redis); every key is named in ``keys.py``
+under ``RedisConfig.key_prefix``. The sync classes (redis-py) serve Dagster ops, sensors and the
+command line; the ``Async*`` ones serve the webhook receiver.
 """
 
 from __future__ import annotations

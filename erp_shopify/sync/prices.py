@@ -1,8 +1,9 @@
 """One price sync of one shop: the ERP's price snapshot -> only the prices that changed.
 
 The ERP has no reliable "last changed" for prices (SAP condition records have none), so change
-detection compares today's effective prices with the snapshot last written to this shop. The
-caller persists the returned snapshot only after every call succeeded.
+detection compares today's effective prices with the snapshot last written to this shop, which
+``write_prices`` updates call by call: only the rows of a call Shopify accepted join the snapshot, so
+a run that fails midway sends the rest again next time and nothing twice.
 """
 
 from __future__ import annotations

@@ -8,22 +8,16 @@ import dagster as dg
 
 from erp_shopify.defs.inventory.assets import WATERMARK, inventory_levels
 from erp_shopify.defs.pricing.assets import price_changes, prices
-from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
+from erp_shopify.defs.resources import deployment_resources
+from erp_shopify.defs.shops import sync_shop_partitions
 from erp_shopify.defs.xref.assets import sku_xref
-from erp_shopify.defs.xref.partitions import sync_shop_partitions
 from erp_shopify_tests.test_sync.world import World
 
 ASSETS = [sku_xref, inventory_levels, price_changes, prices]
 
 
 def resources(w: World) -> dict[str, Any]:
-    settings = SettingsResource(config_path=str(w.config_path))
-    return {
-        "settings": settings,
-        "shopify": ShopifyResource(config=settings),
-        "erp": ErpResource(config=settings),
-        "redis": RedisResource(config=settings),
-    }
+    return deployment_resources(str(w.config_path))
 
 
 def materialize(

@@ -11,7 +11,7 @@ import pytest
 
 from erp_shopify.defs.orders.jobs import ORDER_QUEUE, deliver_orders, replay_dlq, resume_deliveries
 from erp_shopify.defs.orders.sensors import DLQ_EMPTY, NOT_PAUSED, order_run_failed, order_sensor
-from erp_shopify.defs.resources import ErpResource, NotifierResource, RedisResource, SettingsResource
+from erp_shopify.defs.resources import deployment_resources
 from erp_shopify.delivery import erp_connection
 from erp_shopify_tests.test_delivery import conftest as delivery
 from erp_shopify_tests.test_delivery.conftest import SHOP, Rig
@@ -29,13 +29,7 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 
 def _resources(rig: Rig) -> dict[str, Any]:
-    settings = SettingsResource(config_path=str(rig.config_path))
-    return {
-        "settings": settings,
-        "erp": ErpResource(config=settings),
-        "redis": RedisResource(config=settings),
-        "notifier": NotifierResource(config=settings),
-    }
+    return deployment_resources(str(rig.config_path))
 
 
 def _tick(rig: Rig, instance: dg.DagsterInstance, cursor: str | None = None) -> dg.SensorResult:

@@ -147,7 +147,7 @@ def test_create_after_another_event_of_the_order_created_it_searches(sap_rig: Sa
 
 
 def _order_of(rig: SapRig, event: QueuedEvent) -> SalesOrder:
-    action = order_action(event.topic, json.loads(event.body), order_mapping(rig.settings, event.shop))
+    action = order_action(event.topic, json.loads(event.body), order_mapping(rig.settings, event.shop, rig.parts.skus))
     assert isinstance(action, CreateOrder)
     return action.order
 

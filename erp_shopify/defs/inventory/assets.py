@@ -8,8 +8,8 @@ import dagster as dg
 import pandas as pd
 
 from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
+from erp_shopify.defs.shops import latest_metadata, shops_partitions, table_sample
 from erp_shopify.defs.xref.assets import require_usable_xref
-from erp_shopify.defs.xref.partitions import shops_partitions
 from erp_shopify.sync.holds import stock_peers
 from erp_shopify.sync.inventory import InventorySync
 
@@ -24,13 +24,8 @@ class InventorySyncConfig(dg.Config):
 
 def last_watermark(instance: dg.DagsterInstance, asset_key: dg.AssetKey, shop: str) -> str | None:
     """The watermark in this shop's latest materialization (other shops' runs never move it)."""
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[shop]), limit=1
-    ).records
-    if not records or records[0].asset_materialization is None:
-        return None
-    value = records[0].asset_materialization.metadata.get(WATERMARK)
-    return None if value is None or value.value is None else str(value.value)
+    value = latest_metadata(instance, asset_key, shop, WATERMARK)
+    return None if value is None else str(value)
 
 
 @dg.asset(
@@ -59,18 +54,11 @@ def inventory_levels(
     require_usable_xref(context.instance, shop.name)
     inventory_config = settings.settings.inventory
     cursor = None if config.full_resync else last_watermark(context.instance, context.asset_key, shop.name)
-    adapter, redis_client = erp.adapter(), redis.client()
-    try:
-        with shopify.client(shop.name) as client:
-            peers = stock_peers(settings.settings.shops, shop)
-            sync = InventorySync(
-                shop, client, adapter, redis_client, redis.key_prefix, peers=peers, log=context.log.info
-            )
-            result = sync.run(sku_xref, cursor, context.run.run_id, full_resync=config.full_resync)
-            sample = sync.drift_sample(sku_xref, inventory_config.drift_sample_size)
-    finally:
-        adapter.close()
-        redis_client.close()
+    peers = stock_peers(settings.settings.shops, shop)
+    with erp.adapter() as adapter, redis.client() as redis_client, shopify.client(shop.name) as client:
+        sync = InventorySync(shop, client, adapter, redis_client, redis.key_prefix, peers=peers, log=context.log.info)
+        result = sync.run(sku_xref, cursor, context.run.run_id, full_resync=config.full_resync)
+        sample = sync.drift_sample(sku_xref, inventory_config.drift_sample_size)
     drift_share = float(sample["drift"].mean()) if len(sample) else 0.0
     drift = dg.AssetCheckResult(
         check_name="no_drift_in_sample",
@@ -80,9 +68,7 @@ def inventory_levels(
             "drifted": int(sample["drift"].sum()) if len(sample) else 0,
             "drift_share": round(drift_share, 4),
             "max_drift_share": inventory_config.max_drift_share,
-            "drifted_sample": dg.MetadataValue.md(
-                sample.loc[sample["drift"]].head(10).to_markdown(index=False) if len(sample) else "(none)"
-            ),
+            "drifted_sample": table_sample(sample.loc[sample["drift"]]),
         },
     )
     metadata = {**result.metadata(), WATERMARK: result.watermark, "previous_watermark": cursor}

@@ -7,8 +7,7 @@ whole batch, and the batch's parallelism lives inside ``deliver_batch`` (threads
 import dagster as dg
 
 from erp_shopify.defs.resources import ErpResource, NotifierResource, RedisResource, SettingsResource
-from erp_shopify.delivery import QueueParts, ReplaySelection, deliver_batch, replay, resume
-from erp_shopify.delivery.parts import erp_connection
+from erp_shopify.delivery import ReplaySelection, deliver_batch, erp_connection, replay, resume
 
 ORDER_QUEUE = dg.AssetKey("order_queue")
 
@@ -28,10 +27,6 @@ class ReplayConfig(dg.Config):
     error_class: str = ""
 
 
-def _parts(redis: RedisResource) -> QueueParts:
-    return QueueParts.connect(redis.client(), redis.key_prefix)
-
-
 @dg.op(pool="erp", description="Deliver one claimed batch of order events to the ERP.")
 def deliver_order_batch(
     context: dg.OpExecutionContext,
@@ -41,19 +36,17 @@ def deliver_order_batch(
     redis: RedisResource,
     notifier: NotifierResource,
 ) -> None:
-    parts = _parts(redis)
-    events = parts.stream.get(config.stream_ids)
-    if len(events) < len(config.stream_ids):
-        context.log.info(f"{len(config.stream_ids) - len(events)} event(s) already acknowledged by an earlier run")
-    adapter = erp.adapter()
-    try:
-        report = deliver_batch(events, adapter, parts, settings.settings, notifier.notifier(), owner=context.run_id)
-    finally:
-        adapter.close()
+    with redis.queue() as parts:
+        events = parts.stream.get(config.stream_ids)
+        if len(events) < len(config.stream_ids):
+            context.log.info(f"{len(config.stream_ids) - len(events)} event(s) already acknowledged by an earlier run")
+        with erp.adapter() as adapter:
+            report = deliver_batch(events, adapter, parts, settings.settings, notifier.notifier(), owner=context.run_id)
+        dead_letter_depth = parts.dead_letters.depth()
     summary = report.summary()
     context.log.info(f"delivered batch of {len(events)}: {summary}")
     metadata: dict[str, dg.RawMetadataValue] = {f"events_{k}": v for k, v in summary.items()}
-    metadata["dead_letter_depth"] = parts.dead_letters.depth()
+    metadata["dead_letter_depth"] = dead_letter_depth
     metadata["paused"] = report.paused.reason if report.paused else ""
     context.log_event(dg.AssetObservation(asset_key=ORDER_QUEUE, metadata=metadata))
 
@@ -66,7 +59,8 @@ def replay_dead_letters(context: dg.OpExecutionContext, config: ReplayConfig, re
         shop=config.shop or None,
         error_class=config.error_class or None,
     )
-    done = replay(_parts(redis), selection)
+    with redis.queue() as parts:
+        done = replay(parts, selection)
     context.log.info(f"re-queued {len(done)} dead letter(s): {[d.dead_letter_id for d in done]}")
 
 
@@ -78,11 +72,8 @@ def resume_delivery(
     redis: RedisResource,
     notifier: NotifierResource,
 ) -> None:
-    adapter = erp.adapter()
-    try:
-        resumed = resume(adapter, _parts(redis), settings.settings, notifier.notifier())
-    finally:
-        adapter.close()
+    with erp.adapter() as adapter, redis.queue() as parts:
+        resumed = resume(adapter, parts, settings.settings, notifier.notifier())
     connection = erp_connection(settings.settings)
     if resumed.was_paused is None:
         context.log.info(f"{connection} was not paused; {resumed.released} held event(s) made claimable")

@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from erp_shopify.config import ConfigError, DeliveryConfig, Settings, load_settings
+from erp_shopify.config import DeliveryConfig, Settings
 from erp_shopify.defs.orders.jobs import ORDER_QUEUE, deliver_orders, replay_dlq, resume_deliveries
 from erp_shopify.defs.resources import NotifierResource, RedisResource, SettingsResource
+from erp_shopify.defs.shops import at_load
 from erp_shopify.delivery import QueueParts, erp_connection
 from erp_shopify.notify import Severity
 from erp_shopify.store.stream import QueuedEvent
@@ -37,14 +38,6 @@ order_queue_checks = [
     dg.AssetCheckSpec(DLQ_EMPTY, asset=ORDER_QUEUE, description="No order event waits in the DLQ for a person."),
     dg.AssetCheckSpec(NOT_PAUSED, asset=ORDER_QUEUE, description="Delivery to the ERP is not paused."),
 ]
-
-
-def _interval() -> int:
-    """The configured tick interval; the default when no configuration is present at load time."""
-    try:
-        return load_settings().delivery.sensor_interval_seconds
-    except ConfigError:
-        return DeliveryConfig().sensor_interval_seconds
 
 
 def run_key(events: list[QueuedEvent], deliveries: int) -> str:
@@ -92,7 +85,9 @@ def _check_results(state: dict[str, int | str]) -> list[dg.AssetCheckResult]:
 
 @dg.multi_asset_check(specs=order_queue_checks, description="The order queue's health, on demand.")
 def order_queue_health(settings: SettingsResource, redis: RedisResource) -> Iterator[dg.AssetCheckResult]:
-    yield from _check_results(queue_state(QueueParts.connect(redis.client(), redis.key_prefix), settings.settings))
+    with redis.queue() as parts:
+        state = queue_state(parts, settings.settings)
+    yield from _check_results(state)
 
 
 def queue_health(parts: QueueParts, settings: Settings, cursor: str | None) -> tuple[list, str]:
@@ -117,15 +112,21 @@ def queue_health(parts: QueueParts, settings: Settings, cursor: str | None) -> t
 
 @dg.sensor(
     job=deliver_orders,
-    minimum_interval_seconds=_interval(),
+    minimum_interval_seconds=at_load(
+        lambda s: s.delivery.sensor_interval_seconds, DeliveryConfig().sensor_interval_seconds
+    ),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Claims a batch of queued order events and launches one deliver_orders run for it.",
 )
 def order_sensor(
     context: dg.SensorEvaluationContext, settings: SettingsResource, redis: RedisResource
 ) -> dg.SensorResult:
-    config = settings.settings
-    parts = QueueParts.connect(redis.client(), redis.key_prefix)
+    with redis.queue() as parts:
+        return _claim_batch(context, parts, settings.settings)
+
+
+def _claim_batch(context: dg.SensorEvaluationContext, parts: QueueParts, config: Settings) -> dg.SensorResult:
+    """Skip while paused or idle, else one run request for the batch claimed; the queue health rides along."""
     health, cursor = queue_health(parts, config, context.cursor)
     paused = parts.pauses.status(erp_connection(config))
     if paused is not None:

@@ -7,8 +7,8 @@ import dagster as dg
 import pandas as pd
 
 from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
+from erp_shopify.defs.shops import shops_partitions, table_sample
 from erp_shopify.defs.xref.assets import require_usable_xref
-from erp_shopify.defs.xref.partitions import shops_partitions
 from erp_shopify.store.fingerprints import Fingerprints
 from erp_shopify.store.price_snapshot import PriceSnapshot
 from erp_shopify.sync.prices import PricePlan, plan_prices, write_prices
@@ -40,15 +40,11 @@ def price_changes(
     """Today's effective ERP prices for this shop, compared with the snapshot last written to it."""
     shop = settings.settings.shop(context.partition_key)
     require_usable_xref(context.instance, shop.name)
-    adapter, redis_client = erp.adapter(), redis.client()
-    try:
+    with erp.adapter() as adapter, redis.client() as redis_client:
         last = PriceSnapshot(redis_client, redis.key_prefix).load(shop.name)
         plan = plan_prices(
             shop, adapter, sku_xref, last, settings.settings.pricing.max_change_percent, dt.datetime.now(dt.UTC).date()
         )
-    finally:
-        adapter.close()
-        redis_client.close()
     yield dg.Output(plan, metadata={"prices": len(plan.current), "changed": len(plan.changes)})
     anomalies = plan.anomalies[ANOMALY_COLUMNS]
     yield dg.AssetCheckResult(
@@ -58,9 +54,7 @@ def price_changes(
         metadata={
             "anomalies": len(anomalies),
             "max_change_percent": float(settings.settings.pricing.max_change_percent),
-            "offending_rows": dg.MetadataValue.md(
-                anomalies.head(SAMPLE_ROWS).to_markdown(index=False) if len(anomalies) else "(none)"
-            ),
+            "offending_rows": table_sample(anomalies, SAMPLE_ROWS),
         },
     )
 
@@ -73,12 +67,8 @@ def prices(
     redis: RedisResource,
 ) -> dg.MaterializeResult:
     """Only the changed prices, written to Shopify (retail by product, B2B price lists, breaks)."""
-    redis_client = redis.client()
-    try:
-        with shopify.client(context.partition_key) as client:
-            snapshot = PriceSnapshot(redis_client, redis.key_prefix)
-            fingerprints = Fingerprints(redis_client, redis.key_prefix)
-            counts = write_prices(client, price_changes, snapshot, fingerprints, context.partition_key)
-    finally:
-        redis_client.close()
+    with redis.client() as redis_client, shopify.client(context.partition_key) as client:
+        snapshot = PriceSnapshot(redis_client, redis.key_prefix)
+        fingerprints = Fingerprints(redis_client, redis.key_prefix)
+        counts = write_prices(client, price_changes, snapshot, fingerprints, context.partition_key)
     return dg.MaterializeResult(metadata={"changed": len(price_changes.changes), **counts})

@@ -3,7 +3,7 @@
 Stored by Dagster's filesystem IO manager (a pickle per shop under ``$DAGSTER_HOME/storage``):
 partition-aware out of the box, keeps pandas dtypes exactly, needs no extra dependency and is
 read only by this code location. (Parquet would want pyarrow for a table no other tool reads.)
-Its SKU -> ERP item column pair is also published to Redis (``queue.sku_table``) for order
+Its SKU -> ERP item column pair is also published to Redis (``store.sku_table``) for order
 delivery, which runs outside these assets and must not wait for a pickle or the ERP catalogue.
 """
 
@@ -11,12 +11,12 @@ import dagster as dg
 import pandas as pd
 
 from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
-from erp_shopify.defs.xref.partitions import shops_partitions
+from erp_shopify.defs.shops import latest_metadata, shops_partitions, table_sample
 from erp_shopify.mapping.xref import XrefResult, xref_collapsed
 from erp_shopify.store.sku_table import SkuTable
 from erp_shopify.sync.xref import build_shop_xref
 
-SAMPLE_ROWS = 10
+SKU_XREF = dg.AssetKey("sku_xref")
 VARIANTS = "variants"
 COLLAPSED = "mapping_collapsed"
 
@@ -33,10 +33,6 @@ CHECKS = [
 ]
 
 
-def _sample(frame: pd.DataFrame) -> dg.MetadataValue:
-    return dg.MetadataValue.md(frame.head(SAMPLE_ROWS).to_markdown(index=False) if not frame.empty else "(none)")
-
-
 def xref_checks(result: XrefResult, max_unmapped_share: float) -> list[dg.AssetCheckResult]:
     """The four checks of one xref build, each with its count and a sample table."""
     warn = dg.AssetCheckSeverity.WARN
@@ -46,7 +42,7 @@ def xref_checks(result: XrefResult, max_unmapped_share: float) -> list[dg.AssetC
             check_name=name,
             passed=frame.empty,
             severity=warn,
-            metadata={"count": len(frame), "sample": _sample(frame), **extra},
+            metadata={"count": len(frame), "sample": table_sample(frame), **extra},
         )
 
     collapsed = xref_collapsed(result, max_unmapped_share)
@@ -61,33 +57,23 @@ def xref_checks(result: XrefResult, max_unmapped_share: float) -> list[dg.AssetC
             metadata={
                 "unmapped_share": round(result.unmapped_share, 4),
                 "max_unmapped_share": max_unmapped_share,
-                "unmapped_sample": _sample(result.erp_unmapped),
+                "unmapped_sample": table_sample(result.erp_unmapped),
             },
         ),
     ]
 
 
-def _latest(instance: dg.DagsterInstance, shop: str, key: str) -> object:
-    """A metadata value of this shop's latest ``sku_xref`` materialization (None when absent)."""
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey("sku_xref"), asset_partitions=[shop]), limit=1
-    ).records
-    materialization = records[0].asset_materialization if records else None
-    value = materialization.metadata.get(key) if materialization else None
-    return None if value is None else value.value
-
-
 def catalog_size(instance: dg.DagsterInstance, shop: str) -> int:
     """Variants seen by this shop's last build (0 at first): decides paging or bulk export without
     spending a query on a count."""
-    value = _latest(instance, shop, VARIANTS)
+    value = latest_metadata(instance, SKU_XREF, shop, VARIANTS)
     return value if isinstance(value, int) else 0
 
 
 def require_usable_xref(instance: dg.DagsterInstance, shop: str) -> None:
     """Stop a sync that would load a collapsed xref. The blocking check guards the run that built
     it; the 10-minute inventory runs load the stored table, so they ask its last verdict here."""
-    if _latest(instance, shop, COLLAPSED) is True:
+    if latest_metadata(instance, SKU_XREF, shop, COLLAPSED) is True:
         raise dg.Failure(
             description=f"the SKU xref of {shop} collapsed (see its mapping_not_collapsed check);"
             " fix the mapping and rebuild sku_xref before syncing",
@@ -97,12 +83,9 @@ def require_usable_xref(instance: dg.DagsterInstance, shop: str) -> None:
 
 def publish_skus(redis: RedisResource, shop: str, result: XrefResult) -> int:
     """Replace the shop's published SKU -> ERP item table (read by order delivery)."""
-    client = redis.client()
-    try:
-        rows = zip(result.xref["sku"].tolist(), result.xref["item_code"].tolist(), strict=True)
+    rows = zip(result.xref["sku"].tolist(), result.xref["item_code"].tolist(), strict=True)
+    with redis.client() as client:
         return SkuTable(client, redis.key_prefix).publish(shop, rows)
-    finally:
-        client.close()
 
 
 @dg.asset(partitions_def=shops_partitions, check_specs=CHECKS, pool="erp", group_name="xref")
@@ -118,12 +101,8 @@ def sku_xref(
     config = settings.settings
     shop = config.shop(context.partition_key)
     bulk = catalog_size(context.instance, shop.name) > config.inventory.bulk_read_above
-    adapter = erp.adapter()
-    try:
-        with shopify.client(shop.name) as client:
-            result = build_shop_xref(shop, client, adapter, bulk=bulk)
-    finally:
-        adapter.close()
+    with erp.adapter() as adapter, shopify.client(shop.name) as client:
+        result = build_shop_xref(shop, client, adapter, bulk=bulk)
     rules = result.xref["rule"].value_counts().to_dict()
     collapsed = xref_collapsed(result, config.inventory.max_unmapped_share)
     published = None if collapsed else publish_skus(redis, shop.name, result)

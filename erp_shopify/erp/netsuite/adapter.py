@@ -30,6 +30,7 @@ from oauthlib.oauth1 import Client as OAuth1Client
 from erp_shopify.config import NetSuiteConfig
 from erp_shopify.erp.base import (
     CreditNote,
+    ErpAdapter,
     ErpDocument,
     InventoryChange,
     InventoryPage,
@@ -134,7 +135,7 @@ def _seen_key(change_id: str) -> str:
     return hashlib.sha1(change_id.encode()).hexdigest()[:16]
 
 
-class NetSuiteAdapter:
+class NetSuiteAdapter(ErpAdapter):
     """``ErpAdapter`` for NetSuite (REST web services, token-based auth)."""
 
     name = "netsuite"

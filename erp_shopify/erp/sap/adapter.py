@@ -21,6 +21,7 @@ import httpx
 from erp_shopify.config import SapConfig
 from erp_shopify.erp.base import (
     CreditNote,
+    ErpAdapter,
     ErpDocument,
     InventoryChange,
     InventoryPage,
@@ -57,7 +58,7 @@ _OPEN_END = date(9999, 12, 31)
 _ORDER_FIELDS = "SalesOrder,PurchaseOrderByCustomer,SalesOrderType,OverallSDDocumentRejectionSts"
 
 
-class SapAdapter:
+class SapAdapter(ErpAdapter):
     name = "sap"
 
     def __init__(

@@ -27,6 +27,7 @@ from typing import Any
 from erp_shopify.config import TrytonConfig
 from erp_shopify.erp.base import (
     CreditNote,
+    ErpAdapter,
     ErpDocument,
     InventoryChange,
     InventoryPage,
@@ -77,7 +78,7 @@ def decode_cursor(cursor: str | None) -> tuple[datetime | None, set[str]]:
         raise DataError(f"not a Tryton journal cursor: {cursor[:80]!r}", body=cursor, system=SYSTEM) from exc
 
 
-class TrytonAdapter:
+class TrytonAdapter(ErpAdapter):
     name = "tryton"
 
     def __init__(

@@ -9,9 +9,8 @@ import yaml
 from click.testing import CliRunner
 
 from erp_shopify.defs.resources import SettingsResource
-from erp_shopify.defs.xref.cli import shops
-from erp_shopify.defs.xref.partitions import SHOPS, partition_changes, sync_shop_partitions
-from erp_shopify.defs.xref.sensors import shops_partitions_sensor
+from erp_shopify.defs.shops import SHOPS, partition_changes, shops_partitions_sensor, sync_shop_partitions
+from erp_shopify.shops_cli import shops
 
 
 def _config(tmp_path: Path, *names: str) -> Path:

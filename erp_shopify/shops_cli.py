@@ -1,4 +1,9 @@
-"""``erp-shopify shops sync``: make the Dagster ``shops`` partitions equal the configured shops."""
+"""``erp-shopify shops sync``: make the Dagster ``shops`` partitions equal the configured shops.
+
+It acts on the Dagster instance through the shops partition of ``defs/shops.py``, so it sits above
+the Dagster wiring, beside the ``erp-shopify`` command that assembles it: ``defs/`` holds Dagster
+objects only, and the code location never imports click.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import click
 import dagster as dg
 
 from erp_shopify.config import load_settings
-from erp_shopify.defs.xref.partitions import sync_shop_partitions
+from erp_shopify.defs.shops import sync_shop_partitions
 
 
 @click.group("shops")

@@ -1,8 +1,9 @@
 """ERP stock rows -> Shopify ``on_hand`` quantities to set: pure, vectorised (pandas).
 
-sellable = ERP available - other shops' pending units on the same ERP stock - safety stock, never
-below zero, in whole units (fractional ERP stock is floored: never promise what is not there).
-on_hand to set = sellable + units awaiting shipment (in the ERP already, still committed in Shopify).
+sellable = ERP available - other shops' pending units on the same ERP stock - safety stock, in whole
+units (fractional ERP stock is floored: never promise what is not there).
+on_hand to set = sellable + units awaiting shipment (in the ERP already, still committed in Shopify),
+never below zero.
 
 Shopify then shows available = on_hand - committed, so every unit this shop sold and the ERP does not
 have yet is subtracted by Shopify itself, at the moment of the sale, whatever its webhook does (the
@@ -190,9 +191,12 @@ def available_to_sell(
     )
     grouped = grouped.merge(awaiting.rename(columns={"units": "awaiting"}), on=["sku", "location_id"], how="left")
     grouped["awaiting"] = grouped["awaiting"].fillna(0.0).astype("int64")
-    sellable = np.floor(grouped["erp_available"] - grouped["others_pending"] - grouped["safety"])
-    grouped["sellable"] = sellable.clip(lower=0).astype("int64")
-    grouped["quantity"] = grouped["sellable"] + grouped["awaiting"]
+    # Not clipped: an ERP that promised more than it has (a negative sellable) must also eat into
+    # the units added back, or those would be offered again.
+    grouped["sellable"] = np.floor(grouped["erp_available"] - grouped["others_pending"] - grouped["safety"]).astype(
+        "int64"
+    )
+    grouped["quantity"] = on_hand_target(grouped["sellable"], grouped["awaiting"])
     return Targets(grouped[TARGET_COLUMNS], unmapped_items, unmapped_locations)
 
 
@@ -249,6 +253,10 @@ def quantities_input(batch: pd.DataFrame) -> list[dict[str, object]]:
     ]
 
 
+def on_hand_target(sellable: pd.Series, awaiting: pd.Series) -> pd.Series:
+    return (sellable + awaiting).clip(lower=0).astype("int64")
+
+
 def after_shopify_read(batch: pd.DataFrame, fresh: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Targets re-based on what Shopify shows now (``fresh``: inventory_item_id, location_id, on_hand).
 
@@ -267,7 +275,7 @@ def after_shopify_read(batch: pd.DataFrame, fresh: pd.DataFrame) -> tuple[pd.Dat
     fell = (merged["change_from"].astype("Float64") - merged["on_hand"].astype("Float64")).fillna(0).clip(lower=0)
     shipped = np.where(known, np.minimum(fell.astype("float64"), merged["awaiting"]), merged["awaiting"])
     merged["awaiting"] = (merged["awaiting"] - shipped).astype("int64")
-    merged["quantity"] = merged["sellable"] + merged["awaiting"]
+    merged["quantity"] = on_hand_target(merged["sellable"], merged["awaiting"])
     merged["change_from"] = merged["on_hand"].astype("Int64")
     taken = merged.assign(units=shipped).loc[lambda f: f["units"] > 0, ["sku", "location_id", "units"]]
     return merged[batch.columns], taken.reset_index(drop=True)

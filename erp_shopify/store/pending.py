@@ -214,6 +214,13 @@ class PendingUnits:
         """Pending units per (SKU, Shopify location GID)."""
         return _totals(self.client.hgetall(self.keys.pending_units(shop)))
 
+    def all_totals(self, shops: list[str]) -> dict[str, dict[tuple[str, str], int]]:
+        """``totals`` of several shops in one round trip."""
+        pipe = self.client.pipeline(transaction=False)
+        for shop in shops:
+            pipe.hgetall(self.keys.pending_units(shop))
+        return {shop: _totals(raw) for shop, raw in zip(shops, pipe.execute(), strict=True)}
+
     def awaiting(self, shop: str) -> dict[tuple[str, str], int]:
         """Units awaiting shipment per (SKU, Shopify location GID)."""
         return _totals(self.client.hgetall(self.keys.awaiting_units(shop)))

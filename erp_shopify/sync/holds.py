@@ -9,6 +9,8 @@ being read then never counts zero times.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -102,3 +104,9 @@ def moved_items(current: pd.DataFrame, held: dict[str, str], xref: pd.DataFrame)
     items = {key.partition("@")[0] for key in changed}
     found = xref.loc[xref["inventory_item_id"].isin(items), "item_code"]
     return list(dict.fromkeys(found.tolist()))
+
+
+def peers_digest(pending: dict[str, dict[tuple[str, str], int]], peers: Sequence[ShopConfig]) -> str:
+    """A short digest of the peers' pending units: it changes when any of them does."""
+    rows = sorted((p.name, sku, loc, n) for p in peers for (sku, loc), n in pending.get(p.name, {}).items())
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]

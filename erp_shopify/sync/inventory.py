@@ -44,7 +44,7 @@ class InventorySyncResult:
     unmapped_locations: int = 0
     stale_retries: int = 0
     intents_replayed: int = 0  # writes a killed run left unrecorded, resolved before anything else
-    rechecked: int = 0  # levels Shopify reported moving that we did not recognise, read back
+    rechecked: int = 0  # levels read back from Shopify: reported moving unrecognised, or awaiting shipment
     holds_moved: int = 0  # items re-read because an order's units moved (delivered, cancelled, other shop)
     shipped_units: int = 0  # units Shopify shipped since our last write (on_hand fell): no longer held
     shopify_moved: int = 0  # levels read back whose on_hand left our last write (shipped, or edited by hand)
@@ -154,19 +154,22 @@ class InventorySync:
         return m.with_sibling_levels(stock, levels, self.shop.locations)
 
     def sync_outside_journal(self, xref: pd.DataFrame, run_id: str, result: InventorySyncResult) -> None:
-        """Levels no journal entry brings: those Shopify reported moving unrecognised (rechecks: read
-        back, set again only if ``on_hand`` really changed), and those whose holds moved since their
-        last write. Marks are cleared only if unchanged since read (a newer one waits for next run)."""
+        """Levels no journal entry brings: those Shopify reported moving unrecognised (rechecks), and
+        those with units awaiting shipment (a shipment moves nothing but Shopify's ``on_hand``, and
+        its webhook shows the same ``available`` as our last write), both read back from Shopify;
+        and those whose holds moved since their last write. Marks are cleared only if unchanged
+        since read (a newer one waits for the next run)."""
         marks = self.rechecks.read(self.shop.name)
-        marked_items = {key.partition("@")[0] for key in marks}
         current = level_holds(self.holds.read(), xref, dict(self.shop.locations))
+        awaiting = current.loc[current["awaiting"] > 0]
+        verify = set(marks) | set(object_keys(awaiting) if len(awaiting) else [])
         moved = moved_items(current, self.writer.held, xref)
-        rechecked = xref.loc[xref["inventory_item_id"].isin(marked_items), "item_code"].tolist()
+        verified = xref.loc[xref["inventory_item_id"].isin({key.partition("@")[0] for key in verify}), "item_code"]
         result.holds_moved = len(moved)
-        items = list(dict.fromkeys([*rechecked, *moved]))
+        items = list(dict.fromkeys([*verified.tolist(), *moved]))
         for _, stock, holds in self.snapshot(items):
-            self.sync_stock(stock, holds, xref, run_id, result, verify=set(marks))
-        result.rechecked = len(marks)
+            self.sync_stock(stock, holds, xref, run_id, result, verify=verify)
+        result.rechecked = len(verify)
         mapped = set(xref["inventory_item_id"])
         self.rechecks.clear(self.shop.name, [(k, v) for k, v in marks.items() if k.partition("@")[0] in mapped])
 

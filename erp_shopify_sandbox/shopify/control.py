@@ -126,6 +126,11 @@ class SandboxControl:
     def levels(self, skus: list[str] | None = None) -> list[dict[str, Any]]:
         return self._call("GET", "/levels", params={"sku": skus or []})
 
+    def edit_level(self, sku: str, quantity: int, *, location: int = 0, name: str = "available") -> Any:
+        """A merchant's edit in the admin (sends ``inventory_levels/update``)."""
+        body = {"sku": sku, "quantity": quantity, "location": location, "name": name}
+        return self._call("POST", "/levels/edit", json=body)
+
     def variants(self, skus: list[str]) -> list[dict[str, Any]]:
         return self._call("GET", "/variants", params={"sku": skus})
 

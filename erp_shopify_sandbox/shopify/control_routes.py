@@ -226,6 +226,25 @@ async def levels(request: Request) -> Response:
 
 
 @_guarded
+async def edit_level(request: Request) -> Response:
+    """A merchant's edit in the admin: sets ``available`` or ``on_hand`` of one SKU at one location
+    and sends ``inventory_levels/update``, as Shopify does."""
+    sandbox = _sandbox(request)
+    state = sandbox.state
+    body = await _body(request)
+    name = body.get("name", "available")
+    if name not in ("available", "on_hand"):
+        raise ValueError(f"name must be available or on_hand, not {name!r}")
+    variants = state.variants_by_sku(str(body["sku"]))
+    if not variants:
+        raise ValueError(f"no variant has SKU {body['sku']!r}")
+    location = int(body.get("location", 0))
+    state.set_quantity(location, variants[0], name, int(body["quantity"]))
+    sandbox.webhooks.emit("inventory_levels/update", payloads.inventory_level(state, location, variants[0]))
+    return JSONResponse(state.levels_snapshot([str(body["sku"])]))
+
+
+@_guarded
 async def variants(request: Request) -> Response:
     state = _sandbox(request).state
     skus = request.query_params.getlist("sku")
@@ -276,6 +295,7 @@ ROUTES = [
     Route("/_sandbox/webhooks/deliveries", deliveries, methods=["GET"]),
     Route("/_sandbox/settings", settings, methods=["GET", "PUT"]),
     Route("/_sandbox/levels", levels, methods=["GET"]),
+    Route("/_sandbox/levels/edit", edit_level, methods=["POST"]),
     Route("/_sandbox/variants", variants, methods=["GET"]),
     Route("/_sandbox/stats", stats, methods=["GET"]),
     Route("/_sandbox/bulk/{index:int}.jsonl", bulk_file, methods=["GET"]),

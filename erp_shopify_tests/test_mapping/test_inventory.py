@@ -71,8 +71,8 @@ def test_on_hand_is_sellable_after_other_shops_and_safety_plus_units_awaiting_sh
     safety = SafetyStock(default=1, per_location={"1010/0002": 3}, per_sku={"B": 0})
     result = available_to_sell(stock, _xref("A", "B"), LOCATIONS, awaiting, others, safety)
     got = {(r.sku, r.location_id): (r.sellable, r.quantity) for r in result.targets.itertuples()}
-    # A@1: floor(10.7 - 4 - 1) = 5; B@1: 3 - 5 - 0 -> 0, + 1 awaiting; A@2: 8 - 0 - 3 = 5, + 2 awaiting
-    assert got == {("A", LOC_A): (5, 5), ("B", LOC_A): (0, 1), ("A", LOC_B): (5, 7)}
+    # A@1: floor(10.7 - 4 - 1) = 5; B@1: 3 - 5 - 0 = -2, + 1 awaiting -> 0; A@2: 8 - 0 - 3 = 5, + 2 awaiting
+    assert got == {("A", LOC_A): (5, 5), ("B", LOC_A): (-2, 0), ("A", LOC_B): (5, 7)}
 
 
 def test_latest_journal_entry_wins_and_unplaceable_rows_are_reported() -> None:

@@ -123,7 +123,7 @@ def test_an_order_whose_webhook_has_not_arrived_is_never_handed_back(
         assert w.shopify_available("shop-a")[sku(1)] == 6  # 9 in the ERP minus the 3 sold
 
 
-def test_a_shipment_seen_as_a_stale_base_takes_its_units_off_awaiting_shipment(
+def test_a_shipment_is_read_back_and_its_units_leave_awaiting_shipment(
     tmp_path: Path, redis_url: str, key_prefix: str
 ) -> None:
     with world(tmp_path, redis_url, key_prefix, items=2) as w:
@@ -143,8 +143,8 @@ def test_a_shipment_seen_as_a_stale_base_takes_its_units_off_awaiting_shipment(
 
         state.fulfill(order.index)  # Shopify ships it: on_hand and committed both fall by 3
         w.set_erp_stock({sku(0): 5})  # a receipt of one unit in the ERP
-        third = _sync(w).run(xref, second.watermark, "run-3")
-        assert (third.stale_retries, third.shipped_units) == (1, 3)
+        third = _sync(w).run(xref, second.watermark, "run-3")  # levels awaiting shipment are read back
+        assert (third.rechecked, third.stale_retries, third.shipped_units) == (1, 0, 3)
         assert units.awaiting("shop-a") == {}
         assert (w.shopify_available("shop-a")[sku(0)], state.quantity(0, 0, "on_hand")) == (5, 5)
 

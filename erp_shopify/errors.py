@@ -8,15 +8,21 @@ A failure is classified once, where it is first seen, and the class decides what
   help. Dead-letter it with its full context and alert the data team.
 - ``system`` (401, 403): the connection is broken (credentials, permissions). Pause the queue for
   that connection and alert operations; nothing is lost.
+
+Transport failures (timeouts, refused connections) are mapped to ``TransientError`` in one place,
+``transport_errors``, which every HTTP client wraps its sends in.
 """
 
 from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
+
+import httpx
 
 
 class ErrorClass(StrEnum):
@@ -29,11 +35,20 @@ class IntegrationError(Exception):
     """A classified failure talking to Shopify or an ERP.
 
     Carries what an operator needs to act on it: the class, the HTTP status (if any), the response
-    body (already free of secrets: clients never put credentials in bodies), machine-readable codes
-    and, for throttling, how long the server asked us to wait.
+    body (already free of secrets: clients never put credentials in bodies), machine-readable codes,
+    for throttling how long the server asked us to wait, and the start time of every attempt.
     """
 
     error_class: ErrorClass = ErrorClass.DATA
+    message: str
+    status: int | None
+    body: Any
+    codes: tuple[str, ...]
+    retry_after: float | None
+    system: str
+    # Wall-clock start of every try: filled in by whoever made the tries (the retry policy, or order
+    # delivery for a call it sent once), so the dead-letter queue shows when each happened.
+    attempts: list[float]
 
     def __init__(
         self,
@@ -52,6 +67,7 @@ class IntegrationError(Exception):
         self.codes = tuple(codes)
         self.retry_after = retry_after
         self.system = system
+        self.attempts = []
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able record for the dead-letter queue and alerts."""
@@ -132,3 +148,20 @@ def error_for_status(
     cls = _BY_CLASS[error_class or classify_status(status)]
     retry_after = parse_retry_after((headers or {}).get("retry-after"))
     return cls(message, status=status, body=body, codes=codes, retry_after=retry_after, system=system)
+
+
+@contextmanager
+def transport_errors(action: str, *, system: str) -> Iterator[None]:
+    """Classify what httpx raises when no HTTP answer arrives: a timeout or a failed connection is
+    ``TransientError`` (coded ``timeout`` / ``connect``); the same request may well work shortly.
+    ``action`` names the request (``"POST /sap/..."``) without credentials."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise TransientError(
+            f"{action}: no answer in time ({type(exc).__name__})", codes=("timeout",), system=system
+        ) from exc
+    except httpx.TransportError as exc:
+        raise TransientError(
+            f"{action}: connection failed ({type(exc).__name__}: {exc})", codes=("connect",), system=system
+        ) from exc

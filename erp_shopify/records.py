@@ -1,9 +1,6 @@
-"""The typed records that cross between the ERP adapters, the pure mappings and the syncs.
-
-They live below every layer that uses them: the adapters (``erp/``) produce and take them, the
-mappings (``mapping/``) build them without knowing any ERP, and a record is plain validated data
-with no behaviour beyond its own dates.
-"""
+"""The typed records every adapter and every mapping share: stock levels and changes, prices,
+sales orders, credits and the ERP's answer. Frozen and strict (``extra="forbid"``), so a record
+that crosses the adapter boundary is exactly what both sides declared."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The one retry policy: transient errors retry with exponential backoff and full jitter,
 honouring the server's ``Retry-After``; data and system errors are never retried.
 
-Every attempt's start time is recorded on the final exception (``attempts``) so that the
-dead-letter queue can show exactly when each try happened.
+Every attempt's start time is recorded on the final classified exception (``attempts``) so that
+the dead-letter queue can show exactly when each try happened.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def call_with_retries(
 ) -> T:
     """Call ``fn`` until it succeeds, raises a non-transient error, or the budget runs out.
 
-    The exception that escapes carries ``attempts``: the wall-clock start time of every try.
+    A classified error that escapes carries ``attempts``: the wall-clock start time of every try.
     """
     attempts: list[float] = []
 
@@ -69,6 +69,6 @@ def call_with_retries(
     )
     try:
         return retrying(attempt)
-    except Exception as exc:
-        exc.attempts = list(attempts)  # type: ignore[attr-defined]
+    except IntegrationError as exc:
+        exc.attempts = list(attempts)
         raise

@@ -41,7 +41,7 @@ def test_data_errors_are_never_retried() -> None:
     with pytest.raises(DataError) as error:
         call_with_retries(fn, RetryPolicy(max_attempts=5), sleep=lambda _: None)
     assert fn.calls == 1
-    assert len(error.value.attempts) == 1  # type: ignore[attr-defined]
+    assert len(error.value.attempts) == 1
 
 
 def test_exhausted_budget_raises_the_last_error_with_every_attempt_time() -> None:
@@ -50,5 +50,5 @@ def test_exhausted_budget_raises_the_last_error_with_every_attempt_time() -> Non
         call_with_retries(fn, RetryPolicy(max_attempts=4), sleep=lambda _: None)
     assert fn.calls == 4
     assert str(error.value) == "3"
-    attempts = error.value.attempts  # type: ignore[attr-defined]
+    attempts = error.value.attempts
     assert len(attempts) == 4 and attempts == sorted(attempts)

@@ -178,8 +178,8 @@ class _Delivery:
             self._pause(event, exc)
             return
         except IntegrationError as exc:
-            if not getattr(exc, "attempts", None):
-                exc.attempts = [started]  # type: ignore[attr-defined]
+            if not exc.attempts:
+                exc.attempts = [started]
             self._dead_letter(event, exc, action)
             return
         except BaseException:

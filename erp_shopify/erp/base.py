@@ -1,5 +1,4 @@
-"""The one ERP adapter protocol. The typed records that cross it are in ``erp_shopify.records``
-(re-exported here for the adapters).
+"""The one ERP adapter protocol (the records that cross it live in ``erp_shopify.records``).
 
 Every adapter (SAP S/4HANA, NetSuite, Tryton, ...) implements ``ErpAdapter``. Every failure is
 raised as a classified ``erp_shopify.errors.IntegrationError`` carrying status and body.
@@ -19,34 +18,7 @@ from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from erp_shopify.records import (
-    Address,
-    CreditLine,
-    CreditNote,
-    Customer,
-    ErpDocument,
-    InventoryChange,
-    InventoryPage,
-    PriceRecord,
-    SalesOrder,
-    SalesOrderLine,
-    StockLevel,
-)
-
-__all__ = [
-    "Address",
-    "CreditLine",
-    "CreditNote",
-    "Customer",
-    "ErpAdapter",
-    "ErpDocument",
-    "InventoryChange",
-    "InventoryPage",
-    "PriceRecord",
-    "SalesOrder",
-    "SalesOrderLine",
-    "StockLevel",
-]
+from erp_shopify.records import CreditNote, ErpDocument, InventoryPage, PriceRecord, SalesOrder, StockLevel
 
 
 @runtime_checkable
@@ -84,8 +56,6 @@ class ErpAdapter(Protocol):
 
     def close(self) -> None: ...
 
-    # A context manager: ``with build_adapter(config) as adapter:`` closes its connections.
-    # Adapters subclass this protocol to inherit these two.
     def __enter__(self) -> Self:
         return self
 

@@ -29,6 +29,7 @@ from erp_shopify.errors import (
     TransientError,
     error_for_status,
     parse_retry_after,
+    transport_errors,
 )
 from erp_shopify.retrying import RetryPolicy, call_with_retries
 from erp_shopify.shopify import documents
@@ -154,7 +155,7 @@ class ShopifyClient:
     def stream_lines(self, url: str) -> Iterator[str]:
         """Lines of a result file; sent without the access token, since Shopify hands out signed
         storage URLs that must not receive it."""
-        with self._http.stream("GET", url) as response:
+        with transport_errors("GET bulk result", system=SYSTEM), self._http.stream("GET", url) as response:
             if response.status_code >= 400:
                 response.read()
                 raise error_for_status(
@@ -175,31 +176,25 @@ class ShopifyClient:
 
     def _attempt(self, text: str, variables: Mapping[str, Any], raise_user_errors: bool) -> dict[str, Any]:
         reservation = self.bucket.acquire_for(text, variables)
-        sent_at = self.bucket.now()
         status: ThrottleStatus | None = None
         requested: float | None = None
         cost: Mapping[str, Any] = {}
         try:
-            response = self._http.post(
-                self.graphql_url,
-                json={"query": text, "variables": dict(variables)},
-                headers={"X-Shopify-Access-Token": self._token},
-            )
+            with transport_errors("POST graphql", system=SYSTEM):
+                response = self._http.post(
+                    self.graphql_url,
+                    json={"query": text, "variables": dict(variables)},
+                    headers={"X-Shopify-Access-Token": self._token},
+                )
             body = _body(response)
             extensions = body.get("extensions") if isinstance(body, Mapping) else None
             status = ThrottleStatus.from_extensions(extensions)
             cost = (extensions or {}).get("cost") or {}
             requested = cost.get("requestedQueryCost")
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"no answer in time ({type(exc).__name__})", system=SYSTEM) from None
-        except httpx.TransportError as exc:
-            raise TransientError(f"connection failed: {exc}", system=SYSTEM) from None
         finally:
             with self._lock:
                 self.requests += 1
-            self.bucket.settle(
-                reservation, status, document=text, variables=variables, requested_cost=requested, sent_at=sent_at
-            )
+            self.bucket.settle(reservation, status, document=text, variables=variables, requested_cost=requested)
         with self._lock:
             self.points_used += float(cost.get("actualQueryCost") or 0)
         self._raise_for_errors(response, body, status, requested)

@@ -1,7 +1,8 @@
 """Shopify webhook signatures: base64 HMAC-SHA256 of the raw body with the app's client secret.
 
-One implementation for both sides: the sandbox signs with it and the receiver verifies with it
-(and the tests check it against Shopify's own ``shopifyapp`` package).
+The receiver verifies with it; the tests sign with it and check it against a reference value.
+The sandbox signs with its own implementation (``erp_shopify_sandbox.shopify.webhooks``), so the
+two sides meet only on the wire, where Shopify's own ``shopifyapp`` package checks the sandbox.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ class DeadLetter:
             status=error.status,
             response_body=redact(error.to_dict()["body"], known),
             erp_payload=redact(erp_payload, known),
-            attempts=tuple(getattr(error, "attempts", ())),
+            attempts=tuple(error.attempts),
             source_stream_id=source_stream_id,
         )
 

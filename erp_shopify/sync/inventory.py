@@ -25,8 +25,9 @@ import pandas as pd
 import redis
 
 from erp_shopify.config import ShopConfig
-from erp_shopify.erp.base import ErpAdapter, StockLevel
+from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.mapping import inventory as m
+from erp_shopify.records import StockLevel
 from erp_shopify.shopify.client import ShopifyClient
 from erp_shopify.store.last_written import LastWritten, object_keys
 from erp_shopify.store.rechecks import Rechecks

@@ -1,16 +1,15 @@
-"""The SAP sandbox's HTTP face: SAP Gateway's OData v2 paths, basic auth, CSRF tokens bound to
-the session cookie, server-side paging, SAP-shaped errors, and the ``/_sandbox/`` control API."""
+"""The SAP sandbox's HTTP face: SAP Gateway's OData v2 paths, basic auth, OAuth 2.0 tokens, CSRF
+tokens bound to the session cookie, server-side paging and SAP-shaped errors. The ``/_sandbox/``
+control API is in ``control.py``."""
 
 from __future__ import annotations
 
 import base64
 import re
 import secrets
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -19,9 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from erp_shopify_sandbox.faults import FaultMiddleware, Faults, FaultState
+from erp_shopify_sandbox.faults import FaultMiddleware, FaultState
+from erp_shopify_sandbox.sap.control import SapControl
+from erp_shopify_sandbox.sap.errors import fault_response, sap_error
 from erp_shopify_sandbox.sap.query import QueryError, Serializer, expand_tree, order, plan_filter, value
-from erp_shopify_sandbox.sap.records import BusinessError, Movement
+from erp_shopify_sandbox.sap.records import BusinessError
 from erp_shopify_sandbox.sap.schema import SERVICES, EntitySet, service
 from erp_shopify_sandbox.sap.store import SapStore
 
@@ -32,38 +33,6 @@ TOKEN_PATH = "/sap/bc/sec/oauth2/token"
 SESSION_COOKIE = "SAP_SESSIONID_S4H_100"
 _WRITES = ("POST", "PUT", "PATCH", "MERGE", "DELETE")
 _KEY = re.compile(r"^(?P<set>\w+)\((?P<keys>.*)\)$")
-
-
-def sap_error(status: int, code: str, message: str, *, target: str = "", service_id: str = "") -> JSONResponse:
-    """SAP Gateway's v2 error body, errordetails included."""
-    detail = {"code": code, "message": message, "propertyref": "", "severity": "error", "target": target}
-    body = {
-        "error": {
-            "code": code,
-            "message": {"lang": "en", "value": message},
-            "innererror": {
-                "application": {
-                    "component_id": "",
-                    "service_namespace": "/SAP/",
-                    "service_id": service_id,
-                    "service_version": "0001",
-                },
-                "transactionid": uuid.uuid4().hex.upper(),
-                "timestamp": datetime.now(UTC).strftime("%Y%m%d%H%M%S.%f")[:21],
-                "errordetails": [detail],
-            },
-        }
-    }
-    return JSONResponse(body, status_code=status)
-
-
-def _fault_response(status: int, faults: Faults) -> Response:
-    messages = {
-        401: ("/IWFND/CM_CONSUMER/101", "Logon failed: user or password is not valid"),
-        429: ("/IWFND/CM_BEC/029", "Too many requests: the rate limit of the API is exceeded"),
-    }
-    code, message = messages.get(status, ("/IWFND/CM_BEC/026", f"SAP backend not available (HTTP {status})"))
-    return sap_error(status, code, message)
 
 
 class SapSandboxApp:
@@ -78,15 +47,9 @@ class SapSandboxApp:
             Route(f"{ODATA_ROOT}/{{service}}/{{path:path}}", self.odata, methods=methods),
             Route(f"{ODATA_ROOT}/{{service}}", self.odata, methods=methods),
             Route(TOKEN_PATH, self.token, methods=["POST"]),
-            Route("/_sandbox/seed", self.seed, methods=["POST"]),
-            Route("/_sandbox/goods-movements", self.goods_movement, methods=["POST"]),
-            Route("/_sandbox/conditions", self.conditions, methods=["PUT"]),
-            Route("/_sandbox/orders", self.orders, methods=["GET"]),
-            Route("/_sandbox/stock", self.stock, methods=["GET"]),
-            Route("/_sandbox/settings", self.settings, methods=["GET", "PUT"]),
-            Route("/_sandbox/csrf/expire", self.expire_csrf, methods=["POST"]),
+            *SapControl(self).routes(),
         ]
-        self.asgi = FaultMiddleware(Starlette(routes=routes), faults, error_response=_fault_response)
+        self.asgi = FaultMiddleware(Starlette(routes=routes), faults, error_response=fault_response)
 
     # --- OData -----------------------------------------------------------------------------------
 
@@ -271,126 +234,6 @@ class SapSandboxApp:
             {"access_token": token, "token_type": "Bearer", "expires_in": 3600, "scope": "API_SALES_ORDER_SRV_0001"}
         )
 
-    # --- control API -----------------------------------------------------------------------------
-
-    async def seed(self, request: Request) -> Response:
-        """Bulk load: materials, opening stock, condition records, and back-dated journal entries
-        (sorted by their time first, so 100,000 documents load in seconds)."""
-        body = await request.json()
-        store = self.store
-        try:
-            for material in body.get("materials", []):
-                if isinstance(material, str):
-                    store.add_material(material)
-                else:
-                    store.add_material(material["material"], material.get("base_unit", "PC"))
-            for row in body.get("stock", []):
-                store.set_stock(
-                    row["material"],
-                    row.get("plant", "1010"),
-                    row.get("storage_location", "0001"),
-                    Decimal(str(row["quantity"])),
-                    batch=row.get("batch", ""),
-                    stock_type=row.get("stock_type", "01"),
-                )
-            for spec in body.get("conditions", []):
-                store.put_condition(spec)
-            movements = sorted(body.get("movements", []), key=lambda m: m.get("at") or "")
-            for raw in movements:
-                store.post_goods_movement([_movement(raw)], _at(raw.get("at")))
-        except BusinessError as exc:
-            return sap_error(400, exc.code, exc.message)
-        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
-            return JSONResponse({"error": f"bad seed data: {exc!r}"}, status_code=400)
-        return JSONResponse(
-            {
-                "materials": len(store.base_units),
-                "documents": len(store.documents),
-                "condition_records": len(store.condition_records),
-            }
-        )
-
-    async def goods_movement(self, request: Request) -> Response:
-        """Post one material document: ``items`` of movements, or ``set_quantity`` for a physical
-        inventory difference that leaves that quantity unrestricted."""
-        body = await request.json()
-        try:
-            if "set_quantity" in body:
-                header = self.store.set_quantity(
-                    body["material"],
-                    body.get("plant", "1010"),
-                    body.get("storage_location", "0001"),
-                    Decimal(str(body["set_quantity"])),
-                    _at(body.get("at")),
-                )
-            else:
-                header = self.store.post_goods_movement([_movement(i) for i in body["items"]], _at(body.get("at")))
-        except BusinessError as exc:
-            return sap_error(400, exc.code, exc.message)
-        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
-            return JSONResponse({"error": f"bad goods movement: {exc!r}"}, status_code=400)
-        if header is None:
-            return JSONResponse({})
-        return JSONResponse(
-            {"MaterialDocumentYear": header.MaterialDocumentYear, "MaterialDocument": header.MaterialDocument}
-        )
-
-    async def conditions(self, request: Request) -> Response:
-        try:
-            ids = [self.store.put_condition(spec) for spec in await request.json()]
-        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
-            return JSONResponse({"error": f"bad condition record: {exc!r}"}, status_code=400)
-        return JSONResponse({"condition_records": ids})
-
-    async def orders(self, request: Request) -> Response:
-        reference = request.query_params.get("purchase_order_by_customer")
-        if reference is None:
-            found = list(self.store.orders)
-        else:
-            found = self.store.indexes[("A_SalesOrder", "PurchaseOrderByCustomer")].lookup([reference])
-        return JSONResponse(
-            {
-                "count": len(found),
-                "orders": [
-                    {
-                        "SalesOrder": o["SalesOrder"],
-                        "SalesOrderType": o["SalesOrderType"],
-                        "PurchaseOrderByCustomer": o["PurchaseOrderByCustomer"],
-                        "OverallSDDocumentRejectionSts": o["OverallSDDocumentRejectionSts"],
-                        "TotalNetAmount": str(o["TotalNetAmount"]),
-                        "items": [
-                            {
-                                "Material": i["Material"],
-                                "RequestedQuantity": str(i["RequestedQuantity"]),
-                                "SalesDocumentRjcnReason": i["SalesDocumentRjcnReason"],
-                            }
-                            for i in o["to_Item"]
-                        ],
-                    }
-                    for o in found
-                ],
-            }
-        )
-
-    async def stock(self, request: Request) -> Response:
-        material = request.query_params.get("material")
-        rows = self.store.stock_rows() if material is None else self.store.stock_of(material)
-        return JSONResponse(
-            [{**r, "MatlWrhsStkQtyInMatlBaseUnit": str(r["MatlWrhsStkQtyInMatlBaseUnit"])} for r in rows]
-        )
-
-    async def settings(self, request: Request) -> Response:
-        if request.method == "PUT":
-            body = await request.json()
-            self.page_size = int(body.get("page_size", self.page_size))
-            self.forbidden = bool(body.get("forbidden", self.forbidden))
-        return JSONResponse({"page_size": self.page_size, "forbidden": self.forbidden})
-
-    async def expire_csrf(self, request: Request) -> Response:
-        """Forget every CSRF token, as when SAP's security session times out."""
-        self.sessions = dict.fromkeys(self.sessions)
-        return JSONResponse({"expired": len(self.sessions)})
-
 
 def _basic(request: Request, user: str, password: str) -> bool:
     scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
@@ -413,21 +256,3 @@ def _keys(text: str, entity_set: EntitySet) -> dict[str, str]:
 
 def _key_text(raw: Any) -> str:
     return raw.isoformat(timespec="seconds") if isinstance(raw, datetime) else str(raw)
-
-
-def _movement(raw: dict[str, Any]) -> Movement:
-    return Movement(
-        raw["material"],
-        Decimal(str(raw["quantity"])),
-        str(raw.get("movement_type", "701")),
-        raw.get("plant", "1010"),
-        raw.get("storage_location", "0001"),
-        raw.get("batch", ""),
-    )
-
-
-def _at(raw: str | None) -> datetime | None:
-    if not raw:
-        return None
-    parsed = datetime.fromisoformat(raw)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from erp_shopify.erp.sap.odata import format_date, format_time, parse_time
+from erp_shopify_sandbox.sap.edm import duration, json_datetime, json_datetime_offset, parse_duration
 from erp_shopify_sandbox.sap.schema import EntitySet, Service
 
 
@@ -171,7 +171,7 @@ def _literal(kind: str, text: str) -> Any:
             return Decimal(text.rstrip("mMdDlLfF"))
         prefix, _, raw = text[:-1].partition("'")
         if prefix == "time":
-            return parse_time(raw)
+            return parse_duration(raw)
         if prefix in ("datetime", "datetimeoffset"):
             return datetime.fromisoformat(raw.rstrip("Z")).replace(tzinfo=None)
         return raw
@@ -261,9 +261,9 @@ def _json(edm_type: str, scale: int | None, raw: Any) -> Any:
     if edm_type == "Edm.Boolean":
         return bool(raw)
     if edm_type == "Edm.Time":
-        return format_time(raw if raw is not None else timedelta(0))
+        return duration(raw if raw is not None else timedelta(0))
     if edm_type == "Edm.DateTime":
-        return format_date(raw) if raw is not None else None
+        return json_datetime(raw) if raw is not None else None
     if edm_type == "Edm.DateTimeOffset":
-        return format_date(raw).replace(")/", "+0000)/") if raw is not None else None
+        return json_datetime_offset(raw) if raw is not None else None
     return raw

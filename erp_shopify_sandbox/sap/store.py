@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from erp_shopify.erp.sap.odata import parse_date
+from erp_shopify_sandbox.sap.edm import parse_json_datetime
 from erp_shopify_sandbox.sap.index import Index
 from erp_shopify_sandbox.sap.pricing import condition_record, price_item
 from erp_shopify_sandbox.sap.records import (
@@ -350,8 +350,9 @@ def _created(header: MaterialDocumentHeader) -> datetime:
 
 
 def _payload_date(raw: Any) -> datetime | None:
+    if not raw:
+        return None
     try:
-        parsed = parse_date(raw)
+        return parse_json_datetime(str(raw))
     except ValueError:
         raise BusinessError("/IWBEP/CM_MGW_RT/020", f"Invalid value {raw!r} for an Edm.DateTime property") from None
-    return parsed.replace(tzinfo=None) if parsed else None

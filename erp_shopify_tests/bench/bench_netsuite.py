@@ -14,8 +14,8 @@ from decimal import Decimal
 
 import httpx
 
-from erp_shopify.erp.base import Address, Customer, SalesOrder, SalesOrderLine
 from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
+from erp_shopify.records import Address, Customer, SalesOrder, SalesOrderLine
 from erp_shopify.retrying import RetryPolicy
 from erp_shopify_sandbox.netsuite import NetSuiteSandbox
 from erp_shopify_tests.test_erp.harness_netsuite import netsuite_config, sandbox_environment
@@ -27,7 +27,7 @@ CALLERS, LIMIT, LATENCY_MS = 12, 5, 100
 def _adapter(sandbox: NetSuiteSandbox, requests: list[str], **options: object) -> NetSuiteAdapter:
     with sandbox_environment(sandbox):
         adapter = NetSuiteAdapter(netsuite_config(sandbox), **options)  # type: ignore[arg-type]
-    adapter._http.event_hooks["request"].append(lambda r: requests.append(f"{r.method} {r.url.path}"))
+    adapter.rest._http.event_hooks["request"].append(lambda r: requests.append(f"{r.method} {r.url.path}"))
     return adapter
 
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from erp_shopify.erp.base import Address, Customer, SalesOrder, SalesOrderLine
 from erp_shopify.erp.tryton.adapter import TrytonAdapter
+from erp_shopify.records import Address, Customer, SalesOrder, SalesOrderLine
 from erp_shopify_tests.test_erp.harness_tryton import harness
 
 

@@ -48,7 +48,7 @@ def test_erp_requests_in_flight_fill_the_slots_and_never_exceed_them(rig: Rig) -
         settings = parse_settings(data)
         adapter = NetSuiteAdapter(settings.erp, retry=RetryPolicy(max_attempts=1))  # type: ignore[arg-type]
         seen = InFlight()
-        adapter._http.event_hooks = {"request": [seen.request], "response": [seen.response]}
+        adapter.rest._http.event_hooks = {"request": [seen.request], "response": [seen.response]}
         for n in range(4101, 4121):
             rig.order(n)
         report = deliver_batch(rig.claim(), adapter, rig.parts, settings, rig.notifier, owner="slots")

@@ -19,9 +19,9 @@ import redis
 from erp_shopify.config import Settings, parse_settings
 from erp_shopify.delivery import BatchReport, Outcome, QueueParts, ReplaySelection, deliver_batch, replay
 from erp_shopify.delivery.parts import order_mapping
-from erp_shopify.erp.base import SalesOrder
 from erp_shopify.mapping.orders import CreateOrder, order_action
 from erp_shopify.notify import Notifier
+from erp_shopify.records import SalesOrder
 from erp_shopify.store.stream import InboundEvent, QueuedEvent
 from erp_shopify_tests.test_delivery.test_sap_delivery import _settings
 from erp_shopify_tests.test_erp.harness_sap import SapHarness, harness

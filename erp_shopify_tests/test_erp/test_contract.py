@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from erp_shopify.erp.base import Address, Customer, SalesOrder, SalesOrderLine
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError
+from erp_shopify.records import Address, Customer, SalesOrder, SalesOrderLine
 from erp_shopify_tests.test_erp.harness import ErpHarness
 
 

@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from erp_shopify.config import Secret
-from erp_shopify.erp.base import Address, CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
-from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter, netsuite_error, validate_external_id
+from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
+from erp_shopify.erp.netsuite.rest import netsuite_error, validate_external_id
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure, TransientError
+from erp_shopify.records import Address, CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
 from erp_shopify.retrying import RetryPolicy
 from erp_shopify_sandbox.netsuite import SEED_ITEMS, SEED_LOCATIONS
 from erp_shopify_tests.test_erp.harness_netsuite import (

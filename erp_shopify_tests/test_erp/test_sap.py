@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 
 from erp_shopify.config import SapConfig, Secret
-from erp_shopify.erp.base import Address, CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
 from erp_shopify.erp.sap.adapter import SapAdapter
 from erp_shopify.erp.sap.journal import Journal
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError
+from erp_shopify.records import Address, CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
 from erp_shopify_sandbox.sap import CLIENT_ID, CLIENT_SECRET, TOKEN_PATH
 from erp_shopify_tests.test_erp.harness_sap import FAST_RETRY, ITEMS, SapHarness, adapter_for, harness, sap_config
 

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from erp_shopify.erp.sap.adapter import price_records
 from erp_shopify.erp.sap.journal import Journal
 from erp_shopify.erp.sap.odata import (
     datetime_literal,
@@ -22,6 +21,7 @@ from erp_shopify.erp.sap.odata import (
     string_literal,
     time_literal,
 )
+from erp_shopify.erp.sap.prices import price_records
 from erp_shopify.errors import DataError, SystemFailure, TransientError
 
 SAP_ERROR = {

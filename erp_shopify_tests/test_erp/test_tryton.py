@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from erp_shopify.erp.base import Address, CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
 from erp_shopify.erp.tryton.adapter import TrytonAdapter
 from erp_shopify.errors import DataError
+from erp_shopify.records import Address, CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
 from erp_shopify_tests.test_erp.harness_tryton import TrytonHarness, harness
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pandas as pd
 
 from erp_shopify.config import SafetyStock
-from erp_shopify.erp.base import InventoryChange, StockLevel
 from erp_shopify.mapping.inventory import (
     after_shopify_read,
     available_to_sell,
@@ -25,6 +24,7 @@ from erp_shopify.mapping.inventory import (
     with_sibling_levels,
 )
 from erp_shopify.mapping.xref import build_xref, variants_frame
+from erp_shopify.records import InventoryChange, StockLevel
 
 LOC_A = "gid://shopify/Location/1"
 LOC_B = "gid://shopify/Location/2"

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pandas as pd
 
 from erp_shopify.config import PriceList, Secret, ShopConfig
-from erp_shopify.erp.base import PriceRecord
 from erp_shopify.mapping.prices import (
     empty_snapshot,
     price_anomalies,
@@ -18,6 +17,7 @@ from erp_shopify.mapping.prices import (
     shop_prices,
 )
 from erp_shopify.mapping.xref import build_xref, variants_frame
+from erp_shopify.records import PriceRecord
 
 PL = "gid://shopify/PriceList/9"
 

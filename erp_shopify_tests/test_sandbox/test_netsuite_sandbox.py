@@ -11,7 +11,7 @@ import pytest
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1
 from oauthlib.oauth1 import Client as OAuth1Client
 
-from erp_shopify.erp.netsuite.adapter import TokenAuth
+from erp_shopify.erp.netsuite.auth import TokenAuth
 from erp_shopify_sandbox.faults import Faults
 from erp_shopify_sandbox.netsuite import ACCOUNT_ID, SEED_ITEMS, SEED_LOCATIONS, NetSuiteSandbox, start
 

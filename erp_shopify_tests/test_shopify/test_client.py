@@ -78,7 +78,7 @@ def test_server_errors_that_persist_escape_as_transient_with_every_attempt(peer:
     with client_for(peer) as client, pytest.raises(TransientError) as caught:
         client.execute("query { shop { name } }")
     assert caught.value.status == 503
-    assert len(caught.value.attempts) == 4  # type: ignore[attr-defined]
+    assert len(caught.value.attempts) == 4
 
 
 def test_revoked_credentials_raise_system_failure_without_retrying(peer: ScriptedShopify) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from erp_shopify.erp.base import InventoryPage
 from erp_shopify.errors import SystemFailure
+from erp_shopify.records import InventoryPage
 from erp_shopify.shopify import documents
 from erp_shopify.shopify.client import ShopifyUserErrors
 from erp_shopify.store.fingerprints import Fingerprints, inventory_object_key

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,7 +17,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from erp_shopify.errors import DataError, IntegrationError, TransientError, error_for_status
+from erp_shopify.errors import IntegrationError, SystemFailure, error_for_status, transport_errors
 from erp_shopify.retrying import RetryPolicy, call_with_retries
 
 SYSTEM = "sap"
@@ -82,6 +81,11 @@ def results(value: Any) -> list[dict[str, Any]]:
     return list(value or [])
 
 
+class CsrfTokenRequired(SystemFailure):
+    """403 with ``x-csrf-token: Required``: the session's CSRF token expired. A writer fetches a new
+    one and sends once more; anyone else sees the 403 system failure it is."""
+
+
 def error_from_response(response: httpx.Response, action: str) -> IntegrationError:
     """Classify an HTTP failure, keeping SAP's v2 error body for the dead-letter queue."""
     try:
@@ -97,29 +101,35 @@ def error_from_response(response: httpx.Response, action: str) -> IntegrationErr
         details = (error.get("innererror") or {}).get("errordetails") or []
         codes = tuple(dict.fromkeys(c for c in [error.get("code"), *(d.get("code") for d in details)] if c))
         message = f"{action}: {text or 'SAP error'}"
+    if response.status_code == 403 and response.headers.get("x-csrf-token", "").lower() == "required":
+        return CsrfTokenRequired(message, status=403, body=body, codes=codes, system=SYSTEM)
     return error_for_status(
         response.status_code, message, body=body, headers=response.headers, codes=codes, system=SYSTEM
     )
 
 
 class ODataClient:
-    """One authenticated HTTP session against an SAP Gateway host (``.../sap/opu/odata/sap``)."""
+    """One authenticated HTTP session against an SAP Gateway host (``.../sap/opu/odata/sap``).
+
+    ``auth`` is basic auth or OAuth 2.0 client credentials (``auth.sap_auth``); ``transport`` swaps
+    the HTTP transport (tests)."""
 
     def __init__(
         self,
         base_url: str,
         *,
         auth: httpx.Auth | None = None,
-        bearer: BearerToken | None = None,
         timeout: float = 30.0,
         retry: RetryPolicy = DEFAULT_RETRY,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.retry = retry
-        self._bearer = bearer
         self._csrf_token: str | None = None
         self._session_lock = threading.Lock()
-        self._http = httpx.Client(auth=auth, timeout=timeout, headers={"Accept": "application/json"})
+        self._http = httpx.Client(
+            auth=auth, timeout=timeout, transport=transport, headers={"Accept": "application/json"}
+        )
 
     def url(self, service: str, path: str = "") -> str:
         return f"{self.base_url}/{service}/{path}"
@@ -162,9 +172,8 @@ class ODataClient:
         used = self._csrf_token
         try:
             return self._send(method, url, json=payload, csrf=True)
-        except IntegrationError as exc:
-            if not getattr(exc, "csrf_required", False):
-                raise
+        except CsrfTokenRequired:
+            pass
         with self._session_lock:
             if self._csrf_token == used:  # a concurrent writer may have refetched already
                 self.fetch_csrf_token(service)
@@ -204,48 +213,11 @@ class ODataClient:
         request_headers = dict(headers or {})
         if csrf and self._csrf_token:
             request_headers["X-CSRF-Token"] = self._csrf_token
-        if self._bearer is not None:
-            request_headers["Authorization"] = f"Bearer {self._bearer.token(self._http)}"
-        try:
+        with transport_errors(action, system=SYSTEM):
             response = self._http.request(method, url, params=params, json=json, headers=request_headers)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"{action}: no answer in time ({type(exc).__name__})", system=SYSTEM) from exc
-        except httpx.TransportError as exc:
-            raise TransientError(f"{action}: {type(exc).__name__}: {exc}", system=SYSTEM) from exc
         if response.is_success:
             return response
-        if response.status_code == 401 and self._bearer is not None:
-            self._bearer.invalidate()
-        error = error_from_response(response, action)
-        error.csrf_required = (  # type: ignore[attr-defined]
-            response.status_code == 403 and response.headers.get("x-csrf-token", "").lower() == "required"
-        )
-        raise error
+        raise error_from_response(response, action)
 
     def close(self) -> None:
         self._http.close()
-
-
-class BearerToken:
-    """OAuth 2.0 client credentials (SAP BTP / S/4HANA Cloud communication arrangements)."""
-
-    def __init__(self, token_url: str, client_id: str, client_secret: str) -> None:
-        self.token_url = token_url
-        self._client = (client_id, client_secret)
-        self._token: str | None = None
-        self._expires = 0.0
-
-    def token(self, http: httpx.Client) -> str:
-        if self._token is None or time.monotonic() >= self._expires:
-            response = http.post(self.token_url, data={"grant_type": "client_credentials"}, auth=self._client)
-            if not response.is_success:
-                raise error_from_response(response, "OAuth token request")
-            body = response.json()
-            if "access_token" not in body:
-                raise DataError("OAuth token response without access_token", body=body, system=SYSTEM)
-            self._token = body["access_token"]
-            self._expires = time.monotonic() + max(0.0, float(body.get("expires_in", 3600)) - 30)
-        return self._token
-
-    def invalidate(self) -> None:
-        self._token = None

@@ -18,7 +18,14 @@ from typing import Any
 
 import httpx
 
-from erp_shopify.errors import DataError, IntegrationError, SystemFailure, TransientError, error_for_status
+from erp_shopify.errors import (
+    DataError,
+    IntegrationError,
+    SystemFailure,
+    TransientError,
+    error_for_status,
+    transport_errors,
+)
 
 SYSTEM = "tryton"
 # Tryton exceptions that a retry can clear: a concurrent write, a locked SQLite file, a timeout.
@@ -76,13 +83,23 @@ def classify_rpc_error(method: str, error: Any) -> IntegrationError:
 
 
 class TrytonRpc:
-    """A logged-in JSON-RPC session against one Tryton database."""
+    """A logged-in JSON-RPC session against one Tryton database (``transport`` swaps the HTTP
+    transport, for tests)."""
 
-    def __init__(self, base_url: str, database: str, login: str, password: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        database: str,
+        login: str,
+        password: str,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.url = f"{base_url.rstrip('/')}/{database}/rpc/"
         self._login = login
         self._password = password
-        self._http = httpx.Client(timeout=timeout, headers={"Content-Type": "application/json"})
+        self._http = httpx.Client(timeout=timeout, transport=transport, headers={"Content-Type": "application/json"})
         self._ids = itertools.count(1)
         self._authorization: str | None = None
         self.context: dict[str, Any] = {}
@@ -113,12 +130,8 @@ class TrytonRpc:
     def _post(self, method: str, params: list[Any], authorization: str | None) -> Any:
         headers = {"Authorization": authorization} if authorization else {}
         payload = {"id": next(self._ids), "method": method, "params": encode(params)}
-        try:
+        with transport_errors(method, system=SYSTEM):
             response = self._http.post(self.url, json=payload, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"{method}: no answer in time ({exc!r})", codes=("timeout",), system=SYSTEM) from exc
-        except httpx.TransportError as exc:
-            raise TransientError(f"{method}: connection failed ({exc!r})", codes=("connect",), system=SYSTEM) from exc
         if response.status_code != 200:
             raise error_for_status(
                 response.status_code,

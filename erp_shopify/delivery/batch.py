@@ -35,6 +35,7 @@ from erp_shopify.delivery.lookup import SharedLookup
 from erp_shopify.delivery.parts import QueueParts, erp_connection, order_mapping, secret_values
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure
+from erp_shopify.ingest.events import restocked_unshipped_lines
 from erp_shopify.mapping.orders import (
     CancelOrder,
     CreateOrder,
@@ -238,14 +239,32 @@ class _Delivery:
                 codes=("ORDER_NOT_IN_ERP",),
                 system="delivery",
             )
+        self._withdraw_awaiting(event, action)
         if isinstance(action, CancelOrder):
             return self._call(lambda: self.adapter.cancel_sales_order(action.order_ref))
         return self._call(lambda: self.adapter.create_credit(action.credit))
 
+    def _withdraw_awaiting(self, event: QueuedEvent, action: CancelOrder | CreditRefund) -> None:
+        """Shopify no longer commits a cancelled order's units (or a refund's restocked unshipped
+        ones): take them off awaiting shipment before the ERP's stock rises, never after."""
+        if isinstance(action, CancelOrder):
+            lines = None
+        else:
+            default_location = next(iter(self.settings.shop(event.shop).locations.values()))
+            lines = restocked_unshipped_lines(_payload(event), default_location)
+            if not lines:
+                return
+        self.parts.pending.withdraw(event.shop, event.routing_key, event.ledger_key, lines)
+
     def _delivered(self, event: QueuedEvent, action: ErpAction, document: ErpDocument) -> None:
         """Delivered, units released (the ERP now counts them) and acknowledged: one atomic step."""
         holds_units = isinstance(action, CreateOrder | CancelOrder)
-        release = self.parts.pending.release_for(event.shop, event.routing_key) if holds_units else None
+        created = isinstance(action, CreateOrder)  # a cancelled order's units await no shipment
+        release = (
+            self.parts.pending.release_for(event.shop, event.routing_key, awaits_shipment=created)
+            if holds_units
+            else None
+        )
         ack = self.parts.stream.ack_for(event.stream_id)
         try:
             self.parts.ledger.mark_delivered(event.ledger_key, self.owner, document.number, release=release, ack=ack)
@@ -257,7 +276,7 @@ class _Delivery:
     def _nothing_to_send(self, event: QueuedEvent, action: NothingToSend) -> None:
         """Acknowledged as delivered with no ERP document, its reason kept in the report and the
         ledger; the order's pending units are released: it holds none any more."""
-        release = self.parts.pending.release_for(event.shop, event.routing_key)
+        release = self.parts.pending.release_for(event.shop, event.routing_key, awaits_shipment=False)
         ack = self.parts.stream.ack_for(event.stream_id)
         try:
             self.parts.ledger.mark_delivered(event.ledger_key, self.owner, NO_DOCUMENT, release=release, ack=ack)

@@ -34,13 +34,15 @@ from erp_shopify.policy import routed_topics
 from erp_shopify.shopify.webhooks import verify
 from erp_shopify.store.connection import connect_async
 from erp_shopify.store.fingerprints import AsyncFingerprints, Verdict
+from erp_shopify.store.rechecks import AsyncRechecks
 from erp_shopify.store.stream import AsyncEventWriter, InboundEvent
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/shopify"
 REQUIRED_HEADERS = ("X-Shopify-Topic", "X-Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain", "X-Shopify-Event-Id")
-ECHO_TOPICS = frozenset({"inventory_levels/update", "products/update", "customers/update"})
+ECHO_TOPICS = frozenset({"products/update", "customers/update"})
+INVENTORY_TOPIC = "inventory_levels/update"  # an echo, or a level the next sync rechecks: never queued
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class WebhookReceiver:
             self.redis, self.key_prefix, dedupe_ttl_seconds=self.settings.ingest.dedupe_ttl_seconds
         )
         self.guard = AsyncFingerprints(self.redis, self.key_prefix)
+        self.rechecks = AsyncRechecks(self.redis, self.key_prefix)
         try:
             async with self.counts.flushing(self.redis, self.key_prefix):
                 yield
@@ -139,6 +142,11 @@ class WebhookReceiver:
     async def _accept(
         self, request: Request, shop: ShopConfig, topic: str, payload: dict[str, Any], body: bytes
     ) -> JSONResponse:
+        if topic == INVENTORY_TOPIC:
+            [(key, values)] = observations(topic, payload).items()
+            echo = await self.rechecks.observe(shop.name, key, values, time.time())
+            self.counts.add("echo" if echo else "recheck")
+            return _answer(200, "echo" if echo else "recheck")
         if topic in ECHO_TOPICS:
             seen = observations(topic, payload)
             verdicts = {await self.guard.observe(shop.name, topic, key, values) for key, values in seen.items()}

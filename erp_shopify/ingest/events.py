@@ -52,6 +52,23 @@ def pending_lines(payload: Mapping[str, Any], default_location_gid: str) -> list
     return lines
 
 
+def restocked_unshipped_lines(payload: Mapping[str, Any], default_location_gid: str) -> list[PendingLine]:
+    """The units a ``refunds/create`` puts back before they shipped (``restock_type`` "cancel"):
+    Shopify no longer commits them. Returned goods (``return``) come back through ``on_hand``."""
+    lines: list[PendingLine] = []
+    for refunded in payload.get("refund_line_items") or []:
+        if not isinstance(refunded, Mapping) or refunded.get("restock_type") != "cancel":
+            continue
+        item = refunded.get("line_item")
+        if not isinstance(item, Mapping):
+            continue
+        location = refunded.get("location_id")
+        location_gid = _gid(location, "Location") if location is not None else default_location_gid
+        if item.get("sku") and isinstance(refunded.get("quantity"), int):
+            lines.append(PendingLine(sku=str(item["sku"]), location_gid=location_gid, quantity=refunded["quantity"]))
+    return lines
+
+
 def observations(topic: str, payload: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Object key -> the synced values this webhook shows, for the loop guard.
 

@@ -1,7 +1,13 @@
-"""ERP stock rows -> Shopify quantities to set: pure, vectorised (pandas).
+"""ERP stock rows -> Shopify ``on_hand`` quantities to set: pure, vectorised (pandas).
 
-available to sell = ERP available - units of this shop's orders not yet in the ERP - safety stock,
-never below zero, in whole units (fractional ERP stock is floored: never promise what is not there).
+sellable = ERP available - other shops' pending units on the same ERP stock - safety stock, in whole
+units (fractional ERP stock is floored: never promise what is not there).
+on_hand to set = sellable + units awaiting shipment (in the ERP already, still committed in Shopify),
+never below zero.
+
+Shopify then shows available = on_hand - committed, so every unit this shop sold and the ERP does not
+have yet is subtracted by Shopify itself, at the moment of the sale, whatever its webhook does (the
+argument is in docs/architecture.md, "Never oversell").
 """
 
 from __future__ import annotations
@@ -24,10 +30,13 @@ TARGET_COLUMNS = [
     "item_code",
     "location",
     "erp_available",
-    "pending",
+    "others_pending",
     "safety",
+    "sellable",
+    "awaiting",
     "quantity",
 ]
+HOLD_COLUMNS = ["inventory_item_id", "location_id", "awaiting", "others_pending"]
 KNOWN_COLUMNS = ["inventory_item_id", "location_id", "quantity"]
 MAX_QUANTITIES_PER_CALL = 250  # Shopify's input array limit
 
@@ -57,12 +66,29 @@ def latest_levels(stock: pd.DataFrame) -> pd.DataFrame:
 
 
 def pending_frame(totals: Mapping[tuple[str, str], int | float]) -> pd.DataFrame:
-    """The queue's pending units ``{(sku, location_gid): units}`` as a table."""
+    """Units per ``{(sku, location_gid): units}`` (pending or awaiting shipment) as a table."""
     frame = pd.DataFrame(
         [(sku, location, units) for (sku, location), units in totals.items()],
-        columns=["sku", "location_id", "pending"],
+        columns=["sku", "location_id", "units"],
     )
-    return frame.astype({"sku": "string", "location_id": "string", "pending": "float64"})
+    return frame.astype({"sku": "string", "location_id": "string", "units": "float64"})
+
+
+def erp_units_frame(rows: Iterable[tuple[str, str, float]]) -> pd.DataFrame:
+    """Units per (ERP item, ERP location): other shops' pending units on this shop's ERP stock."""
+    frame = pd.DataFrame(list(rows), columns=["item_code", "location", "units"])
+    frame = frame.astype({"item_code": "string", "location": "string", "units": "float64"})
+    return frame.groupby(["item_code", "location"], as_index=False, sort=False)["units"].sum()
+
+
+def combine_units(first: pd.DataFrame, second: pd.DataFrame, keys: list[str], how: str) -> pd.DataFrame:
+    """Two reads of the same units, taken before and after an ERP read, made safe to combine with it:
+    ``how="min"`` for units added to a target (awaiting shipment), ``"max"`` for units subtracted
+    (pending). A unit that moved while the ERP was read then counts on the side that sells less."""
+    merged = first.merge(second, on=keys, how="outer", suffixes=("_a", "_b")).fillna({"units_a": 0.0, "units_b": 0.0})
+    pick = np.fmin if how == "min" else np.fmax
+    merged["units"] = pick(merged["units_a"], merged["units_b"])
+    return merged.loc[merged["units"] > 0, [*keys, "units"]].reset_index(drop=True)
 
 
 def by_item_code(xref: pd.DataFrame) -> pd.DataFrame:
@@ -107,18 +133,6 @@ def with_sibling_levels(stock: pd.DataFrame, levels: pd.DataFrame, locations: Ma
     return pd.concat([stock.loc[~replaced], fresh], ignore_index=True)
 
 
-def conflict_levels(shown: Mapping[str, object]) -> pd.DataFrame:
-    """The loop guard's inventory conflicts ``{"<item gid>@<location gid>": available}`` as
-    KNOWN_COLUMNS: what Shopify showed after a change nobody asked the ERP about."""
-    rows = []
-    for key, available in shown.items():
-        item, _, location = key.partition("@")
-        if item.startswith("gid://shopify/InventoryItem/") and location.startswith("gid://shopify/Location/"):
-            rows.append((item, location, available if isinstance(available, int) else None))
-    frame = pd.DataFrame(rows, columns=KNOWN_COLUMNS)
-    return frame.astype({"inventory_item_id": "string", "location_id": "string", "quantity": "Int64"})
-
-
 @dataclass(frozen=True)
 class Targets:
     """Quantities to set, and the stock rows that could not be placed."""
@@ -132,14 +146,17 @@ def available_to_sell(
     stock: pd.DataFrame,
     xref: pd.DataFrame,
     locations: Mapping[str, str],
-    pending: pd.DataFrame,
+    awaiting: pd.DataFrame,
+    others_pending: pd.DataFrame,
     safety: SafetyStock,
 ) -> Targets:
-    """Join stock to the xref and the shop's locations and compute what Shopify should show.
+    """Join stock to the xref and the shop's locations and compute the ``on_hand`` to set.
 
-    Several ERP locations mapped to one Shopify location are summed (the caller completes a partial
-    page first: ``items_with_partial_sums``, ``with_sibling_levels``). ``xref`` may come indexed by
-    item code (``by_item_code``): a sync indexes it once and reuses it for every page.
+    ``awaiting`` is ``pending_frame`` of this shop's units awaiting shipment; ``others_pending`` is
+    ``erp_units_frame`` of other shops' pending units on the same ERP stock. Several ERP locations
+    mapped to one Shopify location are summed (the caller completes a partial page first:
+    ``items_with_partial_sums``, ``with_sibling_levels``). ``xref`` may come indexed by item code
+    (``by_item_code``): a sync indexes it once and reuses it for every page.
     """
     levels = latest_levels(stock)
     location_ids = levels["location"].map(dict(locations)).astype("string")
@@ -157,6 +174,8 @@ def available_to_sell(
     by_sku = joined["sku"].map(dict(safety.per_sku))
     by_sku = by_sku.fillna(joined["item_code"].map(dict(safety.per_sku)))
     joined = joined.assign(safety=by_sku.fillna(by_location).astype("float64"))
+    others = others_pending.rename(columns={"units": "others_pending"})
+    joined = joined.merge(others, on=["item_code", "location"], how="left").fillna({"others_pending": 0.0})
 
     grouped = (
         joined.groupby(["inventory_item_id", "location_id"], sort=False)
@@ -165,36 +184,49 @@ def available_to_sell(
             item_code=("item_code", "first"),
             location=("location", "first"),
             erp_available=("available", "sum"),
+            others_pending=("others_pending", "sum"),
             safety=("safety", "max"),
         )
         .reset_index()
     )
-    grouped = grouped.merge(pending, on=["sku", "location_id"], how="left")
-    grouped["pending"] = grouped["pending"].fillna(0.0)
-    quantity = np.floor(grouped["erp_available"] - grouped["pending"] - grouped["safety"])
-    grouped["quantity"] = quantity.clip(lower=0).astype("int64")
+    grouped = grouped.merge(awaiting.rename(columns={"units": "awaiting"}), on=["sku", "location_id"], how="left")
+    grouped["awaiting"] = grouped["awaiting"].fillna(0.0).astype("int64")
+    # Not clipped: an ERP that promised more than it has (a negative sellable) must also eat into
+    # the units added back, or those would be offered again.
+    grouped["sellable"] = np.floor(grouped["erp_available"] - grouped["others_pending"] - grouped["safety"]).astype(
+        "int64"
+    )
+    grouped["quantity"] = on_hand_target(grouped["sellable"], grouped["awaiting"])
     return Targets(grouped[TARGET_COLUMNS], unmapped_items, unmapped_locations)
 
 
 @dataclass(frozen=True)
 class WritePlan:
-    """What to send (with the compare-and-swap base), and how many targets needed no write."""
+    """Rows to send (with their compare-and-swap base), and rows Shopify already shows."""
 
-    writes: pd.DataFrame  # inventory_item_id, location_id, quantity, change_from (<NA> when unknown)
-    unchanged: int
+    writes: pd.DataFrame  # TARGET_COLUMNS + change_from (<NA> when unknown)
+    settled: pd.DataFrame
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.settled)
 
 
-def plan_writes(targets: pd.DataFrame, known: pd.DataFrame) -> WritePlan:
-    """Keep only targets that differ from the last known Shopify value; attach that value as the
-    ``changeFromQuantity`` base."""
-    merged = targets[KNOWN_COLUMNS].merge(
+def with_base(targets: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """``targets`` with the last known Shopify ``on_hand`` (``known``: KNOWN_COLUMNS) as ``change_from``."""
+    rows = targets.merge(
         known[KNOWN_COLUMNS].rename(columns={"quantity": "change_from"}),
         on=["inventory_item_id", "location_id"],
         how="left",
     )
-    merged["change_from"] = merged["change_from"].astype("Int64")
-    same = merged["change_from"].eq(merged["quantity"]).fillna(False).astype(bool)
-    return WritePlan(writes=merged.loc[~same].reset_index(drop=True), unchanged=int(same.sum()))
+    rows["change_from"] = rows["change_from"].astype("Int64")
+    return rows
+
+
+def plan_writes(rows: pd.DataFrame) -> WritePlan:
+    """Split rows with a base (``with_base``) into those to write and those already in place."""
+    same = rows["change_from"].eq(rows["quantity"]).fillna(False).astype(bool)
+    return WritePlan(writes=rows.loc[~same].reset_index(drop=True), settled=rows.loc[same].reset_index(drop=True))
 
 
 def batches(frame: pd.DataFrame, size: int = MAX_QUANTITIES_PER_CALL) -> Iterator[pd.DataFrame]:
@@ -221,24 +253,29 @@ def quantities_input(batch: pd.DataFrame) -> list[dict[str, object]]:
     ]
 
 
-def recompute_after_stale(batch: pd.DataFrame, fresh: pd.DataFrame, pending: pd.DataFrame) -> pd.DataFrame:
-    """New quantities for a batch Shopify refused as stale (``CHANGE_FROM_QUANTITY_STALE``).
+def on_hand_target(sellable: pd.Series, awaiting: pd.Series) -> pd.Series:
+    return (sellable + awaiting).clip(lower=0).astype("int64")
 
-    Shopify moved since we read it, usually because orders were placed. Their units may or may not
-    be in ``pending`` yet (the webhook can lag), so take the lower of two answers: the target from
-    fresh pending units, and our intended move applied to Shopify's fresh value. Either way no unit
-    is sold twice; a Shopify value raised by hand loses to the ERP, which owns inventory.
-    ``batch`` carries TARGET_COLUMNS plus ``change_from``; ``fresh`` is KNOWN_COLUMNS.
+
+def after_shopify_read(batch: pd.DataFrame, fresh: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Targets re-based on what Shopify shows now (``fresh``: inventory_item_id, location_id, on_hand).
+
+    Shopify's ``on_hand`` moves only by our writes, shipments and hand edits (sales move ``available``
+    to ``committed`` and leave it alone). Where it fell below our last write (``change_from``), the
+    difference shipped, or was taken off by hand: either way it no longer awaits shipment, so it
+    comes off ``awaiting`` (never below zero; a hand edit thereby undersells until those orders
+    ship, never oversells). Where we never wrote (no ``change_from``), nothing tells what shipped,
+    so ``awaiting`` is taken as zero. Returns the re-based batch (``change_from`` = Shopify's value)
+    and the shipped units per (sku, location_id) to take off the store.
     """
-    merged = batch.drop(columns=["pending"]).merge(pending, on=["sku", "location_id"], how="left")
-    merged["pending"] = merged["pending"].fillna(0.0)
-    merged = merged.merge(
-        fresh[KNOWN_COLUMNS].rename(columns={"quantity": "fresh"}), on=["inventory_item_id", "location_id"], how="left"
+    merged = batch.merge(
+        fresh[["inventory_item_id", "location_id", "on_hand"]], on=["inventory_item_id", "location_id"], how="left"
     )
-    from_erp = np.floor(merged["erp_available"] - merged["pending"] - merged["safety"])
-    intended_move = merged["quantity"] - merged["change_from"].astype("float64")
-    from_shopify = merged["fresh"].astype("float64") + intended_move.fillna(0.0)
-    quantity = np.fmin(from_erp, from_shopify).clip(lower=0).astype("int64")
-    merged["quantity"] = quantity
-    merged["change_from"] = merged["fresh"].astype("Int64")
-    return merged[[*TARGET_COLUMNS, "change_from"]]
+    known = merged["change_from"].notna() & merged["on_hand"].notna()
+    fell = (merged["change_from"].astype("Float64") - merged["on_hand"].astype("Float64")).fillna(0).clip(lower=0)
+    shipped = np.where(known, np.minimum(fell.astype("float64"), merged["awaiting"]), merged["awaiting"])
+    merged["awaiting"] = (merged["awaiting"] - shipped).astype("int64")
+    merged["quantity"] = on_hand_target(merged["sellable"], merged["awaiting"])
+    merged["change_from"] = merged["on_hand"].astype("Int64")
+    taken = merged.assign(units=shipped).loc[lambda f: f["units"] > 0, ["sku", "location_id", "units"]]
+    return merged[batch.columns], taken.reset_index(drop=True)

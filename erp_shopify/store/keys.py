@@ -60,13 +60,38 @@ class Keys:
         """Tombstone of a released order, so a late duplicate ``orders/create`` cannot re-add it."""
         return f"{self.prefix}:pending:{shop}:released:{order_ref}"
 
+    def awaiting_orders(self, shop: str) -> str:
+        """Hash: order ref -> the order's lines (JSON) the ERP has taken from its available stock
+        while Shopify still counts them committed (delivered, not yet shipped in Shopify)."""
+        return f"{self.prefix}:awaiting:{shop}:orders"
+
+    def awaiting_units(self, shop: str) -> str:
+        """Hash: ``sku<US>location_gid`` -> units of delivered orders Shopify has not shipped yet."""
+        return f"{self.prefix}:awaiting:{shop}:units"
+
+    def awaiting_withdrawn(self, shop: str, event: str) -> str:
+        """Marker that one cancel or refund event already withdrew its units from awaiting shipment."""
+        return f"{self.prefix}:awaiting:{shop}:withdrawn:{event}"
+
+    def inventory_intents(self, shop: str) -> str:
+        """Hash: idempotency key -> an inventory write about to be sent (JSON), until it is recorded."""
+        return f"{self.prefix}:inventory:{shop}:intents"
+
+    def inventory_held(self, shop: str) -> str:
+        """Hash: inventory object key -> the holds (awaiting, other shops' pending) the last write used."""
+        return f"{self.prefix}:inventory:{shop}:held"
+
+    def inventory_rechecks(self, shop: str) -> str:
+        """Hash: inventory object key -> when Shopify last reported a level move we did not recognise."""
+        return f"{self.prefix}:inventory:{shop}:rechecks"
+
     def fingerprints(self, shop: str) -> str:
         """Hash: object key -> digest of the values the middleware last wrote to Shopify."""
         return f"{self.prefix}:fingerprints:{shop}"
 
     def inventory_written(self, shop: str) -> str:
-        """Hash: inventory object key -> the ``available`` quantity the inventory sync last set."""
-        return f"{self.prefix}:inventory:{shop}:written"
+        """Hash: inventory object key -> the ``on_hand`` quantity the inventory sync last set."""
+        return f"{self.prefix}:inventory:{shop}:on-hand"
 
     def prices_written(self, shop: str) -> str:
         """Hash: ``target|variant|min_quantity`` -> the price row the price sync last wrote (JSON)."""

@@ -1,4 +1,6 @@
-"""The inventory quantities this middleware last set in Shopify, per shop."""
+"""What the inventory sync last set in Shopify, per shop and level: the ``on_hand`` quantity (the
+compare-and-swap base of the next write) and the holds that write used (so a change of holds alone,
+an order delivered or sold in another shop, is found without re-reading the catalogue)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import pandas as pd
 import redis
 
 from erp_shopify.store.fingerprints import inventory_object_key
-from erp_shopify.store.keys import Keys
+from erp_shopify.store.keys import Keys, text
 
 
 def object_keys(frame: pd.DataFrame) -> list[str]:
@@ -43,4 +45,21 @@ class LastWritten:
             self.client.hset(self.key(shop), mapping=mapping)  # type: ignore[arg-type]
 
     def forget(self, shop: str) -> None:
-        self.client.delete(self.key(shop))
+        self.client.delete(self.key(shop), self.keys.inventory_held(shop))
+
+    def held(self, shop: str) -> dict[str, str]:
+        """Object key -> ``awaiting,others_pending`` of each level written with a nonzero hold."""
+        return {text(k): text(v) for k, v in self.client.hgetall(self.keys.inventory_held(shop)).items()}
+
+    def store_held(self, shop: str, written: pd.DataFrame, held: dict[str, str]) -> None:
+        """Remember the holds ``written`` (``HOLD_COLUMNS``) used; ``held`` is the last ``held()``."""
+        if written.empty:
+            return
+        values = [f"{int(a)},{int(o)}" for a, o in zip(written["awaiting"], written["others_pending"], strict=True)]
+        now = dict(zip(object_keys(written), values, strict=True))
+        pipe = self.client.pipeline(transaction=False)
+        if nonzero := {k: v for k, v in now.items() if v != "0,0"}:
+            pipe.hset(self.keys.inventory_held(shop), mapping=nonzero)  # type: ignore[arg-type]
+        if gone := [k for k, v in now.items() if v == "0,0" and k in held]:
+            pipe.hdel(self.keys.inventory_held(shop), *gone)
+        pipe.execute()

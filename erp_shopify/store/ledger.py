@@ -9,7 +9,7 @@ only such a send may skip the search. ``delivered`` is written only after the ER
 and is final: ``begin`` on a delivered entry never hands out a lease again. Every transition is one
 Lua script, so two workers can never both hold the lease. Each script answers with the entry it
 left, and a final transition also acknowledges the stream entry (and, for a delivered order,
-releases its pending units) in the same step: recorded and acknowledged together or not at all,
+moves its pending units to awaiting shipment) in the same step: recorded and acknowledged together or not at all,
 one Redis round trip at each end of a delivery.
 """
 
@@ -100,9 +100,11 @@ end
 return {'acquired', took_over, first_send, redis.call('HGETALL', KEYS[1])}
 """
 
-# KEYS[1] entry, then the pending-units keys (3) when ARGV[7] ~= '', then the stream when ARGV[10] ~= ''.
+# KEYS[1] entry, then the pending-units keys (5: ``pending.script_keys``) when ARGV[7] ~= '', then the
+# stream when ARGV[10] ~= ''.
 # ARGV: owner, now, new state, retention, field, value, order ref to release, tombstone ttl, group,
-# stream id. Answers {1 or 0 (the lease was lost: nothing done), the entry's fields}. Releasing and
+# stream id, whether the released units await shipment (1|0).
+# Answers {1 or 0 (the lease was lost: nothing done), the entry's fields}. Releasing and
 # acknowledging again after an earlier identical finish is harmless (both are idempotent).
 _FINISH = (
     RELEASE_PENDING_LUA
@@ -120,8 +122,8 @@ end
 if finish() == 0 then return {0, redis.call('HGETALL', KEYS[1])} end
 local stream = 2
 if ARGV[7] ~= '' then
-  release_pending(KEYS[2], KEYS[3], KEYS[4], ARGV[7], ARGV[8])
-  stream = 5
+  release_pending(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[7], ARGV[8], ARGV[11])
+  stream = 7
 end
 if ARGV[10] ~= '' then ack_entry(KEYS[stream], ARGV[9], ARGV[10]) end
 return {1, redis.call('HGETALL', KEYS[1])}
@@ -232,10 +234,11 @@ class Ledger:
     ) -> LedgerEntry:
         now = time.time() if now is None else now
         keys = [self.keys.ledger(key)]
-        args: list[str | int] = [owner, repr(now), str(state), self.retention_seconds, name, value, "", 0, "", ""]
+        args: list[str | int] = [owner, repr(now), str(state), self.retention_seconds, name, value, "", 0, "", "", "0"]
         if release is not None:
             keys += release.keys
             args[6:8] = [release.order_ref, release.tombstone_seconds]
+            args[10] = "1" if release.awaits_shipment else "0"
         if ack is not None:
             keys.append(ack.stream_key)
             args[8:10] = [ack.group, ack.stream_id]

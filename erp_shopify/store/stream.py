@@ -128,7 +128,7 @@ def _append_call(
     names = [keys.event_seen(event.shop, event.event_id), keys.events]
     lines = ""
     if pending is not None:
-        names += script_keys(keys, event.shop, event.routing_key)
+        names += script_keys(keys, event.shop, event.routing_key)[:3]
         lines = lines_json(pending)
     return names, [ttl, event.routing_key, lines, *_fields(event)]
 

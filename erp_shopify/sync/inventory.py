@@ -1,17 +1,23 @@
 """One inventory sync of one shop: ERP changes since a watermark -> ``inventorySetQuantities``.
 
-Plain Python over the Shopify client, the ERP adapter, the queue and the pure mapping; the Dagster
+Plain Python over the Shopify client, the ERP adapter, the store and the pure mapping; the Dagster
 asset only supplies the watermark and records the result. The watermark returned is the ERP's own
 journal position; the caller stores it only when this function returns (every write succeeded),
-so a run that dies midway is simply replayed, and the replay converges: values already written
-are skipped, the rest are written with a fresh compare-and-swap base.
+so a run that dies midway is simply replayed, and the replay converges: writes it left unrecorded
+are resolved first (``InventoryWriter.replay_intents``), values already written are skipped, the
+rest are written against a fresh compare-and-swap base.
+
+Besides the journal, a run looks at what moved outside it: levels Shopify reported moving that we
+did not recognise (rechecks), and levels whose holds changed since their last write (an order of
+this shop delivered or cancelled, an order of another shop on the same stock). Those items are
+re-read from the ERP and written like any change.
 """
 
 from __future__ import annotations
 
+import random
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,21 +28,11 @@ from erp_shopify.config import ShopConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.mapping import inventory as m
 from erp_shopify.records import StockLevel
-from erp_shopify.shopify import documents
-from erp_shopify.shopify.client import ShopifyClient, ShopifyUserErrors
-from erp_shopify.store.fingerprints import Fingerprints, inventory_values
+from erp_shopify.shopify.client import ShopifyClient
 from erp_shopify.store.last_written import LastWritten, object_keys
-from erp_shopify.store.pending import PendingUnits
-
-REASON = "correction"  # Shopify's reason for a count brought in line with the system of record
-STALE = "CHANGE_FROM_QUANTITY_STALE"
-MAX_STALE_ROUNDS = 5
-WRITE_WORKERS = 4  # calls in flight: hides latency; the client's cost bucket still paces them
-
-
-def reference_uri(run_id: str) -> str:
-    """``referenceDocumentUri`` naming the run, so Shopify's inventory history points back to it."""
-    return f"erp-shopify://dagster/run/{run_id}"
+from erp_shopify.store.rechecks import Rechecks
+from erp_shopify.sync.holds import HoldReader, Holds, level_holds, moved_items
+from erp_shopify.sync.inventory_writes import WRITE_WORKERS, InventoryWriter, WriteTally, read_levels
 
 
 @dataclass
@@ -48,7 +44,11 @@ class InventorySyncResult:
     unmapped_items: int = 0
     unmapped_locations: int = 0
     stale_retries: int = 0
-    conflicts_overwritten: int = 0  # levels changed by hand in Shopify, set back to the ERP's value
+    intents_replayed: int = 0  # writes a killed run left unrecorded, resolved before anything else
+    rechecked: int = 0  # levels read back from Shopify: reported moving unrecognised, or awaiting shipment
+    holds_moved: int = 0  # items re-read because an order's units moved (delivered, cancelled, other shop)
+    shipped_units: int = 0  # units Shopify shipped since our last write (on_hand fell): no longer held
+    shopify_moved: int = 0  # levels read back whose on_hand left our last write (shipped, or edited by hand)
     siblings_reread: int = 0  # items whose merged locations were re-read to complete a partial sum
     write_calls: int = 0
     cost_points: float = 0.0
@@ -59,27 +59,16 @@ class InventorySyncResult:
     def metadata(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "unmapped_sample"}
 
-
-def read_available(client: ShopifyClient, items: pd.DataFrame, locations: int) -> pd.DataFrame:
-    """Shopify's current ``available`` of each (inventory item, location) in ``items``."""
-    # Each item costs 1, its levels connection 2, each level 1 + location 1 + quantities 1: stay under 1000.
-    per_call = max(1, 1000 // (3 + 3 * locations))
-    ids = list(dict.fromkeys(items["inventory_item_id"]))
-    rows = []
-    for start in range(0, len(ids), per_call):
-        data = client.execute(
-            "inventory_levels", {"inventoryItemIds": ids[start : start + per_call], "locationsFirst": locations}
-        )
-        for node in data.get("nodes") or []:
-            for level in ((node or {}).get("inventoryLevels") or {}).get("nodes") or []:
-                available = next((q["quantity"] for q in level["quantities"] if q["name"] == "available"), None)
-                rows.append((node["id"], level["location"]["id"], available))
-    fresh = pd.DataFrame(rows, columns=m.KNOWN_COLUMNS)
-    return fresh.merge(items[["inventory_item_id", "location_id"]], on=["inventory_item_id", "location_id"])
+    def add(self, tally: WriteTally) -> None:
+        self.written += tally.written
+        self.write_calls += tally.calls
+        self.stale_retries += tally.stale_retries
+        self.shipped_units += tally.shipped_units
 
 
 class InventorySync:
-    """Everything one shop's sync talks to."""
+    """Everything one shop's sync talks to. ``peers`` are the shops selling some of the same ERP
+    stock (``holds.stock_peers``): their pending units are held back here too."""
 
     def __init__(
         self,
@@ -89,37 +78,43 @@ class InventorySync:
         redis_client: redis.Redis,
         key_prefix: str,
         *,
+        peers: Sequence[ShopConfig] = (),
         workers: int = WRITE_WORKERS,
         log: Callable[[str], None] = lambda _: None,
     ) -> None:
         self.shop = shop
         self.client = client
         self.adapter = adapter
-        self.pending = PendingUnits(redis_client, key_prefix)
-        self.fingerprints = Fingerprints(redis_client, key_prefix)
+        self.locations = len(set(shop.locations.values()))
+        self.holds = HoldReader(shop, peers, redis_client, key_prefix)
         self.last_written = LastWritten(redis_client, key_prefix)
-        self.workers = workers
+        self.rechecks = Rechecks(redis_client, key_prefix)
+        self.writer = InventoryWriter(
+            shop.name, client, redis_client, key_prefix, self.locations, workers=workers, log=log
+        )
         self.log = log
+        self.siblings_reread = 0
 
     def run(
         self, xref: pd.DataFrame, cursor: str | None, run_id: str, *, full_resync: bool = False
     ) -> InventorySyncResult:
         """Sync changes since ``cursor`` (or everything, with ``full_resync``); return the new watermark."""
         started, points = time.monotonic(), self.client.points_used
-        if full_resync:
-            result = InventorySyncResult(watermark=self.adapter.journal_position(), full_resync=True)
-            pages: Iterator[Iterable[StockLevel]] = self.adapter.inventory_snapshot()
-        else:
-            result = InventorySyncResult(watermark=cursor)
-            pages = self._change_pages(result)
+        result = InventorySyncResult(watermark=cursor, full_resync=full_resync)
+        result.intents_replayed = self.writer.replay_intents()
+        self.writer.held = self.last_written.held(self.shop.name)
         xref = m.by_item_code(xref)  # indexed once per run, looked up by every page
-        self.overwrite_conflicts(xref, run_id, result)
-        for rows in pages:
-            stock = m.stock_frame(rows)
-            result.changes_read += len(stock)
-            stock = self.complete_merged_locations(stock, result)
-            self.sync_stock(stock, xref, run_id, result, full=full_resync)
+        if full_resync:
+            result.watermark = self.adapter.journal_position()
+            pages: Iterable[Iterable[StockLevel]] = self.adapter.inventory_snapshot()
+        else:
+            self.sync_outside_journal(xref, run_id, result)
+            pages = self._change_pages(result)
+        for read, stock, holds in self._bracketed(pages):
+            result.changes_read += read
+            self.sync_stock(stock, holds, xref, run_id, result, verify=full_resync)
             self.log(f"{self.shop.name}: {result.changes_read} rows read, {result.written} written so far")
+        result.siblings_reread = self.siblings_reread
         result.cost_points = round(self.client.points_used - points, 1)
         result.seconds = round(time.monotonic() - started, 3)
         return result
@@ -130,118 +125,111 @@ class InventorySync:
             if page.cursor is not None:
                 result.watermark = page.cursor
 
-    def complete_merged_locations(self, stock: pd.DataFrame, result: InventorySyncResult) -> pd.DataFrame:
+    def _bracketed(self, pages: Iterable[Iterable[StockLevel]]) -> Iterator[tuple[int, pd.DataFrame, Holds]]:
+        """Each page of ERP stock: its row count, its rows completed at merged locations, and the
+        holds read just before and just after it (a unit that moved between ERP and store meanwhile
+        counts on the side that sells less)."""
+        pages = iter(pages)
+        while True:
+            before = self.holds.read()
+            rows = next(pages, None)
+            if rows is None:
+                return
+            stock = m.stock_frame(rows)
+            completed = self.complete_merged_locations(stock)
+            yield len(stock), completed, before.then(self.holds.read())
+
+    def snapshot(self, items: list[str]) -> Iterator[tuple[int, pd.DataFrame, Holds]]:
+        """The ERP's current stock of ``items`` (all their locations), bracketed like a journal page."""
+        if items:
+            yield from self._bracketed([[level for page in self.adapter.inventory_snapshot(items) for level in page]])
+
+    def complete_merged_locations(self, stock: pd.DataFrame) -> pd.DataFrame:
         """Re-read the sibling locations of items this page touches at a merged Shopify location,
         so the sum written is the whole of it, not the one warehouse that changed."""
         partial = m.items_with_partial_sums(stock, self.shop.locations)
         if not partial:
             return stock
-        result.siblings_reread += len(partial)
+        self.siblings_reread += len(partial)
         levels = m.stock_frame(level for page in self.adapter.inventory_snapshot(partial) for level in page)
         return m.with_sibling_levels(stock, levels, self.shop.locations)
 
-    def overwrite_conflicts(self, xref: pd.DataFrame, run_id: str, result: InventorySyncResult) -> None:
-        """Set levels changed by hand in Shopify (the loop guard's conflicts) back to the ERP's value.
-
-        Their ERP level did not move, so no journal entry brings them up: re-read them from the ERP,
-        write from what the webhook said Shopify shows, then clear the conflicts handled, each only
-        if it is still the one read (a newer edit recorded meanwhile waits for the next run). A
-        conflict whose item or location is not mapped stays until it is.
-        """
-        conflicts = self.fingerprints.conflicts(self.shop.name)
-        shown = m.conflict_levels({key: c.values.get("available") for key, c in conflicts.items()})
-        mapped = xref.loc[xref["inventory_item_id"].isin(shown["inventory_item_id"])]
-        if mapped.empty:
-            return
-        stock = m.stock_frame(
-            level for page in self.adapter.inventory_snapshot(mapped["item_code"].tolist()) for level in page
-        )
-        pending = m.pending_frame(self.pending.totals(self.shop.name))
-        targets = m.available_to_sell(stock, xref, self.shop.locations, pending, self.shop.safety_stock).targets
-        targets = targets.merge(shown[["inventory_item_id", "location_id"]], on=["inventory_item_id", "location_id"])
-        plan = m.plan_writes(targets, shown)
-        writes = plan.writes.merge(
-            targets.drop(columns=["quantity"]), on=["inventory_item_id", "location_id"], how="left"
-        )
-        written, calls, stale = self.write(writes, run_id)
-        result.write_calls += calls
-        result.stale_retries += stale
-        result.conflicts_overwritten += written
-        handled = [conflicts[key] for key in object_keys(targets) if key in conflicts]
-        self.fingerprints.clear(self.shop.name, handled)  # a conflict recorded since the read stays
+    def sync_outside_journal(self, xref: pd.DataFrame, run_id: str, result: InventorySyncResult) -> None:
+        """Levels no journal entry brings: those Shopify reported moving unrecognised (rechecks), and
+        those with units awaiting shipment (a shipment moves nothing but Shopify's ``on_hand``, and
+        its webhook shows the same ``available`` as our last write), both read back from Shopify;
+        and those whose holds moved since their last write. Marks are cleared only if unchanged
+        since read (a newer one waits for the next run)."""
+        marks = self.rechecks.read(self.shop.name)
+        current = level_holds(self.holds.read(), xref, dict(self.shop.locations))
+        awaiting = current.loc[current["awaiting"] > 0]
+        verify = set(marks) | set(object_keys(awaiting) if len(awaiting) else [])
+        moved = moved_items(current, self.writer.held, xref)
+        verified = xref.loc[xref["inventory_item_id"].isin({key.partition("@")[0] for key in verify}), "item_code"]
+        result.holds_moved = len(moved)
+        items = list(dict.fromkeys([*verified.tolist(), *moved]))
+        for _, stock, holds in self.snapshot(items):
+            self.sync_stock(stock, holds, xref, run_id, result, verify=verify)
+        result.rechecked = len(verify)
+        mapped = set(xref["inventory_item_id"])
+        self.rechecks.clear(self.shop.name, [(k, v) for k, v in marks.items() if k.partition("@")[0] in mapped])
 
     def sync_stock(
-        self, stock: pd.DataFrame, xref: pd.DataFrame, run_id: str, result: InventorySyncResult, *, full: bool = False
+        self,
+        stock: pd.DataFrame,
+        holds: Holds,
+        xref: pd.DataFrame,
+        run_id: str,
+        result: InventorySyncResult,
+        *,
+        verify: bool | set[str] = False,
     ) -> None:
-        """One page of ERP stock rows (``mapping.inventory.STOCK_COLUMNS``) brought to Shopify."""
-        pending = m.pending_frame(self.pending.totals(self.shop.name))
-        placed = m.available_to_sell(stock, xref, self.shop.locations, pending, self.shop.safety_stock)
+        """ERP stock rows (``mapping.inventory.STOCK_COLUMNS``) brought to Shopify. Levels in
+        ``verify`` (all, for a reconciliation), and levels never written, are first read back from
+        Shopify and re-based on its ``on_hand``; the rest are compared with what we last wrote."""
+        targets = self.targets(stock, holds, xref, result)
+        rows = m.with_base(targets, self.last_written.lookup(self.shop.name, targets))
+        to_read = rows["change_from"].isna()
+        if verify is True:
+            to_read[:] = True
+        elif verify:
+            to_read |= pd.Series(object_keys(rows), index=rows.index).isin(verify)
+        if to_read.any():
+            ours = rows.loc[to_read, "change_from"].reset_index(drop=True)
+            rebased, shipped = self.writer.rebase(rows.loc[to_read])
+            result.shipped_units += shipped
+            result.shopify_moved += int((ours.notna() & ours.ne(rebased["change_from"]).fillna(True)).sum())
+            rows = pd.concat([rows.loc[~to_read], rebased], ignore_index=True)
+        plan = m.plan_writes(rows)
+        result.unchanged += plan.unchanged
+        self.writer.settle(plan.settled)
+        result.add(self.writer.write(plan.writes, run_id))
+
+    def targets(
+        self, stock: pd.DataFrame, holds: Holds, xref: pd.DataFrame, result: InventorySyncResult
+    ) -> pd.DataFrame:
+        placed = m.available_to_sell(
+            stock, xref, self.shop.locations, holds.awaiting, holds.others_pending, self.shop.safety_stock
+        )
         result.unmapped_items += len(placed.unmapped_items)
         result.unmapped_locations += len(placed.unmapped_locations)
         room = 20 - len(result.unmapped_sample)
         result.unmapped_sample += placed.unmapped_items["item_code"].head(max(room, 0)).tolist()
-        targets = placed.targets
-        if full:  # reconciliation: compare with what Shopify really shows, not with our memory
-            known = read_available(self.client, targets, len(set(self.shop.locations.values())))
-        else:
-            known = self.last_written.lookup(self.shop.name, targets)
-        plan = m.plan_writes(targets, known)
-        result.unchanged += plan.unchanged
-        if full:
-            self.last_written.store(self.shop.name, known)
-        writes = plan.writes.merge(
-            targets.drop(columns=["quantity"]), on=["inventory_item_id", "location_id"], how="left"
-        )
-        written, calls, stale = self.write(writes, run_id)
-        result.written += written
-        result.write_calls += calls
-        result.stale_retries += stale
+        return placed.targets
 
-    def write(self, writes: pd.DataFrame, run_id: str) -> tuple[int, int, int]:
-        """Send planned writes (TARGET_COLUMNS + ``change_from``) in batches of 250, a few in
-        flight; returns (items written, calls, stale retries). Raises if any batch failed."""
-        totals = [0, 0, 0]
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            for outcome in pool.map(lambda b: self._write(b, run_id), list(m.batches(writes))):
-                totals = [t + o for t, o in zip(totals, outcome, strict=True)]
-        return totals[0], totals[1], totals[2]
-
-    def _write(self, batch: pd.DataFrame, run_id: str) -> tuple[int, int, int]:
-        """Write one batch, re-reading and recomputing it while Shopify calls it stale."""
-        calls = stale_rounds = 0
-        while True:
-            quantities = m.quantities_input(batch)
-            variables = {
-                "input": {
-                    "name": "available",
-                    "reason": REASON,
-                    "referenceDocumentUri": reference_uri(run_id),
-                    "quantities": quantities,
-                },
-                "idempotencyKey": documents.idempotency_key("inventory_set_quantities", quantities, scope=run_id),
-            }
-            calls += 1
-            try:
-                self.client.execute("inventory_set_quantities", variables)
-            except ShopifyUserErrors as exc:
-                if set(exc.codes) != {STALE} or stale_rounds == MAX_STALE_ROUNDS:
-                    raise
-                stale_rounds += 1
-                fresh = read_available(self.client, batch, len(set(self.shop.locations.values())))
-                batch = m.recompute_after_stale(batch, fresh, m.pending_frame(self.pending.totals(self.shop.name)))
-                settled = batch["quantity"] == batch["change_from"]
-                self.last_written.store(self.shop.name, batch.loc[settled])  # Shopify already shows these
-                batch = batch.loc[~settled]
-                if batch.empty:
-                    return 0, calls, stale_rounds
-                continue
-            self._remember(batch)
-            return len(batch), calls, stale_rounds
-
-    def _remember(self, batch: pd.DataFrame) -> None:
-        """After a successful write: the next base, and the loop guard's fingerprints."""
-        self.last_written.store(self.shop.name, batch)
-        self.fingerprints.record_many(
-            self.shop.name,
-            {key: inventory_values(q) for key, q in zip(object_keys(batch), batch["quantity"], strict=True)},
-        )
+    def drift_sample(self, xref: pd.DataFrame, size: int) -> pd.DataFrame:
+        """The target and Shopify's ``on_hand`` for a random sample of mapped items (``drift``: they
+        differ). Read-only: a check of the sync's own rule, against both systems as they are now."""
+        columns = ["sku", "location_id", "quantity", "shopify", "drift"]
+        items = random.sample(list(xref["item_code"]), min(size, len(xref)))
+        frames = [
+            self.targets(stock, holds, m.by_item_code(xref), InventorySyncResult(None))
+            for _, stock, holds in self.snapshot(items)
+        ]
+        if not frames or frames[0].empty:
+            return pd.DataFrame(columns=columns)
+        targets = frames[0]
+        shown = read_levels(self.client, targets, self.locations)[["inventory_item_id", "location_id", "on_hand"]]
+        compared = targets.merge(shown.rename(columns={"on_hand": "shopify"}), on=["inventory_item_id", "location_id"])
+        compared["drift"] = compared["quantity"] != compared["shopify"]
+        return compared[columns]

@@ -55,18 +55,25 @@ class SandboxControl:
         location: int | str = 0,
         customer: dict[str, Any] | None = None,
         email: str | None = None,
+        inventory_policy: str = "CONTINUE",
     ) -> dict[str, Any]:
-        """A storefront checkout of {sku: quantity}; sends orders/create and inventory_levels/update."""
+        """A storefront checkout of {sku: quantity}; sends orders/create and inventory_levels/update.
+        With ``inventory_policy="DENY"`` a line above what is available is refused (HTTP 409)."""
         body = {
             "lines": [{"sku": s, "quantity": q} for s, q in lines.items()],
             "location": location,
             "customer": customer,
             "email": email,
+            "inventory_policy": inventory_policy,
         }
         return self._call("POST", "/orders", json=body)
 
     def orders(self) -> list[dict[str, Any]]:
         return self._call("GET", "/orders")
+
+    def fulfill_order(self, legacy_id: int) -> dict[str, Any]:
+        """The warehouse ships the order: committed and on_hand fall by its unshipped units."""
+        return self._call("POST", f"/orders/{legacy_id}/fulfill")
 
     def cancel_order(self, legacy_id: int, *, reason: str = "CUSTOMER", restock: bool = True) -> dict[str, Any]:
         return self._call("POST", f"/orders/{legacy_id}/cancel", json={"reason": reason, "restock": restock})
@@ -118,6 +125,11 @@ class SandboxControl:
 
     def levels(self, skus: list[str] | None = None) -> list[dict[str, Any]]:
         return self._call("GET", "/levels", params={"sku": skus or []})
+
+    def edit_level(self, sku: str, quantity: int, *, location: int = 0, name: str = "available") -> Any:
+        """A merchant's edit in the admin (sends ``inventory_levels/update``)."""
+        body = {"sku": sku, "quantity": quantity, "location": location, "name": name}
+        return self._call("POST", "/levels/edit", json=body)
 
     def variants(self, skus: list[str]) -> list[dict[str, Any]]:
         return self._call("GET", "/variants", params={"sku": skus})

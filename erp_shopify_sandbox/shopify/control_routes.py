@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from erp_shopify_sandbox.shopify import ids, payloads
-from erp_shopify_sandbox.shopify.state import Order
+from erp_shopify_sandbox.shopify.state import Order, OutOfStock
 
 
 def _sandbox(request: Request) -> Any:
@@ -44,6 +44,8 @@ def _guarded(handler):  # type: ignore[no-untyped-def]
     async def wrapper(request: Request) -> Response:
         try:
             return await handler(request)
+        except OutOfStock as exc:
+            return JSONResponse({"error": str(exc), "code": "OUT_OF_STOCK"}, status_code=409)
         except (ValueError, KeyError, TypeError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
 
@@ -108,10 +110,20 @@ async def orders(request: Request) -> Response:
         location=location,
         customer=customer,
         email=body.get("email") or (body.get("customer") or {}).get("email"),
+        deny_oversell=body.get("inventory_policy", "CONTINUE") == "DENY",
     )
     sandbox.webhooks.emit("orders/create", payloads.order(state, order))
     _emit_levels(sandbox, order)
     return JSONResponse(_order_json(order), status_code=201)
+
+
+@_guarded
+async def fulfill(request: Request) -> Response:
+    """The warehouse ships the whole order: committed and on_hand fall, available stays."""
+    sandbox = _sandbox(request)
+    order = sandbox.state.fulfill(_order_index(request))
+    _emit_levels(sandbox, order)
+    return JSONResponse(_order_json(order))
 
 
 @_guarded
@@ -214,6 +226,25 @@ async def levels(request: Request) -> Response:
 
 
 @_guarded
+async def edit_level(request: Request) -> Response:
+    """A merchant's edit in the admin: sets ``available`` or ``on_hand`` of one SKU at one location
+    and sends ``inventory_levels/update``, as Shopify does."""
+    sandbox = _sandbox(request)
+    state = sandbox.state
+    body = await _body(request)
+    name = body.get("name", "available")
+    if name not in ("available", "on_hand"):
+        raise ValueError(f"name must be available or on_hand, not {name!r}")
+    variants = state.variants_by_sku(str(body["sku"]))
+    if not variants:
+        raise ValueError(f"no variant has SKU {body['sku']!r}")
+    location = int(body.get("location", 0))
+    state.set_quantity(location, variants[0], name, int(body["quantity"]))
+    sandbox.webhooks.emit("inventory_levels/update", payloads.inventory_level(state, location, variants[0]))
+    return JSONResponse(state.levels_snapshot([str(body["sku"])]))
+
+
+@_guarded
 async def variants(request: Request) -> Response:
     state = _sandbox(request).state
     skus = request.query_params.getlist("sku")
@@ -256,6 +287,7 @@ ROUTES = [
     Route("/_sandbox/locations", locations, methods=["GET", "POST"]),
     Route("/_sandbox/orders", orders, methods=["GET", "POST"]),
     Route("/_sandbox/orders/{order_id:int}/cancel", cancel, methods=["POST"]),
+    Route("/_sandbox/orders/{order_id:int}/fulfill", fulfill, methods=["POST"]),
     Route("/_sandbox/orders/{order_id:int}/refunds", refund, methods=["POST"]),
     Route("/_sandbox/customers", customers, methods=["POST"]),
     Route("/_sandbox/price-lists", price_lists, methods=["GET", "POST"]),
@@ -263,6 +295,7 @@ ROUTES = [
     Route("/_sandbox/webhooks/deliveries", deliveries, methods=["GET"]),
     Route("/_sandbox/settings", settings, methods=["GET", "PUT"]),
     Route("/_sandbox/levels", levels, methods=["GET"]),
+    Route("/_sandbox/levels/edit", edit_level, methods=["POST"]),
     Route("/_sandbox/variants", variants, methods=["GET"]),
     Route("/_sandbox/stats", stats, methods=["GET"]),
     Route("/_sandbox/bulk/{index:int}.jsonl", bulk_file, methods=["GET"]),

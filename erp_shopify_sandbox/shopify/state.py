@@ -45,10 +45,15 @@ class LineItem:
     quantity: int
     price: str
     refunded: int = 0
+    fulfilled: int = 0
 
     @property
     def current_quantity(self) -> int:
         return self.quantity - self.refunded
+
+
+class OutOfStock(ValueError):
+    """A checkout refused under the DENY inventory policy."""
 
 
 @dataclass
@@ -273,9 +278,17 @@ class ShopState:
 
     # -- orders ------------------------------------------------------------------------------------
     def place_order(
-        self, lines: list[tuple[str, int]], *, location: int = 0, customer: int | None = None, email: str | None = None
+        self,
+        lines: list[tuple[str, int]],
+        *,
+        location: int = 0,
+        customer: int | None = None,
+        email: str | None = None,
+        deny_oversell: bool = False,
     ) -> Order:
-        """A storefront checkout: each line (sku, quantity) moves units from available to committed."""
+        """A storefront checkout: each line (sku, quantity) moves units from available to committed.
+        ``deny_oversell`` is Shopify's inventory policy DENY: a line above what is available refuses
+        the checkout (``OutOfStock``); the default, CONTINUE, sells below zero."""
         with self.lock:
             if not 0 <= location < len(self.locations):
                 raise ValueError(f"location index {location} does not exist (the shop has {len(self.locations)})")
@@ -290,6 +303,9 @@ class ShopState:
                 title = self.product_titles[self.variant_product[variant]]
                 items.append(LineItem(self.line_item_count, variant, sku, title, quantity, self.prices[variant]))
                 self.line_item_count += 1
+            short = [i.sku for i in items if i.quantity > self.levels[location]["available"][i.variant]]
+            if deny_oversell and short:
+                raise OutOfStock(f"not enough stock of {', '.join(short)} at location index {location}")
             for item in items:
                 self.move(location, item.variant, -item.quantity, item.quantity)
             stamp = now_iso()
@@ -304,6 +320,21 @@ class ShopState:
             raise KeyError(f"order index {index} does not exist")
         return self.orders[index]
 
+    def fulfill(self, index: int) -> Order:
+        """Ship every unshipped, unrefunded unit from the order's location: Shopify takes them off
+        ``committed`` and so off ``on_hand``; ``available`` does not move."""
+        with self.lock:
+            order = self.order(index)
+            if order.cancelled_at:
+                raise ValueError(f"order {order.name} is cancelled")
+            for item in order.line_items:
+                units = item.current_quantity - item.fulfilled
+                if units > 0:
+                    self.move(order.location, item.variant, 0, -units)
+                    item.fulfilled += units
+            order.updated_at = now_iso()
+            return order
+
     def cancel_order(self, index: int, *, reason: str = "CUSTOMER", restock: bool = True) -> Order:
         with self.lock:
             order = self.order(index)
@@ -311,7 +342,8 @@ class ShopState:
                 raise ValueError(f"order {order.name} is already cancelled")
             if restock:
                 for item in order.line_items:
-                    self.move(order.location, item.variant, item.current_quantity, -item.current_quantity)
+                    units = item.current_quantity - item.fulfilled
+                    self.move(order.location, item.variant, units, -units)
             order.cancelled_at = order.updated_at = now_iso()
             order.cancel_reason = reason
             order.financial_status = "REFUNDED" if order.financial_status == "PAID" else "VOIDED"

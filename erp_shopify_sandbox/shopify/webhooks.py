@@ -81,6 +81,7 @@ class WebhookDispatcher:
         self.subscriptions: list[Subscription] = []
         self.log: list[dict[str, Any]] = []
         self._queue: list[_Delivery] = []
+        self._sending = 0  # popped from the queue, answer not yet logged
         self._seq = itertools.count()
         self._wake = threading.Condition()
         self._stopped = False
@@ -125,8 +126,9 @@ class WebhookDispatcher:
         return event_id
 
     def pending(self) -> int:
+        """Deliveries queued or on their way (0: every event so far was answered, for now)."""
         with self._wake:
-            return len(self._queue)
+            return len(self._queue) + self._sending
 
     def stop(self) -> None:
         with self._wake:
@@ -144,6 +146,7 @@ class WebhookDispatcher:
                 if self._stopped:
                     return
                 delivery = heapq.heappop(self._queue)
+                self._sending += 1
             self._pool.submit(self._send, delivery)
 
     def _send(self, delivery: _Delivery) -> None:
@@ -164,6 +167,7 @@ class WebhookDispatcher:
             status = None  # a timeout or refused connection counts as a failure
         ok = status is not None and 200 <= status < 300
         with self._wake:
+            self._sending -= 1
             self.log.append(
                 {
                     "topic": delivery.topic,

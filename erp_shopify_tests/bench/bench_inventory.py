@@ -28,6 +28,7 @@ from erp_shopify.shopify import documents
 from erp_shopify.shopify.client import ShopifyClient
 from erp_shopify.store.keys import Keys
 from erp_shopify.store.last_written import LastWritten
+from erp_shopify.sync.holds import Holds
 from erp_shopify.sync.inventory import InventorySync, InventorySyncResult
 from erp_shopify_sandbox.faults import Faults
 from erp_shopify_sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
@@ -93,6 +94,9 @@ def shop(variants: int, latency_ms: float = 0) -> Iterator[tuple[RunningShopifyS
         sandbox.stop()
 
 
+NO_HOLDS = Holds(m.pending_frame({}), m.erp_units_frame([]))
+
+
 class _NoErp:
     """The benches hand stock tables straight to ``sync_stock``; nothing asks the ERP."""
 
@@ -100,9 +104,10 @@ class _NoErp:
 
 
 def writes_for(sync: InventorySync, xref: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    targets = m.available_to_sell(rows, xref, sync.shop.locations, m.pending_frame({}), sync.shop.safety_stock).targets
-    plan = m.plan_writes(targets, sync.last_written.lookup("bench", targets))
-    return plan.writes.merge(targets.drop(columns=["quantity"]), on=["inventory_item_id", "location_id"])
+    targets = m.available_to_sell(
+        rows, xref, sync.shop.locations, m.pending_frame({}), m.erp_units_frame([]), sync.shop.safety_stock
+    ).targets
+    return m.plan_writes(m.with_base(targets, sync.last_written.lookup("bench", targets))).writes
 
 
 def naive_loop(client: ShopifyClient, writes: pd.DataFrame) -> float:
@@ -127,7 +132,8 @@ def bench_throughput() -> list[str]:
         writes = writes_for(sync, xref, stock(0, items, 7))
         sandbox.sandbox.bucket.take(int(sandbox.sandbox.bucket.capacity))  # steady state: no stored burst
         started = time.perf_counter()
-        written, calls, _ = sync.write(writes, "bench-a")
+        tally = sync.writer.write(writes, "bench-a")
+        written, calls = tally.written, tally.calls
         rate = written / (time.perf_counter() - started)
         ceiling = sandbox.sandbox.options.restore_rate / MUTATION_COST * ITEMS_PER_CALL
         throttled = sync.client.throttled
@@ -151,7 +157,7 @@ def bench_noop() -> list[str]:
         before = sandbox.sandbox.state.write_calls.get("inventorySetQuantities", 0)
         result = InventorySyncResult(watermark=None)
         started = time.perf_counter()
-        sync.sync_stock(stock(0, items, 0), xref, "bench-b", result)
+        sync.sync_stock(stock(0, items, 0), NO_HOLDS, xref, "bench-b", result)
         seconds = time.perf_counter() - started
         calls = sandbox.sandbox.state.write_calls.get("inventorySetQuantities", 0) - before
     return [
@@ -170,7 +176,7 @@ def _changes_cost(catalogue: int, repeats: int = 3) -> tuple[float, float]:
             result = InventorySyncResult(watermark=None)
             used = sync.client.points_used
             started = time.perf_counter()
-            sync.sync_stock(rows, xref, f"bench-c-{repeat}", result)
+            sync.sync_stock(rows, NO_HOLDS, xref, f"bench-c-{repeat}", result)
             seconds.append(time.perf_counter() - started)
             points.append(sync.client.points_used - used)
             assert result.written == 1_000

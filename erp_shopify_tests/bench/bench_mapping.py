@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from erp_shopify.config import SafetyStock
-from erp_shopify.mapping.inventory import available_to_sell, pending_frame, plan_writes
+from erp_shopify.mapping.inventory import available_to_sell, erp_units_frame, pending_frame, plan_writes, with_base
 from erp_shopify.mapping.xref import build_xref, variants_frame
 
 ROWS = 1_000_000
@@ -44,7 +44,7 @@ def _inputs(rows: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Dat
             "change_id": pd.Series([f"D{n}" for n in range(rows)], dtype="string"),
         }
     )
-    pending = pending_frame({(f"SKU-{n:07d}", LOCATIONS["1010/0001"]): 2 for n in range(0, items, 10)})
+    pending = erp_units_frame((f"SKU-{n:07d}", "1010/0001", 2) for n in range(0, items, 10))
     known = xref[["inventory_item_id"]].assign(location_id=LOCATIONS["1010/0001"], quantity=5)
     return stock, xref, pending, known
 
@@ -53,8 +53,9 @@ def run() -> list[str]:
     stock, xref, pending, known = _inputs(ROWS)
     tracemalloc.start()
     started = time.perf_counter()
-    targets = available_to_sell(stock, xref, LOCATIONS, pending, SafetyStock(default=1)).targets
-    plan = plan_writes(targets, known)
+    awaiting = pending_frame({})
+    targets = available_to_sell(stock, xref, LOCATIONS, awaiting, pending, SafetyStock(default=1)).targets
+    plan = plan_writes(with_base(targets, known))
     seconds = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

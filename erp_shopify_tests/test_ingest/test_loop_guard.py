@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import redis
 
 from erp_shopify.store import Fingerprints, inventory_object_key
 from erp_shopify.store.fingerprints import address_values, inventory_values, price_values
+from erp_shopify.store.rechecks import Rechecks
 
 from .conftest import Receiver
 
@@ -31,16 +34,20 @@ def test_the_echo_of_our_inventory_write_is_dropped(
     assert receiver.counts["echo"] == 1
 
 
-def test_a_stock_change_made_in_shopify_is_recorded_as_a_conflict(
+def test_a_level_move_we_did_not_make_is_marked_for_a_recheck_never_a_conflict(
     receiver: Receiver, redis_client: redis.Redis, key_prefix: str
 ) -> None:
+    """A sale, a shipment and a hand edit all show as a lower ``available``: the payload cannot tell
+    them apart, so the level is only marked; the next sync compares Shopify's ``on_hand``."""
     guard = Fingerprints(redis_client, key_prefix)
     key = inventory_object_key(271878346596884015, 24826418)
     guard.record("demo-us", key, inventory_values(12))
     response = receiver.send("inventory_levels/update", _level(9))
-    assert response.json()["status"] == "conflict"
-    assert guard.conflicts("demo-us")[key].values == {"available": 9}
-    assert receiver.stream.depth() == 0  # the ERP owns stock: the next sync overwrites it
+    assert response.json()["status"] == "recheck"
+    assert guard.conflicts("demo-us") == {}
+    marked = Rechecks(redis_client, key_prefix).read("demo-us")
+    assert list(marked) == [key] and json.loads(marked[key])["values"] == {"available": 9}
+    assert receiver.stream.depth() == 0 and receiver.counts["recheck"] == 1
 
 
 def test_a_product_update_is_an_echo_only_when_every_price_matches(

@@ -4,21 +4,16 @@ The watermark is this partition's own: read from its last materialization's meta
 into the new one. A failed run records nothing, so the next run starts from the same place.
 """
 
-import random
 from collections.abc import Mapping
 
 import dagster as dg
 import pandas as pd
 
-from erp_shopify.config import ShopConfig
 from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
 from erp_shopify.defs.shops import latest_metadata, shops_partitions, table_sample
 from erp_shopify.defs.xref.assets import require_usable_xref
-from erp_shopify.erp.base import ErpAdapter
-from erp_shopify.mapping import inventory as m
-from erp_shopify.shopify.client import ShopifyClient
-from erp_shopify.store.pending import PendingUnits
-from erp_shopify.sync.inventory import InventorySync, read_available
+from erp_shopify.sync.holds import stock_peers
+from erp_shopify.sync.inventory import InventorySync
 
 WATERMARK = "watermark"
 # Carried by every run of the reconciliation job, however launched (UI, CLI, schedule, backfill):
@@ -44,27 +39,6 @@ def last_watermark(instance: dg.DagsterInstance, asset_key: dg.AssetKey, shop: s
     """The watermark in this shop's latest materialization (other shops' runs never move it)."""
     value = latest_metadata(instance, asset_key, shop, WATERMARK)
     return None if value is None else str(value)
-
-
-def drift_sample(
-    shop: ShopConfig,
-    client: ShopifyClient,
-    adapter: ErpAdapter,
-    pending: PendingUnits,
-    xref: pd.DataFrame,
-    size: int,
-) -> pd.DataFrame:
-    """ERP target and Shopify value for a random sample of mapped items (``drift`` = they differ)."""
-    items = random.sample(list(xref["item_code"]), min(size, len(xref)))
-    if not items:
-        return pd.DataFrame(columns=["sku", "location_id", "quantity", "shopify", "drift"])
-    stock = m.stock_frame(level for page in adapter.inventory_snapshot(items) for level in page)
-    pending_units = m.pending_frame(pending.totals(shop.name))
-    targets = m.available_to_sell(stock, xref, shop.locations, pending_units, shop.safety_stock).targets
-    shown = read_available(client, targets, len(set(shop.locations.values())))
-    compared = targets.merge(shown.rename(columns={"quantity": "shopify"}), on=["inventory_item_id", "location_id"])
-    compared["drift"] = compared["quantity"] != compared["shopify"]
-    return compared[["sku", "location_id", "quantity", "shopify", "drift"]]
 
 
 @dg.asset(
@@ -94,10 +68,11 @@ def inventory_levels(
     inventory_config = settings.settings.inventory
     full_resync = wants_full_resync(config, context.run.tags)
     cursor = None if full_resync else last_watermark(context.instance, context.asset_key, shop.name)
+    peers = stock_peers(settings.settings.shops, shop)
     with erp.adapter() as adapter, redis.client() as redis_client, shopify.client(shop.name) as client:
-        sync = InventorySync(shop, client, adapter, redis_client, redis.key_prefix, log=context.log.info)
+        sync = InventorySync(shop, client, adapter, redis_client, redis.key_prefix, peers=peers, log=context.log.info)
         result = sync.run(sku_xref, cursor, context.run.run_id, full_resync=full_resync)
-        sample = drift_sample(shop, client, adapter, sync.pending, sku_xref, inventory_config.drift_sample_size)
+        sample = sync.drift_sample(sku_xref, inventory_config.drift_sample_size)
     drift_share = float(sample["drift"].mean()) if len(sample) else 0.0
     drift = dg.AssetCheckResult(
         check_name="no_drift_in_sample",

@@ -14,8 +14,8 @@ import json
 import dagster as dg
 
 from erp_shopify.defs.inventory.schedules import INVENTORY_LEVELS, inventory_job
-from erp_shopify.defs.xref.assets import SKU_XREF
 from erp_shopify.defs.resources import RedisResource, SettingsResource
+from erp_shopify.defs.xref.assets import SKU_XREF
 from erp_shopify.store.pending import PendingUnits
 from erp_shopify.sync.holds import peers_digest, stock_peers
 

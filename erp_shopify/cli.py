@@ -23,6 +23,7 @@ _COMMANDS = (
     "erp_shopify.ingest.cli:webhooks",
     "erp_shopify.delivery.cli:dlq",
     "erp_shopify.delivery.cli:resume",
+    "erp_shopify.doctor:doctor",
 )
 ENTRY_POINT_GROUP = "erp_shopify.commands"
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -147,8 +148,27 @@ ErpConfig = Annotated[SapConfig | NetSuiteConfig | TrytonConfig, Field(discrimin
 
 
 class RedisConfig(_Model):
-    url: str = "redis://127.0.0.1:6379/0"
+    """``url`` is ``redis://``, ``rediss://`` (TLS) or ``unix://``; one that carries a password is a
+    secret reference (``url: {env: REDIS_URL}``), read only when a client is built."""
+
+    url: str | Secret = "redis://127.0.0.1:6379/0"
     key_prefix: str = "erp_shopify"
+
+    @field_validator("url")
+    @classmethod
+    def _no_password_in_the_file(cls, value: str | Secret) -> str | Secret:
+        if isinstance(value, Secret):
+            return value
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("expected a redis://, rediss:// or unix:// URL, or {env: VARIABLE} holding one")
+        if parsed.password:
+            raise ValueError("the URL carries a password: name the variable that holds it instead, {env: REDIS_URL}")
+        return value
+
+    def connection_url(self) -> str:
+        """The URL to connect with (a secret reference resolved now; never log it)."""
+        return self.url.value() if isinstance(self.url, Secret) else self.url
 
 
 class DeliveryConfig(_Model):

@@ -42,6 +42,11 @@ class Keys:
         return f"{self.prefix}:ledger:{shop}:order-sent:{order_ref}"
 
     @property
+    def epoch(self) -> str:
+        """When first sends may skip the ERP search (``store/epoch.py``): absent after a data loss."""
+        return f"{self.prefix}:epoch"
+
+    @property
     def dead_letters(self) -> str:
         return f"{self.prefix}:dlq"
 

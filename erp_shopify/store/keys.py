@@ -50,6 +50,10 @@ class Keys:
     def dead_letters(self) -> str:
         return f"{self.prefix}:dlq"
 
+    def erp_slots(self, connection: str) -> str:
+        """Sorted set: the ERP request slots held across all delivery runs (token -> lease expiry)."""
+        return f"{self.prefix}:erp-slots:{connection}"
+
     def pause(self, connection: str) -> str:
         return f"{self.prefix}:pause:{connection}"
 

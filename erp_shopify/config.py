@@ -173,7 +173,7 @@ class RedisConfig(_Model):
 
 class DeliveryConfig(_Model):
     concurrency: int = Field(5, ge=1, le=64)  # ERP requests in flight, across all delivery runs together
-    batch_size: int = Field(100, ge=1, le=5000)
+    batch_size: int = Field(1000, ge=1, le=5000)
     max_concurrent_runs: int = Field(4, ge=1, le=64)  # deliver_orders runs the sensor keeps going at once
     max_attempts: int = Field(5, ge=1, le=50)
     initial_backoff_seconds: float = Field(0.5, ge=0)

@@ -7,14 +7,15 @@ bound ops (here: runs), not the requests inside them, hence this.
 
 A slot is a member of one sorted set scored by its lease's expiry; taking one first drops expired
 leases, so the slots of a run that died come back after ``lease_seconds`` without anyone's help.
-A waiting thread polls (a few ms apart, jittered): requests last tens of ms, so a freed slot is
-taken again within a small share of a request. Each process first takes a local slot of the same
-count, so no more threads poll Redis than could ever send.
+Releasing a slot also pushes a wake-up onto a list that waiting threads block on (``BLPOP``), so a
+freed slot is taken again at once without anyone polling Redis in a loop; a waiter that missed a
+wake-up tries again after ``WAKE_SECONDS`` at the latest (which is also how an expired lease is
+noticed). Each process first takes a local slot of the same count, so no more threads wait on
+Redis than could ever send.
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 import uuid
@@ -28,15 +29,24 @@ from erp_shopify.store.keys import Keys
 # A request holds its slot for at most this long before another may take it: longer than any ERP
 # client's timeout, so only a dead holder's slot is ever taken back.
 SLOT_LEASE_SECONDS = 120
-POLL_SECONDS = 0.003
+WAKE_SECONDS = 0.05
 
-# KEYS[1] the slots; ARGV: token, now, lease_seconds, limit. Answers 1 (taken) or 0 (all busy).
+# KEYS[1] the slots, KEYS[2] the wake-ups; ARGV: token, now, lease_seconds, limit. Answers 1 (taken)
+# or 0 (all busy).
 _TAKE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
 redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[1])
 redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[3])))
 return 1
+"""
+
+# KEYS[1] the slots, KEYS[2] the wake-ups; ARGV: token, limit. One wake-up per free slot at most.
+_GIVE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('LPUSH', KEYS[2], 1)
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[2]) - 1)
+redis.call('EXPIRE', KEYS[2], 60)
 """
 
 
@@ -53,23 +63,26 @@ class ErpSlots:
         lease_seconds: float = SLOT_LEASE_SECONDS,
     ) -> None:
         self.client = client
-        self.key = Keys(prefix).erp_slots(connection)
+        keys = Keys(prefix)
+        self.key, self.wake_key = keys.erp_slots(connection), keys.erp_slot_wakeups(connection)
         self.limit = limit
         self.lease_seconds = lease_seconds
         self.local = threading.BoundedSemaphore(limit)
         self._take = client.register_script(_TAKE)
+        self._give = client.register_script(_GIVE)
 
     @contextmanager
     def slot(self) -> Iterator[None]:
         """Hold one slot for the duration of one ERP request."""
         token = uuid.uuid4().hex
+        keys = [self.key, self.wake_key]
         with self.local:
-            while not self._take(keys=[self.key], args=[token, repr(time.time()), self.lease_seconds, self.limit]):
-                time.sleep(POLL_SECONDS * (0.5 + random.random()))
+            while not self._take(keys=keys, args=[token, repr(time.time()), self.lease_seconds, self.limit]):
+                self.client.blpop([self.wake_key], timeout=WAKE_SECONDS)
             try:
                 yield
             finally:
-                self.client.zrem(self.key, token)
+                self._give(keys=keys, args=[token, self.limit])
 
     def in_use(self) -> int:
         """Slots held now (leases not yet expired)."""

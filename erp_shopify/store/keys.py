@@ -54,6 +54,10 @@ class Keys:
         """Sorted set: the ERP request slots held across all delivery runs (token -> lease expiry)."""
         return f"{self.prefix}:erp-slots:{connection}"
 
+    def erp_slot_wakeups(self, connection: str) -> str:
+        """List: one entry per slot just given back, which threads waiting for a slot block on."""
+        return f"{self.prefix}:erp-slots:{connection}:wake"
+
     def pause(self, connection: str) -> str:
         return f"{self.prefix}:pause:{connection}"
 

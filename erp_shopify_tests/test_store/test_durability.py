@@ -16,7 +16,7 @@ from erp_shopify.cli import main
 from erp_shopify.config import ConfigError, RedisConfig, Secret, parse_settings
 from erp_shopify.store.connection import connect
 from erp_shopify.store.durability import Finding, Status, all_met, assess, check
-from erp_shopify.store.epoch import start_new_epoch, trusted_from
+from erp_shopify.store.epoch import trusted_from
 from erp_shopify_tests.test_ingest.conftest import free_port, make_settings, start_redis
 
 DURABLE = ("--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction")
@@ -78,18 +78,6 @@ def test_doctor_passes_a_durable_redis_with_a_replica_and_declares_a_new_deploym
     assert "persistence: ok" in result.output and "replica: ok (1 connected)" in result.output
     assert "epoch: ok" in result.output
     assert trusted_from(redis.Redis(port=durable_pair), key_prefix) == 0
-
-
-def test_a_new_epoch_is_written_once() -> None:
-    with redis.Redis() as client:
-        prefix = "test-erp-shopify:epoch-once"
-        try:
-            assert start_new_epoch(client, prefix)
-            client.set(f"{prefix}:epoch", "123.0")
-            assert not start_new_epoch(client, prefix)
-            assert trusted_from(client, prefix) == 123.0
-        finally:
-            client.delete(f"{prefix}:epoch")
 
 
 def test_the_redis_url_can_be_a_secret_with_a_password_that_never_shows(

@@ -81,10 +81,13 @@ def empty_snapshot() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="int64" if c == "min_quantity" else "string") for c in SNAPSHOT_COLUMNS})
 
 
-def price_changes(current: pd.DataFrame, last_written: pd.DataFrame) -> pd.DataFrame:
+def price_changes(current: pd.DataFrame, last_written: pd.DataFrame, overwrite: Iterable[str] = ()) -> pd.DataFrame:
     """Rows whose price or compare-at differs from the last written snapshot (or that are new),
-    with the previous price alongside (``previous_price``, <NA> when new)."""
-    previous = last_written[[*KEY, "price", "compare_at"]].rename(
+    with the previous price alongside (``previous_price``, <NA> when new). The retail prices of the
+    variants in ``overwrite`` (changed by hand in Shopify, which the snapshot cannot see) count as
+    new, so they are written again."""
+    edited = last_written["target"].eq(RETAIL) & last_written["variant_id"].isin(list(overwrite))
+    previous = last_written.loc[~edited, [*KEY, "price", "compare_at"]].rename(
         columns={"price": "previous_price", "compare_at": "previous_compare_at"}
     )
     merged = current.merge(previous, on=KEY, how="left")

@@ -176,7 +176,6 @@ class ShopifyClient:
 
     def _attempt(self, text: str, variables: Mapping[str, Any], raise_user_errors: bool) -> dict[str, Any]:
         reservation = self.bucket.acquire_for(text, variables)
-        sent_at = self.bucket.now()
         status: ThrottleStatus | None = None
         requested: float | None = None
         cost: Mapping[str, Any] = {}
@@ -195,9 +194,7 @@ class ShopifyClient:
         finally:
             with self._lock:
                 self.requests += 1
-            self.bucket.settle(
-                reservation, status, document=text, variables=variables, requested_cost=requested, sent_at=sent_at
-            )
+            self.bucket.settle(reservation, status, document=text, variables=variables, requested_cost=requested)
         with self._lock:
             self.points_used += float(cost.get("actualQueryCost") or 0)
         self._raise_for_errors(response, body, status, requested)

@@ -3,7 +3,9 @@
 Shopify checks a query's *requested* cost against the app's bucket before running it and answers
 THROTTLED when the bucket cannot cover it. Every answer reports the bucket
 (``extensions.cost.throttleStatus``), so the client can model it: the level last reported, refilled
-at the restore rate since then, minus what our own requests in flight have reserved. A request
+at the restore rate since then, minus the cost of our own requests that status may not include
+(those in flight, and those answered after it was sent: the server may run requests out of send
+order). A request
 waits until the model covers its estimated cost, so normal operation is never throttled, and the
 model is corrected from every answer, which also accounts for other processes using the same app.
 """
@@ -51,8 +53,26 @@ def static_cost(document: str, variables: Mapping[str, Any] | None) -> float:
     return 2.0 + size
 
 
+@dataclass(eq=False)
+class Reservation:
+    """One request's reserved cost, with its place in the send order and how many answers had
+    arrived when it was sent (its status reflects those and itself, nothing else for sure)."""
+
+    cost: float
+    order: int
+    answers_before: int
+    answered: int | None = None  # its place in the answer order, once answered
+
+
 class CostBucket:
-    """A thread-safe model of one shop's bucket, shared by every thread using one client."""
+    """A thread-safe model of one shop's bucket, shared by every thread using one client.
+
+    Under load the server may run concurrent requests in another order than they were sent, and
+    answer them in yet another, so a status cannot be trusted to include any request but its own
+    and those answered before it was sent. The model therefore keeps each request's cost reserved
+    until a status is known to reflect it: available = the held status, refilled since its answer,
+    minus every request it may not reflect (in flight, or answered after it was sent).
+    """
 
     def __init__(
         self,
@@ -70,8 +90,11 @@ class CostBucket:
         self.maximum = maximum
         self._level = maximum  # unknown until the first answer when no size is configured
         self._at = clock()
-        self._status_sent_at = -math.inf  # when the request behind the model's last status was sent
-        self._in_flight = 0.0
+        self._holder: Reservation | None = None  # the request whose status the model holds
+        self._sent = 0  # requests reserved so far: the send order
+        self._answers = 0  # answers received so far: the answer order
+        self._last_answer_at = -math.inf
+        self._open: list[Reservation] = []  # in flight, or answered but maybe unreflected
         self._costs: dict[tuple[int, tuple[tuple[str, int], ...]], float] = {}
         self._last_by_document: dict[int, tuple[int, float]] = {}  # document -> (size, requested cost)
         self.waited_seconds = 0.0
@@ -100,14 +123,29 @@ class CostBucket:
             return self._available(self._clock())
 
     def _available(self, now: float) -> float | None:
+        """The larger of two lower bounds of the bucket (for our own spending): the held status
+        less what it may not reflect; and, since the bucket is never below zero, an empty bucket
+        at the last answer refilled since, less what is still in flight. The second lets a cost
+        no later status reflects stop counting once the bucket must have refilled."""
         if self._level is None:
             return None
-        level = self._level
-        if self.restore_rate:
-            level += (now - self._at) * self.restore_rate
-        if self.maximum is not None:
-            level = min(level, self.maximum)
-        return level - self._in_flight
+        held = self._refilled(self._level, now - self._at) - self._unreflected(self._holder)
+        empty_then = self._refilled(0.0, now - self._last_answer_at) - self._in_flight()
+        return max(held, empty_then)
+
+    def _refilled(self, level: float, seconds: float) -> float:
+        if self.restore_rate and seconds > 0:
+            level += seconds * self.restore_rate
+        return level if self.maximum is None else min(level, self.maximum)
+
+    def _unreflected(self, holder: Reservation | None) -> float:
+        """The cost of requests a status from ``holder`` may not include: all but its own that
+        were unanswered when ``holder`` was sent."""
+        seen = -1 if holder is None else holder.answers_before
+        return sum(r.cost for r in self._open if r is not holder and (r.answered is None or r.answered > seen))
+
+    def _in_flight(self) -> float:
+        return sum(r.cost for r in self._open if r.answered is None)
 
     def seconds_until(self, cost: float) -> float:
         """How long until the model covers ``cost`` (0 when it already does or cannot tell)."""
@@ -122,66 +160,89 @@ class CostBucket:
             cost = min(cost, self.maximum)  # never wait for more than a full bucket
         return max(0.0, (cost - available) / self.restore_rate)
 
-    def now(self) -> float:
-        return self._clock()
-
-    def acquire(self, cost: float) -> float:
+    def acquire(self, cost: float) -> Reservation:
         """Block until the bucket covers ``cost``, then reserve it. Returns the reservation, to be
         handed back to ``settle`` with the answer."""
         return self._acquire(lambda: cost)
 
-    def acquire_for(self, document: str, variables: Mapping[str, Any] | None) -> float:
+    def acquire_for(self, document: str, variables: Mapping[str, Any] | None) -> Reservation:
         """``acquire`` the document's estimated cost, estimated when it is sent, not before it
         waited: an answer that arrived meanwhile may have taught its real cost."""
         return self._acquire(lambda: self._estimate(document, variables))
 
-    def _acquire(self, estimate: Callable[[], float]) -> float:
+    def _acquire(self, estimate: Callable[[], float]) -> Reservation:
         while True:
             with self._lock:
                 # Until a first answer reports the bucket (and the document's real cost), requests
                 # go one at a time: a wave sent on static estimates could overdraw it.
-                while self._level is None and self._in_flight > 0:
+                while self._level is None and self._in_flight() > 0:
                     self._answered.wait()
                 cost = estimate()
                 wait = self._seconds_until(cost, self._clock())
                 if wait <= 0:
-                    self._in_flight += cost
-                    return cost
+                    self._sent += 1
+                    reservation = Reservation(cost, self._sent, self._answers)
+                    self._open.append(reservation)
+                    return reservation
                 self.waited_seconds += wait
             self._sleep(wait)
 
     def settle(
         self,
-        reservation: float,
+        reservation: Reservation | None,
         status: ThrottleStatus | None,
         *,
         document: str | None = None,
         variables: Mapping[str, Any] | None = None,
         requested_cost: float | None = None,
-        sent_at: float | None = None,
     ) -> None:
-        """Release a reservation and correct the model from the answer's bucket and cost.
+        """Record a request's answer: its bucket status and its requested cost.
 
-        The server measured the bucket somewhere between ``sent_at`` and now, so the model refills
-        only from now (a safe underestimate). Answers to concurrent requests can arrive out of
-        order: a status from a request sent before the one the model already holds is older news
-        (it misses deductions the model has already released) and is ignored.
+        The server measured the bucket somewhere between the send and now, so the model refills
+        only from now (a safe underestimate). A status from a later-sent request replaces the
+        model, since only it can reflect other processes' spending; one from an earlier-sent
+        request (answers overtake each other) replaces it only where it proves more is free.
+        A status without a reservation stands for a bucket observed after every answer so far.
         """
         with self._lock:
             self._answered.notify_all()
-            self._in_flight = max(0.0, self._in_flight - reservation)
             now = self._clock()
-            sent = now if sent_at is None else sent_at
-            if status is not None and sent >= self._status_sent_at:
-                self._level = status.currently_available
-                self._at = now
-                self._status_sent_at = sent
+            if reservation is None and status is not None:
+                self._sent += 1
+                reservation = Reservation(0.0, self._sent, self._answers)
+                self._open.append(reservation)
+            if reservation is not None:
+                self._answers += 1
+                reservation.answered = self._answers
+                self._last_answer_at = now
+            if status is not None and reservation is not None:
                 self.restore_rate = status.restore_rate
                 self.maximum = status.maximum_available
+                self._hold(reservation, status.currently_available, now)
+            self._forget_reflected()
             if document is not None and requested_cost is not None:
                 key = _cost_key(document, variables)
                 self._costs[key] = float(requested_cost)
                 self._last_by_document[key[0]] = (_size(key), float(requested_cost))
+
+    def _hold(self, answered: Reservation, level: float, now: float) -> None:
+        if self._holder is not None and self._level is not None and answered.order < self._holder.order:
+            held = self._refilled(self._level, now - self._at) - self._unreflected(self._holder)
+            if level - self._unreflected(answered) <= held:
+                return
+        self._level, self._at, self._holder = level, now, answered
+
+    def _forget_reflected(self) -> None:
+        """Drop answered requests that neither the held status nor any status still to come
+        (from a request in flight) can miss."""
+        in_flight_saw = [r.answers_before for r in self._open if r.answered is None]
+        held_saw = -1 if self._holder is None else self._holder.answers_before
+
+        def may_be_missed(r: Reservation) -> bool:
+            assert r.answered is not None
+            return (r is not self._holder and r.answered > held_saw) or any(r.answered > s for s in in_flight_saw)
+
+        self._open = [r for r in self._open if r.answered is None or may_be_missed(r)]
 
 
 def _cost_key(document: str, variables: Mapping[str, Any] | None) -> tuple[int, tuple[tuple[str, int], ...]]:

@@ -1,9 +1,14 @@
 """The loop guard, by values rather than tags: remember what the middleware wrote to Shopify and
 recognise the webhook that our own write triggers.
 
-After a write the writer records the synced values per object (an inventory item at a location ->
-``{"available": 7}``; a variant -> ``{"price": "19.90"}``). An inbound webhook whose values equal
-that record is our echo and is dropped. Any other change is real: to an ERP-owned field (the sync
+A writer records the values it is about to set per object (an inventory item at a location ->
+``{"available": 7}``; a variant -> ``{"price": "19.90"}``) *before* the write (``intend``), since
+the echo webhook can arrive before the write's answer, and confirms them after it succeeded
+(``record_many``). Until confirmed, an object accepts the intended values and those it accepted
+before (what Shopify still shows if the write failed); the confirmation keeps the written values
+alone, so a failed write cannot make a later genuine edit look like an echo beyond the next
+successful write. An inbound webhook whose values equal an accepted record is our echo and is
+dropped. Any other change is real: to an ERP-owned field (the sync
 policy says which) it is a conflict, kept per object until the next sync overwrites it and clears it
 (unless a newer change came meanwhile); to a field Shopify or both sides own, the receiver queues it.
 """
@@ -40,6 +45,25 @@ class Conflict:
     seen_at: float
     stored: str = field(default="", compare=False, repr=False)  # exactly as kept in Redis: what ``clear`` compares
 
+
+# Before a write: ARGV holds (object key, intended digest) pairs. Each object then accepts the
+# intended digest first, then those it accepted before (newest first, at most ARGV[#ARGV]).
+_INTEND = """
+local keep = tonumber(ARGV[#ARGV])
+for i = 1, #ARGV - 1, 2 do
+  local accepted = {ARGV[i + 1]}
+  local before = redis.call('HGET', KEYS[1], ARGV[i])
+  if before then
+    for d in string.gmatch(before, '%S+') do
+      if #accepted < keep and d ~= ARGV[i + 1] then table.insert(accepted, d) end
+    end
+  end
+  redis.call('HSET', KEYS[1], ARGV[i], table.concat(accepted, ' '))
+end
+return (#ARGV - 1) / 2
+"""
+# Digests an object accepts while writes stay unconfirmed: the intent plus what came before.
+MAX_ACCEPTED = 4
 
 # Compare-and-delete: ARGV holds (object key, the value the sync read) pairs. A conflict recorded
 # again since that read (a later edit in Shopify) differs at least by ``seen_at`` and survives.
@@ -106,9 +130,15 @@ def address_values(addresses: list[Mapping[str, Any]]) -> dict[str, Any]:
     return {"addresses": sorted(rows, key=lambda row: json.dumps(row, sort_keys=True))}
 
 
+def accepts(stored: Any, values: Mapping[str, Any]) -> bool:
+    """Whether a stored record (one digest, or several while a write is unconfirmed) accepts
+    ``values`` as ours."""
+    return stored is not None and digest(values) in text(stored).split()
+
+
 def judge(stored: Any, topic: str, values: Mapping[str, Any]) -> Verdict:
-    """Echo if the stored digest equals these values'; otherwise the sync policy decides."""
-    if stored is not None and text(stored) == digest(values):
+    """Echo if the stored record accepts these values; otherwise the sync policy decides."""
+    if accepts(stored, values):
         return Verdict.ECHO
     return Verdict.CONFLICT if owner(domain_for_topic(topic)) is Owner.ERP else Verdict.CHANGE
 
@@ -122,18 +152,25 @@ class Fingerprints:
         self.client = client
         self.keys = Keys(prefix)
 
+    def intend(self, shop: str, writes: Mapping[str, Mapping[str, Any]]) -> None:
+        """Accept what the middleware is about to write as ours, on top of what was accepted
+        before; call before the write, then ``record_many`` the same writes once it succeeded."""
+        if writes:
+            pairs = [value for key, values in writes.items() for value in (key, digest(values))]
+            self.client.eval(_INTEND, 1, self.keys.fingerprints(shop), *pairs, MAX_ACCEPTED)  # type: ignore[arg-type]
+
     def record(self, shop: str, object_key: str, values: Mapping[str, Any]) -> None:
         """Remember what the middleware just wrote; call after the write succeeded."""
         self.client.hset(self.keys.fingerprints(shop), object_key, digest(values))
 
     def record_many(self, shop: str, writes: Mapping[str, Mapping[str, Any]]) -> None:
+        """Confirm writes that succeeded: each object accepts exactly the values written."""
         if writes:
             mapping = {key: digest(values) for key, values in writes.items()}
             self.client.hset(self.keys.fingerprints(shop), mapping=mapping)  # type: ignore[arg-type]
 
     def is_echo(self, shop: str, object_key: str, values: Mapping[str, Any]) -> bool:
-        stored = self.client.hget(self.keys.fingerprints(shop), object_key)
-        return stored is not None and text(stored) == digest(values)
+        return accepts(self.client.hget(self.keys.fingerprints(shop), object_key), values)
 
     def observe(
         self, shop: str, topic: str, object_key: str, values: Mapping[str, Any], *, now: float | None = None

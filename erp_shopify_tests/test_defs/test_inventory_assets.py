@@ -3,12 +3,17 @@ the reconciliation job run as a backfill over shops, and the whole code location
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
+from erp_shopify.config import CONFIG_ENV
 from erp_shopify.definitions import defs
 from erp_shopify_tests.test_defs.dagster_world import check_passed, materialize, metadata, watermark
 from erp_shopify_tests.test_sync.world import sku, world
@@ -74,6 +79,28 @@ def test_reconciliation_backfill_over_shops_repairs_each_shop(tmp_path: Path, re
             written[shop] = metadata(result, "inventory_levels")["written"]
         assert written == {"shop-a": 0, "shop-b": 1}
         assert w.shopify_available("shop-b")[sku(3)] == 7
+
+
+@pytest.mark.slow
+def test_the_reconciliation_job_executed_without_run_config_repairs_a_hand_edit(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with (
+        world(tmp_path, redis_url, key_prefix, items=12) as w,
+        dg.instance_for_test(temp_dir=str(home)) as instance,
+    ):
+        assert materialize(w, instance, "shop-a", "sku_xref", "inventory_levels").success
+        w.shops["shop-a"].sandbox.state.set_quantity(0, 3, "available", 99)  # by hand: no ERP journal entry
+        # As an operator runs it: Dagster's CLI, the job and a partition, no run config.
+        dagster = Path(sys.executable).with_name("dagster")
+        command = [str(dagster), "job", "execute", "-m", "erp_shopify.definitions", "-j", "inventory_reconciliation"]
+        env = os.environ | {"DAGSTER_HOME": str(home), CONFIG_ENV: str(w.config_path)}
+        partition = ["--tags", json.dumps({"dagster/partition": "shop-a"})]
+        done = subprocess.run([*command, *partition], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert w.shopify_available("shop-a")[sku(3)] == 7
 
 
 def test_the_code_location_loads_with_every_sync_asset_job_and_schedule() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -26,7 +27,7 @@ class FakeTime:
 def bucket_at(level: float, *, rate: float = 100, maximum: float = 2000) -> tuple[CostBucket, FakeTime]:
     fake = FakeTime()
     bucket = CostBucket(restore_rate=rate, maximum=maximum, clock=fake.clock, sleep=fake.sleep)
-    bucket.settle(0, ThrottleStatus(maximum, level, rate))
+    bucket.settle(None, ThrottleStatus(maximum, level, rate))
     return bucket, fake
 
 
@@ -60,14 +61,57 @@ def test_the_answer_replaces_the_model_and_releases_the_reservation() -> None:
 def test_an_answer_overtaken_by_a_later_requests_answer_does_not_raise_the_model() -> None:
     bucket, fake = bucket_at(1000, rate=0)
     first = bucket.acquire(100)
-    first_sent = bucket.now()
     fake.now += 0.01
     second = bucket.acquire(100)
-    second_sent = bucket.now()
     # The server ran the first, then the second; the second's answer arrives first.
-    bucket.settle(second, ThrottleStatus(2000, 800, 0), sent_at=second_sent)
-    bucket.settle(first, ThrottleStatus(2000, 900, 0), sent_at=first_sent)
+    bucket.settle(second, ThrottleStatus(2000, 800, 0))
+    bucket.settle(first, ThrottleStatus(2000, 900, 0))
     assert bucket.available() == pytest.approx(800)
+
+
+ORDERS = list(itertools.permutations(range(3)))
+
+
+@pytest.mark.parametrize("run_order", ORDERS)
+@pytest.mark.parametrize("answer_order", ORDERS)
+def test_the_model_never_exceeds_the_bucket_whatever_order_requests_are_run_and_answered(
+    run_order: tuple[int, ...], answer_order: tuple[int, ...]
+) -> None:
+    bucket, _ = bucket_at(1000, rate=0)
+    server_level = 1000.0
+    costs = [100.0, 200.0, 300.0]
+    reservations = [bucket.acquire(cost) for cost in costs]  # three requests in flight
+    statuses = {}
+    for request in run_order:  # the server runs them in its own order...
+        server_level -= costs[request]
+        statuses[request] = ThrottleStatus(2000, server_level, 0)
+    for request in answer_order:  # ...and their answers arrive in yet another
+        bucket.settle(reservations[request], statuses[request])
+        available = bucket.available()
+        assert available is not None and available <= server_level
+    # The next request is sent after every answer arrived: its status reflects them all.
+    follow_up = bucket.acquire(50)
+    bucket.settle(follow_up, ThrottleStatus(2000, server_level - 50, 0))
+    assert bucket.available() == server_level - 50
+
+
+def test_a_status_that_missed_an_earlier_sent_request_does_not_release_its_cost() -> None:
+    bucket, _ = bucket_at(1000, rate=0)
+    first = bucket.acquire(100)
+    second = bucket.acquire(100)
+    # The server ran the second before the first, and answered in send order.
+    bucket.settle(first, ThrottleStatus(2000, 800, 0))
+    bucket.settle(second, ThrottleStatus(2000, 900, 0))
+    assert bucket.available() == 800  # the latest-sent status alone (900) would have over-sent
+
+
+def test_a_cost_no_status_reflects_stops_counting_once_the_bucket_must_have_refilled() -> None:
+    bucket, fake = bucket_at(100, rate=100, maximum=100)
+    first, second = bucket.acquire(50), bucket.acquire(50)
+    bucket.settle(second, ThrottleStatus(100, 50, 100))  # may have run before the first
+    bucket.settle(first, ThrottleStatus(100, 0, 100))
+    bucket.acquire(100)  # a bucket never below zero is full 1 s after the last answer
+    assert fake.slept == [pytest.approx(1.0)]
 
 
 def test_the_level_refills_but_never_beyond_the_bucket_size() -> None:
@@ -80,7 +124,7 @@ def test_the_estimate_learns_the_requested_cost_of_a_document_per_page_size() ->
     bucket, _ = bucket_at(2000)
     query = "query Q($first: Int!, $after: String) { x }"
     assert bucket.estimate(query, {"first": 250}) == static_cost(query, {"first": 250}) == 252
-    bucket.settle(0, None, document=query, variables={"first": 250, "after": "a"}, requested_cost=502)
+    bucket.settle(None, None, document=query, variables={"first": 250, "after": "a"}, requested_cost=502)
     assert bucket.estimate(query, {"first": 250, "after": "b"}) == 502
     assert bucket.estimate(query, {"first": 10}) == pytest.approx(502 * 10 / 250)
 
@@ -89,7 +133,9 @@ def test_an_unseen_size_scales_the_documents_last_cost() -> None:
     bucket, _ = bucket_at(2000)
     query = "query L($inventoryItemIds: [ID!]!, $locationsFirst: Int!) { x }"
     ids = [f"gid://shopify/InventoryItem/{i}" for i in range(100)]
-    bucket.settle(0, None, document=query, variables={"inventoryItemIds": ids, "locationsFirst": 2}, requested_cost=800)
+    bucket.settle(
+        None, None, document=query, variables={"inventoryItemIds": ids, "locationsFirst": 2}, requested_cost=800
+    )
     assert bucket.estimate(query, {"inventoryItemIds": ids[:25], "locationsFirst": 2}) == 200
 
 

@@ -117,3 +117,34 @@ def test_prices_compare_by_value_not_by_spelling(redis_client: redis.Redis, key_
     guard.record("demo-us", "gid://shopify/ProductVariant/1", {"price": Decimal("19.90")})
     assert guard.is_echo("demo-us", "gid://shopify/ProductVariant/1", {"price": "19.90"})
     assert not guard.is_echo("demo-us", "gid://shopify/ProductVariant/1", {"price": "19.99"})
+
+
+def test_an_intended_write_is_an_echo_before_it_is_confirmed(redis_client: redis.Redis, key_prefix: str) -> None:
+    guard = Fingerprints(redis_client, key_prefix)
+    variant = "gid://shopify/ProductVariant/1"
+    guard.record("demo-us", variant, {"price": "10.00"})
+    guard.intend("demo-us", {variant: {"price": "12.00"}})
+    # The echo can come before the write's answer; Shopify may still show the old price if it fails.
+    assert guard.observe("demo-us", "products/update", variant, {"price": "12.00"}) is Verdict.ECHO
+    assert guard.observe("demo-us", "products/update", variant, {"price": "10.00"}) is Verdict.ECHO
+    assert guard.observe("demo-us", "products/update", variant, {"price": "11.00"}) is Verdict.CONFLICT
+
+
+def test_a_confirmed_write_accepts_only_the_written_values(redis_client: redis.Redis, key_prefix: str) -> None:
+    guard = Fingerprints(redis_client, key_prefix)
+    variant = "gid://shopify/ProductVariant/1"
+    guard.record("demo-us", variant, {"price": "10.00"})
+    guard.intend("demo-us", {variant: {"price": "12.00"}})  # this write failed: nothing confirms it
+    guard.intend("demo-us", {variant: {"price": "13.00"}})  # the next sync's write succeeds
+    guard.record_many("demo-us", {variant: {"price": "13.00"}})
+    accepted = [p for p in ("10.00", "12.00", "13.00") if guard.is_echo("demo-us", variant, {"price": p})]
+    assert accepted == ["13.00"]
+
+
+def test_unconfirmed_intents_are_bounded(redis_client: redis.Redis, key_prefix: str) -> None:
+    guard = Fingerprints(redis_client, key_prefix)
+    variant = "gid://shopify/ProductVariant/1"
+    for cents in range(10):  # ten failed writes in a row
+        guard.intend("demo-us", {variant: {"price": f"10.0{cents}"}})
+    accepted = [cents for cents in range(10) if guard.is_echo("demo-us", variant, {"price": f"10.0{cents}"})]
+    assert accepted == [6, 7, 8, 9]

@@ -5,6 +5,7 @@ into the new one. A failed run records nothing, so the next run starts from the 
 """
 
 import random
+from collections.abc import Mapping
 
 import dagster as dg
 import pandas as pd
@@ -20,12 +21,23 @@ from erp_shopify.store.pending import PendingUnits
 from erp_shopify.sync.inventory import InventorySync, read_available
 
 WATERMARK = "watermark"
+# Carried by every run of the reconciliation job, however launched (UI, CLI, schedule, backfill):
+# a partitioned job's preset run config is applied to partition and backfill launches only.
+FULL_RESYNC_TAG = "erp_shopify/full_resync"
 
 
 class InventorySyncConfig(dg.Config):
-    """Run config; ``full_resync`` ignores the watermark and compares every item with Shopify."""
+    """Run config; ``full_resync`` ignores the watermark and compares every item with Shopify.
+    Left unset, the job decides: runs tagged ``erp_shopify/full_resync`` (the reconciliation
+    job's) reconcile, others read the journal."""
 
-    full_resync: bool = False
+    full_resync: bool | None = None
+
+
+def wants_full_resync(config: InventorySyncConfig, run_tags: Mapping[str, str]) -> bool:
+    if config.full_resync is not None:
+        return config.full_resync
+    return run_tags.get(FULL_RESYNC_TAG) == "true"
 
 
 def last_watermark(instance: dg.DagsterInstance, asset_key: dg.AssetKey, shop: str) -> str | None:
@@ -80,10 +92,11 @@ def inventory_levels(
     shop = settings.settings.shop(context.partition_key)
     require_usable_xref(context.instance, shop.name)
     inventory_config = settings.settings.inventory
-    cursor = None if config.full_resync else last_watermark(context.instance, context.asset_key, shop.name)
+    full_resync = wants_full_resync(config, context.run.tags)
+    cursor = None if full_resync else last_watermark(context.instance, context.asset_key, shop.name)
     with erp.adapter() as adapter, redis.client() as redis_client, shopify.client(shop.name) as client:
         sync = InventorySync(shop, client, adapter, redis_client, redis.key_prefix, log=context.log.info)
-        result = sync.run(sku_xref, cursor, context.run.run_id, full_resync=config.full_resync)
+        result = sync.run(sku_xref, cursor, context.run.run_id, full_resync=full_resync)
         sample = drift_sample(shop, client, adapter, sync.pending, sku_xref, inventory_config.drift_sample_size)
     drift_share = float(sample["drift"].mean()) if len(sample) else 0.0
     drift = dg.AssetCheckResult(

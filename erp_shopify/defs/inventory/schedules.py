@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from erp_shopify.defs.inventory.assets import inventory_levels
+from erp_shopify.defs.inventory.assets import FULL_RESYNC_TAG, inventory_levels
 from erp_shopify.defs.shops import at_load, per_shop, shops_partitions
 from erp_shopify.policy import Domain, cadence
 
@@ -22,9 +22,8 @@ inventory_reconciliation_job = dg.define_asset_job(
     "inventory_reconciliation",
     selection=[inventory_levels],
     partitions_def=shops_partitions,
-    config={"ops": {"inventory_levels": {"config": {"full_resync": True}}}},
     description="Compares every mapped item with Shopify, reports all drift and repairs it.",
-    tags={"domain": "inventory"},
+    tags={"domain": "inventory", FULL_RESYNC_TAG: "true"},
 )
 
 

@@ -42,9 +42,9 @@ def price_changes(
     require_usable_xref(context.instance, shop.name)
     with erp.adapter() as adapter, redis.client() as redis_client:
         last = PriceSnapshot(redis_client, redis.key_prefix).load(shop.name)
-        plan = plan_prices(
-            shop, adapter, sku_xref, last, settings.settings.pricing.max_change_percent, dt.datetime.now(dt.UTC).date()
-        )
+        conflicts = Fingerprints(redis_client, redis.key_prefix).conflicts(shop.name)
+        limit, today = settings.settings.pricing.max_change_percent, dt.datetime.now(dt.UTC).date()
+        plan = plan_prices(shop, adapter, sku_xref, last, limit, today, conflicts)
     yield dg.Output(plan, metadata={"prices": len(plan.current), "changed": len(plan.changes)})
     anomalies = plan.anomalies[ANOMALY_COLUMNS]
     yield dg.AssetCheckResult(

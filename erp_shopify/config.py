@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -165,13 +166,33 @@ ErpConfig = Annotated[SapConfig | NetSuiteConfig | TrytonConfig | OracleConfig, 
 
 
 class RedisConfig(_Model):
-    url: str = "redis://127.0.0.1:6379/0"
+    """``url`` is ``redis://``, ``rediss://`` (TLS) or ``unix://``; one that carries a password is a
+    secret reference (``url: {env: REDIS_URL}``), read only when a client is built."""
+
+    url: str | Secret = "redis://127.0.0.1:6379/0"
     key_prefix: str = "erp_shopify"
+
+    @field_validator("url")
+    @classmethod
+    def _no_password_in_the_file(cls, value: str | Secret) -> str | Secret:
+        if isinstance(value, Secret):
+            return value
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("expected a redis://, rediss:// or unix:// URL, or {env: VARIABLE} holding one")
+        if parsed.password:
+            raise ValueError("the URL carries a password: name the variable that holds it instead, {env: REDIS_URL}")
+        return value
+
+    def connection_url(self) -> str:
+        """The URL to connect with (a secret reference resolved now; never log it)."""
+        return self.url.value() if isinstance(self.url, Secret) else self.url
 
 
 class DeliveryConfig(_Model):
-    concurrency: int = Field(5, ge=1, le=64)
-    batch_size: int = Field(100, ge=1, le=5000)
+    concurrency: int = Field(5, ge=1, le=64)  # ERP requests in flight, across all delivery runs together
+    batch_size: int = Field(1000, ge=1, le=5000)
+    max_concurrent_runs: int = Field(4, ge=1, le=64)  # deliver_orders runs the sensor keeps going at once
     max_attempts: int = Field(5, ge=1, le=50)
     initial_backoff_seconds: float = Field(0.5, ge=0)
     max_backoff_seconds: float = Field(30, ge=0)

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 import click
 import dagster as dg
-import redis
 
 from erp_shopify.config import Settings, load_settings
 from erp_shopify.delivery import QueueParts
 from erp_shopify.mapping.orders import external_ref
+from erp_shopify.store.connection import connect
 
 if TYPE_CHECKING:
     from erp_shopify_sandbox.demo import DemoWorld
@@ -72,7 +72,7 @@ def place_storefront_orders(world: DemoWorld) -> list[StorefrontOrder]:
 
 @contextmanager
 def queue_parts(settings: Settings) -> Iterator[QueueParts]:
-    client = redis.Redis.from_url(settings.redis.url)
+    client = connect(settings.redis)
     try:
         yield QueueParts.connect(client, settings.redis.key_prefix)
     finally:

@@ -1,5 +1,5 @@
 """Both instance files load as real Dagster instances: the embedded default (SQLite) and the
-production one (Postgres, against the machine's PostgreSQL)."""
+production one (Postgres, against the machine's PostgreSQL; compute logs in the object store)."""
 
 from __future__ import annotations
 
@@ -35,11 +35,14 @@ def test_production_instance_uses_postgres(tmp_path: Path, monkeypatch: pytest.M
         "DAGSTER_PG_DB": "test",
         "DAGSTER_PG_USER": "postgres",
         "DAGSTER_PG_PASSWORD": "",
+        "ERP_SHOPIFY_LOG_BUCKET": "erp-shopify-logs",
     }.items():
         monkeypatch.setenv(key, value)
     instance = _instance(tmp_path, "deploy/dagster.yaml")
     try:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert instance.get_runs_count() >= 0
+        logs = instance.compute_log_manager
+        assert (type(logs).__name__, logs._s3_bucket) == ("S3ComputeLogManager", "erp-shopify-logs")
     finally:
         instance.dispose()

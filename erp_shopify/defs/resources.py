@@ -9,15 +9,19 @@ them and the clients read them when built, so they never show in the UI or in ru
 
 from __future__ import annotations
 
+import os
 from contextlib import AbstractContextManager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import dagster as dg
 import redis
 
-from erp_shopify.config import Settings, load_settings
+from erp_shopify.config import ConfigError, Settings, load_settings
 from erp_shopify.store.connection import connect
+
+IO_ENV = "ERP_SHOPIFY_IO"  # s3://bucket/prefix in a deployment whose runs share no disk
 
 if TYPE_CHECKING:
     from erp_shopify.delivery import QueueParts
@@ -91,12 +95,30 @@ class NotifierResource(dg.ConfigurableResource):
         return Notifier.for_settings(self.config.settings, run_log)
 
 
+def io_manager(location: str | None = None) -> dg.ConfigurableIOManagerFactory:
+    """Where the outputs that pass between runs (``sku_xref``, ``price_changes``) are kept:
+    ``location`` (else ``$ERP_SHOPIFY_IO``). Empty: the filesystem under the instance's storage folder,
+    for one machine (the demo, ``dagster dev``). ``s3://bucket/prefix``: an object store, for runs
+    that share no disk (one container or pod per run), through Dagster's own S3 pickle IO manager;
+    boto3 takes the credentials and ``AWS_ENDPOINT_URL`` (any S3-compatible store) from the
+    environment, so none of them is in run config."""
+    location = os.environ.get(IO_ENV, "") if location is None else location
+    if not location:
+        return dg.FilesystemIOManager()
+    bucket = urlsplit(location)
+    if bucket.scheme != "s3" or not bucket.netloc:
+        raise ConfigError(f"${IO_ENV}={location!r}: expected s3://bucket/prefix, or nothing for the local disk")
+    from dagster_aws.s3 import S3PickleIOManager, S3Resource
+
+    prefix = bucket.path.strip("/") or "erp-shopify"
+    return S3PickleIOManager(s3_resource=S3Resource(), s3_bucket=bucket.netloc, s3_prefix=prefix)
+
+
 def deployment_resources(config_path: str = "") -> dict[str, Any]:
     """The resources of every deployment, chosen here and nowhere else: the code location, the tests
     and the demo all call this. Deployments differ by their shops file (``config_path``, else
-    ``$ERP_SHOPIFY_CONFIG``) and their Dagster instance (``dagster.yaml``, ``deploy/dagster.yaml``),
-    not by code. ``sku_xref`` is stored by the filesystem IO manager under the instance's storage
-    folder; a deployment whose runs share no disk (one pod per run) must choose another one here.
+    ``$ERP_SHOPIFY_CONFIG``), their Dagster instance (``dagster.yaml``, ``deploy/dagster.yaml``) and
+    where outputs pass between runs (``io_manager``: ``$ERP_SHOPIFY_IO``), not by code.
     """
     settings = SettingsResource(config_path=config_path)
     return {
@@ -105,7 +127,7 @@ def deployment_resources(config_path: str = "") -> dict[str, Any]:
         "erp": ErpResource(config=settings),
         "redis": RedisResource(config=settings),
         "notifier": NotifierResource(config=settings),
-        "io_manager": dg.FilesystemIOManager(),
+        "io_manager": io_manager(),
     }
 
 

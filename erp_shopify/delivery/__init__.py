@@ -1,4 +1,5 @@
-"""Order delivery Shopify -> ERP as plain functions: deliver a batch, replay dead letters, resume.
+"""Order delivery Shopify -> ERP as plain functions: deliver a batch, replay dead letters, resume,
+hand a failed run's batch back.
 
 Dagster (``defs/orders``) and the command line (``erp-shopify dlq``, ``erp-shopify resume``) call
 these same functions; nothing here knows about either.
@@ -6,7 +7,7 @@ these same functions; nothing here knows about either.
 
 from erp_shopify.delivery.batch import BatchReport, Outcome, deliver_batch
 from erp_shopify.delivery.parts import QueueParts, erp_connection, open_queue
-from erp_shopify.delivery.replay import ReplaySelection, Resumed, replay, resume
+from erp_shopify.delivery.replay import ReplaySelection, Resumed, release_failed_run, replay, resume
 
 __all__ = [
     "BatchReport",
@@ -17,6 +18,7 @@ __all__ = [
     "deliver_batch",
     "erp_connection",
     "open_queue",
+    "release_failed_run",
     "replay",
     "resume",
 ]

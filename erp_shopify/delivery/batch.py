@@ -9,7 +9,8 @@ ledger proves no attempt of its order ever preceded skips that search: one ERP r
 
 Events of one order run in order (create, then refunds, then cancel) on one thread; different
 orders run in parallel. ``DeliveryConfig.concurrency`` bounds the ERP requests in flight (ERP
-slots, e.g. NetSuite's per-account limit), not the threads: twice as many threads do their ledger
+slots, e.g. NetSuite's per-account limit) across all delivery runs together (``store/erp_slots.py``),
+not the threads: twice as many threads do their ledger
 steps and mapping while the slots are busy, so a freed slot is taken at once by an order that is
 ready to send rather than one that first talks to Redis. This is the only retry layer
 for order operations (the adapters send each order call once). The error class decides:
@@ -152,7 +153,8 @@ class _Delivery:
         self.lock = threading.Lock()
         self.mappings: dict[str, OrderMapping] = {}
         self.stop = threading.Event()
-        self.erp_slots = threading.BoundedSemaphore(config.concurrency)  # ERP requests in flight
+        # ERP requests in flight, across every delivery run on this connection
+        self.erp_slots = parts.erp_slots(settings)
 
     def deliver_order(self, events: list[QueuedEvent]) -> None:
         for event in events:
@@ -212,7 +214,7 @@ class _Delivery:
         """``fn`` with the retry policy; each attempt holds an ERP slot, a backoff holds none."""
 
         def attempt() -> T:
-            with self.erp_slots:
+            with self.erp_slots.slot():
                 return fn()
 
         return call_with_retries(attempt, self.policy, sleep=self.sleep)

@@ -21,6 +21,7 @@ from erp_shopify.mapping.orders import OrderMapping
 from erp_shopify.mapping.xref import SkuLookup
 from erp_shopify.store.connection import connect
 from erp_shopify.store.dlq import DeadLetterQueue
+from erp_shopify.store.erp_slots import ErpSlots
 from erp_shopify.store.ledger import Ledger
 from erp_shopify.store.pause import PauseFlags
 from erp_shopify.store.pending import PendingUnits
@@ -48,6 +49,11 @@ class QueueParts:
             pending=PendingUnits(client, prefix),
             skus=SkuTable(client, prefix),
         )
+
+    def erp_slots(self, settings: Settings) -> ErpSlots:
+        """The ERP request slots all delivery runs on the configured connection share."""
+        client, prefix = self.ledger.client, self.ledger.keys.prefix
+        return ErpSlots(client, prefix, erp_connection(settings), settings.delivery.concurrency)
 
 
 @contextmanager

@@ -93,3 +93,13 @@ def resume(adapter: ErpAdapter, parts: QueueParts, settings: Settings, notifier:
             f"It was paused since {was_paused.since:.0f} (unix time): {was_paused.reason}",
         )
     return Resumed(was_paused, released)
+
+
+def release_failed_run(parts: QueueParts, stream_ids: list[str], owner: str) -> int:
+    """Hand a failed run's batch back at once, rather than after its leases expire: give back every
+    ledger lease ``owner`` (the dead run) still holds on it, and make its stream entries claimable
+    by the next claim. What the run finished stays finished (``give_back`` leaves a final entry
+    alone, and acknowledged entries are no longer pending). Answers the entries made claimable."""
+    for event in parts.stream.get(stream_ids):
+        parts.ledger.give_back(event.ledger_key, owner)
+    return parts.stream.reclaim_now(stream_ids)

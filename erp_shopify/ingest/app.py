@@ -33,6 +33,7 @@ from erp_shopify.ingest.events import MalformedWebhook, observations, pending_li
 from erp_shopify.policy import routed_topics
 from erp_shopify.shopify.webhooks import verify
 from erp_shopify.store.connection import connect_async
+from erp_shopify.store.durability import all_met, check_async
 from erp_shopify.store.fingerprints import AsyncFingerprints, Verdict
 from erp_shopify.store.rechecks import AsyncRechecks
 from erp_shopify.store.stream import AsyncEventWriter, InboundEvent
@@ -188,9 +189,12 @@ class WebhookReceiver:
     async def readyz(self, request: Request) -> JSONResponse:
         try:
             await self.redis.ping()
+            findings = await check_async(self.redis)
         except redis.exceptions.RedisError as exc:
             return _answer(503, "redis_unavailable", type(exc).__name__)
-        return JSONResponse({"status": "ready"})
+        # Ready either way: refusing webhooks would lose more than a Redis short of durability.
+        durability = {finding.name: f"{finding.status}: {finding.detail}" for finding in findings}
+        return JSONResponse({"status": "ready", "redis_durable": all_met(findings), "redis": durability})
 
 
 def create_app(settings: Settings, *, redis_url: str | None = None, key_prefix: str | None = None) -> Starlette:

@@ -21,13 +21,13 @@ RECEIVER_WAIT_SECONDS = 2
 
 def connect(config: RedisConfig) -> redis.Redis:
     """A client of the configured Redis (one connection pool, closed with the client)."""
-    return redis.Redis.from_url(config.url)
+    return redis.Redis.from_url(config.connection_url())
 
 
 def connect_async(config: RedisConfig) -> redis.asyncio.Redis:
     """The receiver's client: a bounded, blocking pool that ``aclose()`` disconnects too."""
     pool = redis.asyncio.BlockingConnectionPool.from_url(
-        config.url,
+        config.connection_url(),
         max_connections=RECEIVER_CONNECTIONS,
         timeout=RECEIVER_WAIT_SECONDS,
         socket_connect_timeout=1,

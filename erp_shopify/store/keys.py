@@ -42,8 +42,21 @@ class Keys:
         return f"{self.prefix}:ledger:{shop}:order-sent:{order_ref}"
 
     @property
+    def epoch(self) -> str:
+        """When first sends may skip the ERP search (``store/epoch.py``): absent after a data loss."""
+        return f"{self.prefix}:epoch"
+
+    @property
     def dead_letters(self) -> str:
         return f"{self.prefix}:dlq"
+
+    def erp_slots(self, connection: str) -> str:
+        """Sorted set: the ERP request slots held across all delivery runs (token -> lease expiry)."""
+        return f"{self.prefix}:erp-slots:{connection}"
+
+    def erp_slot_wakeups(self, connection: str) -> str:
+        """List: one entry per slot just given back, which threads waiting for a slot block on."""
+        return f"{self.prefix}:erp-slots:{connection}:wake"
 
     def pause(self, connection: str) -> str:
         return f"{self.prefix}:pause:{connection}"

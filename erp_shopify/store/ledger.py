@@ -73,8 +73,10 @@ class LeaseLost(RuntimeError):
     """The caller no longer holds the lease it tries to complete (it expired and was taken over)."""
 
 
-# KEYS[1] entry, KEYS[2] (optional) the order's sent marker; ARGV: owner, now, lease_seconds, retention.
-# Answers {outcome, took_over, first_send, the entry's fields}.
+# KEYS[1] entry, KEYS[2] and KEYS[3] (optional, together) the order's sent marker and the Redis epoch
+# (``store/epoch.py``); ARGV: owner, now, lease_seconds, retention. Answers {outcome, took_over,
+# first_send, the entry's fields}. A missing epoch means this Redis lost its data: it is written
+# back as "trusted only after the retention", when every marker the loss erased would have expired.
 _BEGIN = """
 local state = redis.call('HGET', KEYS[1], 'state')
 local now = tonumber(ARGV[2])
@@ -95,7 +97,12 @@ redis.call('EXPIRE', KEYS[1], ARGV[4])
 local first_send = 0
 if KEYS[2] then
   local fresh = redis.call('SET', KEYS[2], KEYS[1], 'NX', 'EX', ARGV[4])
-  if fresh and attempts == 1 and took_over == 0 then first_send = 1 end
+  local trusted_from = tonumber(redis.call('GET', KEYS[3]))
+  if not trusted_from then
+    trusted_from = now + tonumber(ARGV[4])
+    redis.call('SET', KEYS[3], tostring(trusted_from), 'NX')
+  end
+  if fresh and attempts == 1 and took_over == 0 and now >= trusted_from then first_send = 1 end
 end
 return {'acquired', took_over, first_send, redis.call('HGETALL', KEYS[1])}
 """
@@ -180,12 +187,13 @@ class Ledger:
     ) -> Lease:
         """Take the delivery lease: from ``received`` (or no entry yet), from an expired lease, or
         renew one's own. ``sends_order`` (shop, order ref) says the event may create its order; the
-        lease then tells whether this is the very first send of anything for that order."""
+        lease then tells whether this is the very first send of anything for that order (never on a
+        Redis whose epoch shows it lost its data, see ``store/epoch.py``)."""
         now = time.time() if now is None else now
         args: list[str | int] = [owner, repr(now), repr(lease_seconds), self.retention_seconds]
         keys = [self.keys.ledger(key)]
         if sends_order is not None:
-            keys.append(self.keys.order_sent(*sends_order))
+            keys += [self.keys.order_sent(*sends_order), self.keys.epoch]
         outcome, took_over, first_send, fields = self._begin(keys=keys, args=args)
         entry = _entry(key, _pairs(fields))
         return Lease(LeaseOutcome(text(outcome)), entry, took_over=bool(took_over), first_send=bool(first_send))

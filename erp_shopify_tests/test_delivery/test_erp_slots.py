@@ -8,12 +8,14 @@ import time
 from collections.abc import Iterator, Mapping
 
 import httpx
+import redis
 
 from erp_shopify.config import parse_settings
 from erp_shopify.delivery import Outcome, deliver_batch
 from erp_shopify.delivery.lookup import SharedLookup
 from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 from erp_shopify.retrying import RetryPolicy
+from erp_shopify.store.erp_slots import ErpSlots
 from erp_shopify_sandbox.faults import Faults
 from erp_shopify_sandbox.netsuite import NetSuiteSandbox
 from erp_shopify_tests.test_delivery.conftest import Rig, settings_data
@@ -58,6 +60,58 @@ def test_erp_requests_in_flight_fill_the_slots_and_never_exceed_them(rig: Rig) -
     assert report.count(Outcome.DELIVERED) == 20 and not report.dead_letters
     assert seen.refused == 0  # the account's concurrency limit was never exceeded
     assert seen.peak == slots  # ... and reached, by THREADS_PER_SLOT * slots delivery threads
+
+
+def test_erp_slots_are_shared_by_runs_delivering_at_the_same_time(rig: Rig) -> None:
+    """Three runs, each with its own adapter and batch, stay under one account limit together."""
+    slots = 4
+    sandbox = NetSuiteSandbox(
+        faults=Faults(latency_ms=40), concurrency_limit=slots, credentials=rig.sandbox.credentials
+    )
+    sandbox.start()
+    seen = InFlight()
+    reports = []
+    try:
+        settings = parse_settings(
+            settings_data(sandbox, rig.redis_url, rig.key_prefix, concurrency=slots, max_attempts=1)
+        )
+        for n in range(4201, 4237):
+            rig.order(n)
+        batches = [rig.claim(12) for _ in range(3)]
+        adapters = [NetSuiteAdapter(settings.erp, retry=RetryPolicy(max_attempts=1)) for _ in batches]  # type: ignore[arg-type]
+
+        def run(index: int) -> None:
+            adapter = adapters[index]
+            adapter.rest._http.event_hooks = {"request": [seen.request], "response": [seen.response]}
+            reports.append(
+                deliver_batch(batches[index], adapter, rig.parts, settings, rig.notifier, owner=f"run-{index}")
+            )
+
+        threads = [threading.Thread(target=run, args=(index,)) for index in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for adapter in adapters:
+            adapter.close()
+    finally:
+        sandbox.stop()
+    assert sum(report.count(Outcome.DELIVERED) for report in reports) == 36
+    assert seen.refused == 0  # three runs, one account limit, never exceeded
+    assert seen.peak == slots  # ... and reached
+    assert ErpSlots(rig.parts.ledger.client, rig.key_prefix, "erp:netsuite", slots).in_use() == 0
+
+
+def test_a_dead_holders_slot_comes_back_after_its_lease(redis_client: redis.Redis, key_prefix: str) -> None:
+    slots = ErpSlots(redis_client, key_prefix, "erp:sap", 1, lease_seconds=0.2)
+    dead = ErpSlots(redis_client, key_prefix, "erp:sap", 1, lease_seconds=0.2)
+    held = dead.slot()
+    held.__enter__()  # a run that died holding its slot: never released
+    started = time.monotonic()
+    with slots.slot():
+        waited = time.monotonic() - started
+    assert 0.1 < waited < 1.0
+    assert slots.in_use() == 0
 
 
 class CountingLookup(Mapping[str, str]):

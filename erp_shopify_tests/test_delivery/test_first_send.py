@@ -22,6 +22,7 @@ from erp_shopify.delivery.parts import order_mapping
 from erp_shopify.mapping.orders import CreateOrder, order_action
 from erp_shopify.notify import Notifier
 from erp_shopify.records import SalesOrder
+from erp_shopify.store.epoch import start_new_epoch, trusted_from
 from erp_shopify.store.stream import InboundEvent, QueuedEvent
 from erp_shopify_tests.test_delivery.test_sap_delivery import _settings
 from erp_shopify_tests.test_erp.harness_sap import SapHarness, harness
@@ -76,6 +77,7 @@ def sap_rig(redis_url: str, key_prefix: str, redis_client: redis.Redis) -> Itera
         calls = Calls()
         sap.adapter.odata._http.event_hooks["request"].append(calls.hook)
         settings = parse_settings(_settings(sap.sandbox.odata_url, key_prefix, redis_url, SKUS))
+        start_new_epoch(redis_client, key_prefix)  # a new deployment's Redis: first sends are trusted
         yield SapRig(sap, settings, QueueParts.connect(redis_client, key_prefix, reclaim_idle_ms=100), calls)
 
 
@@ -161,3 +163,37 @@ def test_a_failing_erp_gets_the_delivery_budget_of_attempts_not_a_multiple(sap_r
     [letter] = sap_rig.parts.dead_letters.list()
     budget = sap_rig.settings.delivery.max_attempts
     assert sap_rig.calls.total == budget == len(letter.attempts)  # the adapter itself retried nothing
+
+
+ORDER_IDS = range(9100, 9120)
+
+
+def _forget(client: redis.Redis, prefix: str) -> None:
+    """What a flush or a restart without persistence leaves of this test's state: nothing (only this
+    test's keys are deleted; the Redis is shared)."""
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+def _drain(rig: SapRig, owner: str) -> None:
+    while rig.parts.stream.depth():
+        rig.deliver(owner=owner)
+
+
+def test_redelivered_orders_after_a_flush_are_found_not_created_again(
+    sap_rig: SapRig, redis_client: redis.Redis, key_prefix: str
+) -> None:
+    for order_id in ORDER_IDS:
+        sap_rig.queue(order_id)
+    first = sap_rig.deliver()  # half of the burst reaches the ERP, then Redis forgets everything
+    assert first.count(Outcome.DELIVERED) == 10 and sap_rig.calls.searches == 0
+    _forget(redis_client, key_prefix)
+    for order_id in ORDER_IDS:  # Shopify redelivers the same webhooks (same event ids)
+        sap_rig.queue(order_id)
+    sap_rig.calls.seen.clear()
+    _drain(sap_rig, "run-2")
+    counts = [sap_rig.sap.count_sales_orders(f"demo-eu-{order_id}") for order_id in ORDER_IDS]
+    assert counts == [1] * len(ORDER_IDS)  # 0 duplicates, 0 lost
+    assert (sap_rig.calls.searches, sap_rig.calls.creates) == (20, 10)  # every create searched first
+    assert (trusted_from(redis_client, key_prefix) or 0) > time.time() + 29 * 24 * 3600

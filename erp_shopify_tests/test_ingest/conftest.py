@@ -127,8 +127,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_redis(port: int) -> subprocess.Popen[bytes]:
-    """A throw-away redis-server of our own, to stop and start again (never the shared one)."""
+def start_redis(port: int, *options: str, password: str | None = None) -> subprocess.Popen[bytes]:
+    """A throw-away redis-server of our own, to stop and start again (never the shared one);
+    ``options`` are more ``--name value`` settings (later ones win)."""
     server = subprocess.Popen(
         [
             shutil.which("redis-server") or "redis-server",
@@ -140,11 +141,13 @@ def start_redis(port: int) -> subprocess.Popen[bytes]:
             "",
             "--appendonly",
             "no",
+            *options,
+            *(("--requirepass", password) if password else ()),
         ],
         stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 5
-    with redis.Redis(port=port) as client:
+    with redis.Redis(port=port, password=password) as client:
         while True:
             try:
                 client.ping()

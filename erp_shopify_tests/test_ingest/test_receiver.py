@@ -16,6 +16,7 @@ from erp_shopify.cli import main
 from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
 from erp_shopify.ingest.counts import read_counts
 from erp_shopify.store import EventStream, PendingUnits
+from erp_shopify.store.durability import all_met, check
 from erp_shopify_sandbox.server import ServerThread
 
 from .conftest import DEFAULT_LOCATION, PREVIOUS_SECRET, SECRET, Receiver, make_settings, order_payload
@@ -117,12 +118,15 @@ def test_a_refund_is_routed_to_its_order(receiver: Receiver) -> None:
     assert event.routing_key == "gid://shopify/Order/450789469"
 
 
-def test_health_and_readiness(receiver: Receiver) -> None:
+def test_health_and_readiness(receiver: Receiver, redis_client: redis.Redis) -> None:
     receiver.send("orders/create", order_payload())
     health = receiver.http.get(f"{receiver.url}/healthz")
     assert health.status_code == 200 and health.json()["counts"] == {"queued": 1}
     ready = receiver.http.get(f"{receiver.url}/readyz")
-    assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+    findings = check(redis_client)  # ready either way; the durability of this Redis is reported
+    durability = {finding.name: f"{finding.status}: {finding.detail}" for finding in findings}
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "redis_durable": all_met(findings), "redis": durability}
 
 
 def test_neither_secret_nor_signature_reaches_the_log(receiver: Receiver, caplog: pytest.LogCaptureFixture) -> None:

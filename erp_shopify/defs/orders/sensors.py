@@ -115,29 +115,61 @@ def queue_health(parts: QueueParts, settings: Settings, cursor: str | None) -> t
         lambda s: s.delivery.sensor_interval_seconds, DeliveryConfig().sensor_interval_seconds
     ),
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Claims a batch of queued order events and launches one deliver_orders run for it.",
+    description="Claims batches of queued order events and launches one deliver_orders run for each, "
+    "up to delivery.max_concurrent_runs runs at once.",
 )
 def order_sensor(
     context: dg.SensorEvaluationContext, settings: SettingsResource, redis: RedisResource
 ) -> dg.SensorResult:
+    config = settings.settings
+    free = config.delivery.max_concurrent_runs - _delivery_runs_going(context.instance)
     with redis.queue() as parts:
-        return _claim_batch(context, parts, settings.settings)
+        return _claim_batches(context, parts, config, free)
 
 
-def _claim_batch(context: dg.SensorEvaluationContext, parts: QueueParts, config: Settings) -> dg.SensorResult:
-    """Skip while paused or idle, else one run request for the batch claimed; the queue health rides along."""
+_GOING = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
+
+
+def _delivery_runs_going(instance: dg.DagsterInstance) -> int:
+    """``deliver_orders`` runs queued or running: each holds a batch the sensor claimed."""
+    going = dg.RunsFilter(job_name=deliver_orders.name, statuses=_GOING)
+    return instance.get_runs_count(going)
+
+
+def _claim_batches(
+    context: dg.SensorEvaluationContext, parts: QueueParts, config: Settings, free: int
+) -> dg.SensorResult:
+    """Skip while paused, idle or at the run limit, else one run request per batch claimed (as many as
+    are queued, up to ``free`` runs); the queue health rides along."""
     health, cursor = queue_health(parts, config, context.cursor)
     paused = parts.pauses.status(erp_connection(config))
     if paused is not None:
         since = datetime.fromtimestamp(paused.since, UTC).isoformat(timespec="seconds")
         reason = f"delivery to {erp_connection(config)} paused since {since}: {paused.reason}; resume to continue"
         return dg.SensorResult(skip_reason=reason, asset_events=health, cursor=cursor)
-    events = parts.stream.claim_batch(SENSOR_CONSUMER, config.delivery.batch_size)
-    if not events:
+    if free <= 0:
+        reason = f"{config.delivery.max_concurrent_runs} delivery runs going (delivery.max_concurrent_runs)"
+        return dg.SensorResult(skip_reason=reason, asset_events=health, cursor=cursor)
+    requests: list[dg.RunRequest] = []
+    while len(requests) < free:
+        events = parts.stream.claim_batch(SENSOR_CONSUMER, config.delivery.batch_size)
+        if not events:
+            break
+        requests.append(_run_request(parts, events))
+    if not requests:
         return dg.SensorResult(skip_reason="no order events queued", asset_events=health, cursor=cursor)
-    request = dg.RunRequest(
+    return dg.SensorResult(run_requests=requests, asset_events=health, cursor=cursor)
+
+
+def _run_request(parts: QueueParts, events: list[QueuedEvent]) -> dg.RunRequest:
+    return dg.RunRequest(
         run_key=run_key(events, _deliveries(parts, events)),
         run_config=dg.RunConfig(ops={"deliver_order_batch": {"config": {"stream_ids": [e.stream_id for e in events]}}}),
         tags={"orders/batch_size": str(len(events)), "orders/first_stream_id": events[0].stream_id},
     )
-    return dg.SensorResult(run_requests=[request], asset_events=health, cursor=cursor)

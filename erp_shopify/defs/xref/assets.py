@@ -1,10 +1,11 @@
 """``sku_xref``: each shop's ERP item -> Shopify variant table, with its data-quality checks.
 
-Stored by Dagster's filesystem IO manager (a pickle per shop under ``$DAGSTER_HOME/storage``):
-partition-aware out of the box, keeps pandas dtypes exactly, needs no extra dependency and is
-read only by this code location. (Parquet would want pyarrow for a table no other tool reads.)
-Its SKU -> ERP item column pair is also published to Redis (``store.sku_table``) for order
-delivery, which runs outside these assets and must not wait for a pickle or the ERP catalogue.
+Stored as a pickle per shop by the deployment's IO manager (``deployment_resources``: the local
+``$DAGSTER_HOME/storage``, or an object store when runs share no disk): partition-aware out of the
+box, keeps pandas dtypes exactly, needs no extra dependency and is read only by this code location.
+(Parquet would want pyarrow for a table no other tool reads.) Its SKU -> ERP item column pair is also
+published to Redis (``store.sku_table``) for order delivery, which runs outside these assets and must
+not wait for a pickle or the ERP catalogue.
 """
 
 import dagster as dg

@@ -1,0 +1,91 @@
+"""(d) A burst of queued orders drained by the daemon: what share of the ERP bound it reaches.
+
+The demo world (SAP sandbox at LATENCY_MS per request, webhook-free: the burst is appended to the
+stream at once, as the receiver would) and a real ``dagster dev`` on a temporary ``DAGSTER_HOME``
+with the default delivery settings: the daemon's ``order_sensor`` launches up to
+``delivery.max_concurrent_runs`` ``deliver_orders`` runs per tick, each a process of its own, and
+every run's ERP requests share ``delivery.concurrency`` slots. The ERP bound is that many requests
+in flight over the latency (one create per new order: the epoch is a new deployment's). The drain
+time runs from the first order acknowledged (the daemon's start and first tick are set-up) to the
+last; progress is read from the stream (an entry is acknowledged once its order is in the ERP), and
+the ERP's count is read once at the end, so polling does not load the ERP sandbox. Everything
+started here is stopped and the run's Redis keys are deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from tempfile import TemporaryDirectory
+
+import dagster as dg
+import httpx
+
+from erp_shopify.config import load_settings
+from erp_shopify.delivery import open_queue
+from erp_shopify.store.stream import InboundEvent
+from erp_shopify_sandbox.demo import _forget_demo_state, dagster_home, demo_world
+from erp_shopify_sandbox.demo_orders import order_skus
+from erp_shopify_sandbox.devserver import dagster_dev
+from erp_shopify_tests.bench.bench_latency import _free_port
+from erp_shopify_tests.test_mapping.order_payloads import order_payload
+
+ORDERS = int(os.environ.get("BENCH_DAEMON_ORDERS", "5000"))
+LATENCY_MS = 50
+SET_UP_TIMEOUT = 240.0
+DRAIN_TIMEOUT = 900.0
+GOAL = 0.8
+
+
+def _in_erp(erp_url: str, http: httpx.Client) -> int:
+    return int(http.get(f"{erp_url}/_sandbox/orders").json()["count"])
+
+
+def run() -> list[str]:
+    with TemporaryDirectory(prefix="bench-daemon-") as folder:
+        os.environ["DAGSTER_HOME"] = folder
+        home = dagster_home()
+        prefix = f"bench-daemon:{uuid.uuid4().hex[:12]}"
+        with demo_world("sap", home, key_prefix=prefix) as world, httpx.Client(timeout=30) as http:
+            try:
+                settings = load_settings(world.config_path)
+                erp_url = world.erp.sandbox.url
+                http.put(f"{erp_url}/_sandbox/faults", json={"latency_ms": LATENCY_MS}).raise_for_status()
+                before = _in_erp(erp_url, http)
+                shop, skus = next(iter(world.shops)), order_skus(world)
+                with open_queue(settings.redis) as parts:
+                    for n in range(ORDERS):
+                        payload = order_payload(20_000_000 + n, [(skus[n % len(skus)], 1, "19.90")], currency="USD")
+                        body = json.dumps(payload).encode()
+                        parts.stream.append(
+                            InboundEvent(shop, "orders/create", f"burst-{n}", payload["admin_graphql_api_id"], body)
+                        )
+                with dagster_dev(world, home, _free_port(), quiet=True), open_queue(settings.redis) as parts:
+                    started = time.monotonic()
+                    while parts.stream.depth() == ORDERS:  # an entry leaves the stream once in the ERP
+                        if time.monotonic() - started > SET_UP_TIMEOUT:
+                            raise RuntimeError(f"no order reached the ERP in {SET_UP_TIMEOUT:.0f} s")
+                        time.sleep(0.1)
+                    first, set_up = time.monotonic(), time.monotonic() - started
+                    while parts.stream.depth() and time.monotonic() - first < DRAIN_TIMEOUT:
+                        time.sleep(0.1)
+                    drained = time.monotonic() - first
+                done = _in_erp(erp_url, http) - before
+                with dg.DagsterInstance.get() as instance:
+                    runs = instance.get_runs_count(dg.RunsFilter(job_name="deliver_orders"))
+            finally:
+                _forget_demo_state(world.config_path)
+    delivery = settings.delivery
+    bound = delivery.concurrency / (LATENCY_MS / 1000)
+    rate = done / drained
+    return [
+        f"{ORDERS} orders queued at once, SAP sandbox at {LATENCY_MS} ms, dagster dev with the default delivery "
+        f"settings (batch {delivery.batch_size}, {delivery.max_concurrent_runs} runs at once, "
+        f"{delivery.concurrency} ERP slots, sensor every {delivery.sensor_interval_seconds} s)",
+        f"{done} delivered in {drained:.1f} s after the first by {runs} deliver_orders run(s): {rate:.1f} orders/s",
+        f"orders/s / ERP bound ({delivery.concurrency} in flight / {LATENCY_MS} ms = {bound:.0f}/s): "
+        f"{rate / bound:.2f} (goal >= {GOAL})",
+        f"set-up to the first order in the ERP (daemon start, first tick, first run): {set_up:.0f} s",
+    ]

@@ -87,7 +87,7 @@ def test_pip_install_gives_the_product_cli_and_the_sandbox_extra_adds_its_comman
     assert _commands(run(cli, "--help").stdout) >= SANDBOX_COMMANDS
     sandbox = run(cli, "sandbox", "--help")
     assert sandbox.returncode == 0, sandbox.stderr
-    assert "[sap|netsuite|tryton|none]" in sandbox.stdout
+    assert "[sap|netsuite|tryton|oracle|none]" in sandbox.stdout  # every ERP sandbox is offered
     python = str(venv / "bin" / "python")
     where = "from erp_shopify_sandbox.files import project_file; print(project_file({!r}))"
     for name in PROJECT_FILES:

@@ -28,7 +28,7 @@ import redis
 import redis.asyncio
 
 from erp_shopify.policy import Owner, domain_for_topic, owner
-from erp_shopify.store.keys import Keys, text
+from erp_shopify.store.keys import COMPARE_AND_DELETE, Keys, text
 
 
 class Verdict(StrEnum):
@@ -64,19 +64,6 @@ return (#ARGV - 1) / 2
 """
 # Digests an object accepts while writes stay unconfirmed: the intent plus what came before.
 MAX_ACCEPTED = 4
-
-# Compare-and-delete: ARGV holds (object key, the value the sync read) pairs. A conflict recorded
-# again since that read (a later edit in Shopify) differs at least by ``seen_at`` and survives.
-_CLEAR = """
-local cleared = 0
-for i = 1, #ARGV, 2 do
-  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
-    redis.call('HDEL', KEYS[1], ARGV[i])
-    cleared = cleared + 1
-  end
-end
-return cleared
-"""
 
 
 def digest(values: Mapping[str, Any]) -> str:
@@ -193,7 +180,7 @@ class Fingerprints:
         pairs = [value for c in handled for value in (c.object_key, c.stored)]
         if not pairs:
             return 0
-        return int(self.client.eval(_CLEAR, 1, self.keys.conflicts(shop), *pairs))  # type: ignore[arg-type]
+        return int(self.client.eval(COMPARE_AND_DELETE, 1, self.keys.conflicts(shop), *pairs))  # type: ignore[arg-type]
 
 
 class AsyncFingerprints:

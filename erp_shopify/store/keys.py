@@ -14,6 +14,20 @@ from typing import Any
 DELIVERY_GROUP = "deliver_orders"
 
 
+# KEYS[1] a hash; ARGV (field, value the reader saw) pairs: each field is deleted only if it still
+# holds that value, so an entry written again since the read survives for the next reader.
+COMPARE_AND_DELETE = """
+local deleted = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    deleted = deleted + 1
+  end
+end
+return deleted
+"""
+
+
 def text(value: Any) -> str:
     """A Redis reply (bytes from a raw client) as text."""
     return value.decode() if isinstance(value, bytes) else str(value)

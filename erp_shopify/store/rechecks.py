@@ -18,7 +18,7 @@ import redis
 import redis.asyncio
 
 from erp_shopify.store.fingerprints import digest
-from erp_shopify.store.keys import Keys, text
+from erp_shopify.store.keys import COMPARE_AND_DELETE, Keys, text
 
 # KEYS: fingerprints hash, rechecks hash; ARGV: object key, digest of the reported values, recheck
 # JSON. 1 = our echo (dropped), 0 = marked for a recheck.
@@ -26,19 +26,6 @@ _OBSERVE = """
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 1 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 return 0
-"""
-
-# KEYS: rechecks hash; ARGV: (object key, the value the sync read) pairs. A level marked again since
-# that read differs at least by ``seen_at`` and survives for the next sync.
-_CLEAR = """
-local cleared = 0
-for i = 1, #ARGV, 2 do
-  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
-    redis.call('HDEL', KEYS[1], ARGV[i])
-    cleared = cleared + 1
-  end
-end
-return cleared
 """
 
 
@@ -78,4 +65,4 @@ class Rechecks:
         pairs = [value for pair in handled for value in pair]
         if not pairs:
             return 0
-        return int(self.client.eval(_CLEAR, 1, self.keys.inventory_rechecks(shop), *pairs))  # type: ignore[arg-type]
+        return int(self.client.eval(COMPARE_AND_DELETE, 1, self.keys.inventory_rechecks(shop), *pairs))  # type: ignore[arg-type]

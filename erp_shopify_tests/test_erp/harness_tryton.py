@@ -23,6 +23,7 @@ from erp_shopify_sandbox.tryton import TrytonSandbox
 
 LOGIN_ENV = "ERP_SHOPIFY_TEST_TRYTON_LOGIN"
 PASSWORD_ENV = "ERP_SHOPIFY_TEST_TRYTON_PASSWORD"
+ADAPTER_TIMEOUT = 8.0
 
 
 class TrytonHarness:
@@ -45,9 +46,11 @@ class TrytonHarness:
         self.rpc = TrytonRpc(sandbox.server.url, sandbox.server.database, sandbox.server.login, sandbox.server.password)
 
     def new_adapter(self, **options: Any) -> TrytonAdapter:
-        """Short timeouts and a two-try budget, so a lost answer fails fast."""
+        """A two-try budget, and a timeout long enough for a real Tryton's confirm on a loaded 2-core
+        machine (2 s was not: a confirm took longer under a parallel test run) yet well below the
+        hang of a lost answer (``lose_next_create_response``)."""
         options = {
-            "timeout": 2.0,
+            "timeout": ADAPTER_TIMEOUT,
             "retry": RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05),
         } | options
         return TrytonAdapter(self.config, **options)
@@ -83,7 +86,7 @@ class TrytonHarness:
         self.rpc.model("stock.inventory", "confirm", ids)
 
     def lose_next_create_response(self) -> None:
-        self.sandbox.faults.set(Faults(timeout_after_commit_rate=1.0, hang_seconds=4.0))
+        self.sandbox.faults.set(Faults(timeout_after_commit_rate=1.0, hang_seconds=ADAPTER_TIMEOUT * 2))
 
     def inject_status(self, status: int) -> None:
         faults = {

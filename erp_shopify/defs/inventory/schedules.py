@@ -11,7 +11,7 @@ from __future__ import annotations
 import dagster as dg
 
 from erp_shopify.defs.inventory.assets import FULL_RESYNC_TAG, inventory_levels
-from erp_shopify.defs.shops import at_load, per_shop, shops_partitions
+from erp_shopify.defs.shops import at_load, per_shop
 from erp_shopify.defs.xref.assets import SKU_XREF, sku_xref
 from erp_shopify.policy import Domain, cadence
 
@@ -23,7 +23,6 @@ BOOTSTRAP_REASON = "no sku_xref materialization yet for this shop: built first i
 inventory_job = dg.define_asset_job(
     "inventory_sync",
     selection=[sku_xref, inventory_levels],
-    partitions_def=shops_partitions,
     description="ERP stock changes since the watermark, written to Shopify. The schedule selects "
     "inventory_levels only, plus sku_xref for a shop that has none yet.",
     tags={"domain": "inventory"},
@@ -32,7 +31,6 @@ inventory_job = dg.define_asset_job(
 inventory_reconciliation_job = dg.define_asset_job(
     "inventory_reconciliation",
     selection=[sku_xref, inventory_levels],
-    partitions_def=shops_partitions,
     description="Compares every mapped item with Shopify, reports all drift and repairs it.",
     tags={"domain": "inventory", FULL_RESYNC_TAG: "true"},
 )

@@ -4,7 +4,9 @@ within a sensor tick and a run, not at the next scheduled sync.
 Each tick reads the pending units of every shop (one round trip) and, per shop with stock peers, a
 digest of its peers' pending units. A shop whose digest moved since the last request gets an
 ``inventory_sync`` run of its partition (that run re-reads the items whose holds moved), unless one
-is already queued or running: then its old digest is kept, so the next tick asks again.
+is already waiting in the run queue: then its old digest is kept, so the next tick asks again. A run
+already under way does not stop a new request: it may have read the holds before this sale, and the
+one-run-per-shop limit queues the new run right behind it.
 """
 
 from __future__ import annotations
@@ -19,17 +21,13 @@ from erp_shopify.defs.xref.assets import SKU_XREF
 from erp_shopify.store.pending import PendingUnits
 from erp_shopify.sync.holds import peers_digest, stock_peers
 
-ACTIVE = [
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-]
+WAITING = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
 
 
-def _running(instance: dg.DagsterInstance, shop: str) -> bool:
+def _waiting(instance: dg.DagsterInstance, shop: str) -> bool:
+    """An inventory run of ``shop`` not started yet: it will read the holds as they are now."""
     runs = instance.get_runs(
-        filters=dg.RunsFilter(job_name=inventory_job.name, tags={"dagster/partition": shop}, statuses=ACTIVE),
+        filters=dg.RunsFilter(job_name=inventory_job.name, tags={"dagster/partition": shop}, statuses=WAITING),
         limit=1,
     )
     return bool(runs)
@@ -54,7 +52,7 @@ def shared_stock_sensor(
         digest = peers_digest(pending, peers)
         if seen.get(name) == digest:
             continue
-        if _running(context.instance, name):
+        if _waiting(context.instance, name):
             waiting.append(name)
             continue
         seen[name] = digest
@@ -62,5 +60,5 @@ def shared_stock_sensor(
         requests.append(
             dg.RunRequest(partition_key=name, run_key=f"shared-stock:{name}:{digest}", asset_selection=selection)
         )
-    skip = None if requests else (f"waiting for running syncs of {', '.join(waiting)}" if waiting else "no change")
+    skip = None if requests else (f"syncs of {', '.join(waiting)} already queued" if waiting else "no change")
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True), skip_reason=skip)

@@ -7,14 +7,13 @@ from __future__ import annotations
 import dagster as dg
 
 from erp_shopify.defs.pricing.assets import price_changes, prices
-from erp_shopify.defs.shops import at_load, per_shop, shops_partitions
+from erp_shopify.defs.shops import at_load, per_shop
 from erp_shopify.defs.xref.assets import sku_xref
 from erp_shopify.policy import Domain, cadence
 
 nightly_job = dg.define_asset_job(
     "nightly_xref_and_prices",
     selection=[sku_xref, price_changes, prices],
-    partitions_def=shops_partitions,
     tags={"domain": "pricing"},
 )
 

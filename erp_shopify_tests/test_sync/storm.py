@@ -19,18 +19,21 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import redis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from erp_shopify.delivery import QueueParts, deliver_batch
+from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
 from erp_shopify.mapping.orders import external_ref
 from erp_shopify.notify import Notifier
@@ -70,6 +73,7 @@ class Inbox:
 
     def __init__(self) -> None:
         self.held: list[Held] = []
+        self.lock = threading.Lock()  # the server's thread appends while a storm thread releases
         self.app = Starlette(routes=[Route("/{shop}", self._hook, methods=["POST"])])
 
     async def _hook(self, request: Request) -> JSONResponse:
@@ -77,7 +81,8 @@ class Inbox:
         headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-shopify-")}
         topic = request.headers["x-shopify-topic"]
         order = json.loads(body)["admin_graphql_api_id"] if topic.startswith("orders/") else ""
-        self.held.append(Held(request.path_params["shop"], topic, body, headers, order))
+        with self.lock:
+            self.held.append(Held(request.path_params["shop"], topic, body, headers, order))
         return JSONResponse({"ok": True})
 
 
@@ -187,8 +192,9 @@ class Storm:
     def release(self, pick: Callable[[Held], bool], rng: random.Random | None = None, *, twice: bool = False) -> int:
         """Forward the held webhooks ``pick`` selects to the receiver (shuffled with ``rng``). They
         are considered in the order Shopify triggered them (arrival order depends on threads)."""
-        self.inbox.held.sort(key=_content)
-        chosen = [h for h in self.inbox.held if pick(h)]
+        with self.inbox.lock:
+            self.inbox.held.sort(key=_content)
+            chosen = [h for h in self.inbox.held if pick(h)]
         if rng is not None:
             rng.shuffle(chosen)
         for held in chosen:
@@ -196,12 +202,14 @@ class Storm:
                 answer = self.http.post(self.receiver.url + WEBHOOK_PATH, content=held.body, headers=held.headers)
                 assert answer.status_code == 200, answer.text
             held.sent += 1
-            self.inbox.held.remove(held)
+            with self.inbox.lock:
+                self.inbox.held.remove(held)
         return len(chosen)
 
     def received(self, order: PlacedOrder) -> bool:
         """Whether the order's ``orders/create`` reached the receiver."""
-        return not any(h.order == order.gid and h.topic == "orders/create" for h in self.inbox.held)
+        with self.inbox.lock:
+            return not any(h.order == order.gid and h.topic == "orders/create" for h in self.inbox.held)
 
     # -- the middleware -------------------------------------------------------------------------------
     def deliver(self) -> None:
@@ -218,8 +226,17 @@ class Storm:
             self.deliver()
         raise AssertionError(f"{self.parts.stream.depth()} events still queued after 10 delivery runs")
 
-    def sync(self, shop: str, *, kill: tuple[int, bool] | None = None, full: bool = False) -> None:
-        """One inventory run of ``shop``; ``kill`` = (write number, after Shopify applied it)."""
+    def sync(
+        self,
+        shop: str,
+        *,
+        kill: tuple[int, bool] | None = None,
+        full: bool = False,
+        via: tuple[ErpAdapter, redis.Redis] | None = None,
+    ) -> None:
+        """One inventory run of ``shop``; ``kill`` = (write number, after Shopify applied it); ``via``
+        = the ERP adapter and Redis client of a thread that syncs while another delivers."""
+        adapter, redis_client = via or (self.adapter, self.redis)
         config = self.w.shop(shop)
         seen = {o.gid for o in self.orders if o.shop != shop and self.received(o)}
         transport = KillingTransport(*kill[:1], after=kill[1]) if kill else None
@@ -227,8 +244,8 @@ class Storm:
         sync = InventorySync(
             config,
             client,
-            self.adapter,
-            self.redis,
+            adapter,
+            redis_client,
             self.w.key_prefix,
             peers=stock_peers(self.w.settings.shops, config),
             workers=1,
@@ -262,7 +279,7 @@ class Storm:
         store = self.w.sap.store
         codes = list(self.w.shops[shop].sandbox.state.skus)
         truth = {code: float(store.unrestricted(code, *ERP_LOCATION.split("/"))) - self.safety for code in codes}
-        for order in self.orders:
+        for order in list(self.orders):  # a storefront thread may be appending
             erp = in_erp.get(external_ref(order.shop, str(order.legacy)))
             if order.shop != shop:
                 if order.shop not in peers:
@@ -277,6 +294,12 @@ class Storm:
             elif erp is not None and order.cancelled and erp["OverallSDDocumentRejectionSts"] != "C":
                 truth[order.sku] += order.quantity  # cancelled in Shopify, still held by the ERP
         return {code: int(units // 1) for code, units in truth.items()}
+
+    def snapshot(self, shop: str) -> tuple[dict[str, int], dict[str, int]]:
+        """``truth`` and ``shown`` read at one instant while other threads sell, deliver and sync:
+        the shop's and the ERP's locks are held, so no checkout, ERP order or write falls between."""
+        with self.w.shops[shop].sandbox.state.lock, self.w.sap.store.lock:
+            return self.truth(shop), self.shown(shop)
 
     def shown(self, shop: str) -> dict[str, int]:
         return self.w.shopify_available(shop, location_index=0)

@@ -26,6 +26,10 @@ inventory_job = dg.define_asset_job(
     description="ERP stock changes since the watermark, written to Shopify. The schedule selects "
     "inventory_levels only, plus sku_xref for a shop that has none yet.",
     tags={"domain": "inventory"},
+    # The steps run one after the other anyway; a step process of its own (the multiprocess
+    # executor) would import the code location a second time in every run, and shared_stock_sensor
+    # waits for a shop's run to end before it requests the next one. Pools are claimed alike.
+    executor_def=dg.in_process_executor,
 )
 
 inventory_reconciliation_job = dg.define_asset_job(

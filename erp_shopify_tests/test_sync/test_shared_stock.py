@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import pytest
 import yaml
 
 from erp_shopify.config import parse_settings
@@ -30,6 +31,7 @@ def _split_world(w: World) -> None:
     w.config_path.write_text(yaml.safe_dump(data))
 
 
+@pytest.mark.slow
 def test_a_sale_in_one_shop_lowers_the_shop_that_shares_its_stock_and_never_touches_another(
     tmp_path: Path, redis_url: str, key_prefix: str
 ) -> None:
@@ -68,6 +70,7 @@ def _evaluate(instance: dg.DagsterInstance, w: World, cursor: str | None) -> Any
         return shared_stock_sensor(context)
 
 
+@pytest.mark.slow
 def test_the_shared_stock_sensor_launches_only_the_peers_of_a_shop_whose_pending_units_moved(
     tmp_path: Path, redis_url: str, key_prefix: str
 ) -> None:

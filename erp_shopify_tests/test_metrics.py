@@ -187,11 +187,11 @@ def test_several_workers_report_their_sum_through_the_multiprocess_folder(
         while not _answers(f"{url}/readyz"):
             assert server.poll() is None and time.monotonic() < deadline, server.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
             time.sleep(0.1)
-        with httpx.Client(timeout=10) as http:
+        # A new connection for each request, so that both workers answer some.
+        with httpx.Client(timeout=10, headers={"Connection": "close"}) as http:
             sent = Receiver(url, http, EventStream(redis.Redis.from_url(redis_url), key_prefix), None)
             for n in range(20):
                 assert sent.send("orders/create", order_payload(n), event_id=f"evt-{n}").status_code == 200
-                http.headers["Connection"] = "close"  # a new connection each time: both workers answer
         scrapes = [scrape(f"{url}/metrics") for _ in range(6)]
     finally:
         server.terminate()

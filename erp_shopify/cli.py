@@ -32,6 +32,7 @@ _COMMANDS = (
     "erp_shopify.delivery.cli:dlq",
     "erp_shopify.delivery.cli:resume",
     "erp_shopify.status_cli:status",
+    "erp_shopify.metrics:metrics",
     "erp_shopify.doctor:doctor",
 )
 ENTRY_POINT_GROUP = "erp_shopify.commands"

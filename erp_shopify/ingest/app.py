@@ -8,7 +8,7 @@ signature or unknown shop, 413 too large, 503 when Redis cannot be reached (Shop
 and the dedupe on ``X-Shopify-Event-Id`` makes the retry safe). A duplicate answers 200 and queues
 nothing. Echo topics pass the loop guard first: our own write coming back is answered 200 and
 dropped; a change to an ERP-owned field is recorded as a conflict. Neither secrets nor HMACs are
-ever logged.
+ever logged. ``GET /metrics`` serves the Prometheus metrics of ``ingest.metrics``.
 """
 
 from __future__ import annotations
@@ -22,14 +22,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis.exceptions
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from erp_shopify.config import ConfigError, RedisConfig, Settings, ShopConfig
 from erp_shopify.ingest.counts import IngestCounts
 from erp_shopify.ingest.events import MalformedWebhook, observations, pending_lines, routing_key
+from erp_shopify.ingest.metrics import IngestMetrics
 from erp_shopify.policy import routed_topics
 from erp_shopify.shopify.webhooks import verify
 from erp_shopify.store.connection import connect_async
@@ -82,6 +84,7 @@ class WebhookReceiver:
         self.shops = {shop.domain: _shop_secrets(shop) for shop in settings.shops}
         self.topics = routed_topics()
         self.counts = IngestCounts()
+        self.metrics = IngestMetrics(self.topics)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -97,12 +100,23 @@ class WebhookReceiver:
         finally:
             await self.redis.aclose()
 
+    def count(self, name: str) -> None:
+        self.counts.add(name)
+        self.metrics.count(name)
+
     def reject(self, status: int, code: str, message: str, **context: str) -> JSONResponse:
-        self.counts.add(f"rejected_{code}")
+        self.count(f"rejected_{code}")
         log.warning("webhook rejected (%s): %s %s", status, message, " ".join(f"{k}={v}" for k, v in context.items()))
         return _answer(status, code, message)
 
     async def receive(self, request: Request) -> JSONResponse:
+        started = time.perf_counter()
+        response = await self._receive(request)
+        topic = request.headers.get("X-Shopify-Topic", "").strip()
+        self.metrics.answered(topic, response.status_code, time.perf_counter() - started)
+        return response
+
+    async def _receive(self, request: Request) -> JSONResponse:
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
             return self.reject(413, "too_large", f"body exceeds {self.max_body_bytes} bytes")
@@ -134,7 +148,7 @@ class WebhookReceiver:
         except MalformedWebhook as exc:
             return self.reject(400, "bad_payload", str(exc), shop=domain, topic=topic)
         except redis.exceptions.RedisError as exc:
-            self.counts.add("redis_unavailable")
+            self.count("rejected_queue_unavailable")
             log.error("webhook not queued, Redis unavailable (%s): shop=%s topic=%s", type(exc).__name__, domain, topic)
             response = _answer(503, "queue_unavailable", "the event queue cannot be reached; retry later")
             response.headers["Retry-After"] = "5"
@@ -146,16 +160,16 @@ class WebhookReceiver:
         if topic == INVENTORY_TOPIC:
             [(key, values)] = observations(topic, payload).items()
             echo = await self.rechecks.observe(shop.name, key, values, time.time())
-            self.counts.add("echo" if echo else "recheck")
+            self.count("echo" if echo else "recheck")
             return _answer(200, "echo" if echo else "recheck")
         if topic in ECHO_TOPICS:
             seen = observations(topic, payload)
             verdicts = {await self.guard.observe(shop.name, topic, key, values) for key, values in seen.items()}
             if not seen or verdicts == {Verdict.ECHO}:
-                self.counts.add("echo" if seen else "ignored")
+                self.count("echo" if seen else "ignored")
                 return _answer(200, "echo" if seen else "ignored")
             if Verdict.CHANGE not in verdicts:
-                self.counts.add("conflict")
+                self.count("conflict")
                 return _answer(200, "conflict")
         event = InboundEvent(
             shop=shop.name,
@@ -170,7 +184,7 @@ class WebhookReceiver:
         if topic == "orders/create":
             held_back = pending_lines(payload, next(iter(shop.locations.values())))
         result = await self.events.append(event, held_back)
-        self.counts.add("duplicate" if result.duplicate else "queued")
+        self.count("duplicate" if result.duplicate else "queued")
         return _answer(200, "duplicate" if result.duplicate else "queued", stream_id=result.stream_id)
 
     async def _read_capped(self, request: Request) -> bytes | None:
@@ -196,6 +210,9 @@ class WebhookReceiver:
         durability = {finding.name: f"{finding.status}: {finding.detail}" for finding in findings}
         return JSONResponse({"status": "ready", "redis_durable": all_met(findings), "redis": durability})
 
+    async def metrics_page(self, request: Request) -> Response:
+        return Response(self.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
 
 def create_app(settings: Settings, *, redis_url: str | None = None, key_prefix: str | None = None) -> Starlette:
     """The receiver for ``settings``' shops; ``redis_url``/``key_prefix`` override the settings'."""
@@ -205,6 +222,7 @@ def create_app(settings: Settings, *, redis_url: str | None = None, key_prefix: 
             Route(WEBHOOK_PATH, receiver.receive, methods=["POST"]),
             Route("/healthz", receiver.healthz, methods=["GET"]),
             Route("/readyz", receiver.readyz, methods=["GET"]),
+            Route("/metrics", receiver.metrics_page, methods=["GET"]),
         ],
         lifespan=receiver.lifespan,
     )

@@ -24,16 +24,20 @@ def webhooks() -> None:
 )
 @click.option("--workers", default=1, show_default=True, type=int, help="uvicorn worker processes.")
 def serve(host: str, port: int, config_path: Path | None, workers: int) -> None:
-    """Serve POST /webhooks/shopify, /healthz and /readyz with uvicorn."""
+    """Serve POST /webhooks/shopify, /healthz, /readyz and /metrics with uvicorn.
+
+    With several workers, set PROMETHEUS_MULTIPROC_DIR so /metrics adds up every worker's values."""
     import os
 
     import uvicorn
 
     from erp_shopify.config import CONFIG_ENV, load_settings
+    from erp_shopify.ingest.metrics import reset_multiprocess_dir
 
     settings = load_settings(config_path)  # fail here, with the file and field named, not per request
     if config_path is not None:
         os.environ[CONFIG_ENV] = str(config_path)  # the worker processes load the same file
+    reset_multiprocess_dir()
     click.echo(f"receiving webhooks for {', '.join(settings.shop_names)} on http://{host}:{port}/webhooks/shopify")
     uvicorn.run(
         "erp_shopify.ingest.app:app_from_environment",

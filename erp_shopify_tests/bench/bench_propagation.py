@@ -213,7 +213,7 @@ def _sale_legs(sales: list[Sale], runs: list[SyncRun]) -> list[str]:
     return [
         f"webhook (checkout to pending units in Redis): median {_median(webhook)}",
         f"pending to the peer's next run requested: {len(idle)} sale(s) with the peer idle, median "
-        f"{_median(idle)}; {len(busy)} with a peer run under way (the sensor waits for its end), "
+        f"{_median(idle)}; {len(busy)} with a peer run under way (the new run queues behind it), "
         f"median {_median(busy)}",
     ]
 

@@ -16,12 +16,12 @@ import httpx
 
 from erp_shopify.config import NetSuiteConfig
 from erp_shopify.erp.netsuite.auth import TokenAuth
-from erp_shopify.errors import DataError, ErrorClass, IntegrationError, error_for_status, transport_errors
-from erp_shopify.retrying import RetryPolicy, call_with_retries
+from erp_shopify.erp.rest import RestSession
+from erp_shopify.errors import DataError, ErrorClass, IntegrationError, error_for_status
+from erp_shopify.retrying import RetryPolicy
 
 SYSTEM = "netsuite"
 DEFAULT_RETRIES = RetryPolicy()
-_ONCE = RetryPolicy(max_attempts=1)
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
 RECORD_PATH = "/services/rest/record/v1"
 # Concurrency governance: 429, or 400 SSS_REQUEST_LIMIT_EXCEEDED, both mean "try again shortly".
@@ -70,7 +70,7 @@ def netsuite_error(response: httpx.Response) -> IntegrationError:
     )
 
 
-class RestClient:
+class RestClient(RestSession):
     """One token-authenticated session against an account's REST web services."""
 
     def __init__(
@@ -82,8 +82,6 @@ class RestClient:
         sleep: Callable[[float], None] | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.retry = retry
-        self._sleep_kwargs = {"sleep": sleep} if sleep else {}
         auth = TokenAuth(
             config.account_id,
             config.consumer_key.value(),
@@ -91,25 +89,14 @@ class RestClient:
             config.token_id.value(),
             config.token_secret.value(),
         )
-        self._http = httpx.Client(
+        http = httpx.Client(
             base_url=config.base_url.rstrip("/"),
             auth=auth,
             timeout=timeout,
             transport=transport,
             headers={"Accept": "application/json"},
         )
-
-    def call(self, method: str, path: str, *, retried: bool = True, **kwargs: Any) -> httpx.Response:
-        """One request, retried under the retry policy unless ``retried=False``."""
-        policy = self.retry if retried else _ONCE
-        return call_with_retries(lambda: self._send(method, path, **kwargs), policy, **self._sleep_kwargs)
-
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        with transport_errors(f"{method} {path}", system=SYSTEM):
-            response = self._http.request(method, path, **kwargs)
-        if response.status_code >= 400:
-            raise netsuite_error(response)
-        return response
+        super().__init__(http, system=SYSTEM, error_for=netsuite_error, retry=retry, sleep=sleep)
 
     def suiteql(self, query: str, *, limit: int, offset: int = 0, retried: bool = True) -> dict[str, Any]:
         """One page of a SuiteQL query: ``{items, hasMore, count, offset, totalResults, links}``."""
@@ -148,6 +135,3 @@ class RestClient:
         """``PUT .../<record>/eid:<ref>``: create or replace by external id; sent once."""
         clean = {k: v for k, v in body.items() if v is not None}
         self.call("PUT", self.record_path(record, external_ref), json=clean, retried=False)
-
-    def close(self) -> None:
-        self._http.close()

@@ -19,8 +19,9 @@ from typing import Any
 import httpx
 
 from erp_shopify.config import OracleConfig
-from erp_shopify.errors import DataError, IntegrationError, error_for_status, transport_errors
-from erp_shopify.retrying import RetryPolicy, call_with_retries
+from erp_shopify.erp.rest import RestSession
+from erp_shopify.errors import DataError, IntegrationError, error_for_status
+from erp_shopify.retrying import RetryPolicy
 
 SYSTEM = "oracle"
 API_ROOT = "/fscmRestApi/resources/11.13.18.05"
@@ -29,7 +30,6 @@ ERROR_MEDIA_TYPE = "application/vnd.oracle.adf.error+json"
 MAX_PAGE = 500  # the framework's largest page; a larger limit is cut silently, so paging follows ``count``
 IN_LIST_CHUNK = 200  # literals per ``in (...)`` filter, to keep the URL well under common limits
 DEFAULT_RETRIES = RetryPolicy()
-_ONCE = RetryPolicy(max_attempts=1)
 
 
 def literal(value: str) -> str:
@@ -74,7 +74,7 @@ def oracle_error(response: httpx.Response) -> IntegrationError:
     )
 
 
-class FusionRest:
+class FusionRest(RestSession):
     """One Basic-authenticated session against an Oracle Fusion pod's SCM REST resources."""
 
     def __init__(
@@ -86,27 +86,16 @@ class FusionRest:
         sleep: Callable[[float], None] | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.retry = retry
-        self._sleep_kwargs = {"sleep": sleep} if sleep else {}
-        self._http = httpx.Client(
+        http = httpx.Client(
             base_url=config.base_url.rstrip("/") + API_ROOT,
             auth=httpx.BasicAuth(config.username.value(), config.password.value()),
             timeout=timeout,
             transport=transport,
             headers={"Accept": f"application/json, {ERROR_MEDIA_TYPE}", "REST-Framework-Version": FRAMEWORK_VERSION},
         )
-
-    def call(self, method: str, path: str, *, retried: bool = True, **kwargs: Any) -> httpx.Response:
-        """One request, retried under the retry policy unless ``retried=False``."""
-        policy = self.retry if retried else _ONCE
-        return call_with_retries(lambda: self._send(method, path, **kwargs), policy, **self._sleep_kwargs)
-
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        with transport_errors(f"{method} {API_ROOT}/{path}", system=SYSTEM):
-            response = self._http.request(method, path, **kwargs)
-        if response.status_code >= 400:
-            raise oracle_error(response)
-        return response
+        super().__init__(
+            http, system=SYSTEM, error_for=oracle_error, retry=retry, sleep=sleep, path_prefix=f"{API_ROOT}/"
+        )
 
     def page(
         self,
@@ -151,6 +140,3 @@ class FusionRest:
             if exc.status == 404:
                 return None
             raise
-
-    def close(self) -> None:
-        self._http.close()

@@ -167,10 +167,12 @@ ErpConfig = Annotated[SapConfig | NetSuiteConfig | TrytonConfig | OracleConfig, 
 
 class RedisConfig(_Model):
     """``url`` is ``redis://``, ``rediss://`` (TLS) or ``unix://``; one that carries a password is a
-    secret reference (``url: {env: REDIS_URL}``), read only when a client is built."""
+    secret reference (``url: {env: REDIS_URL}``), read only when a client is built. ``cluster: true``
+    says the URL names one node of a Redis Cluster (the client finds the others itself)."""
 
     url: str | Secret = "redis://127.0.0.1:6379/0"
-    key_prefix: str = "erp_shopify"
+    key_prefix: str = Field("erp_shopify", pattern=r"^[^{}\s]+$")  # braces would change the keys' hash tags
+    cluster: bool = False
 
     @field_validator("url")
     @classmethod

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from erp_shopify.config import ConfigError, RedisConfig, Settings, ShopConfig
+from erp_shopify.config import ConfigError, Settings, ShopConfig
 from erp_shopify.ingest.counts import IngestCounts
 from erp_shopify.ingest.events import MalformedWebhook, observations, pending_lines, routing_key
 from erp_shopify.ingest.metrics import IngestMetrics
@@ -76,8 +76,8 @@ class WebhookReceiver:
 
     def __init__(self, settings: Settings, *, redis_url: str | None = None, key_prefix: str | None = None) -> None:
         self.settings = settings
-        self.redis_config = RedisConfig(
-            url=redis_url or settings.redis.url, key_prefix=key_prefix or settings.redis.key_prefix
+        self.redis_config = settings.redis.model_copy(
+            update={"url": redis_url or settings.redis.url, "key_prefix": key_prefix or settings.redis.key_prefix}
         )
         self.key_prefix = self.redis_config.key_prefix
         self.max_body_bytes = settings.ingest.max_body_bytes

@@ -4,12 +4,22 @@ command line, ``connect_async`` (``redis.asyncio``) for the webhook receiver.
 Both answer a client that is a context manager (``with connect(settings.redis) as client:``,
 ``async with connect_async(...)``): leaving the block closes its connection pool, so no caller
 keeps a client of its own beside these.
+
+With ``redis.cluster: true`` both answer redis-py's cluster client instead, started from the one
+node the URL names: it learns the slot map, sends each command to the primary that owns its key's
+slot and follows ``MOVED`` after a resharding or a failover. The stores call the same commands on
+either client, since every script and transaction keeps its keys in one slot (``keys.py``), so the
+cluster client is typed as the plain one here rather than at every store.
 """
 
 from __future__ import annotations
 
+from typing import cast
+
 import redis
 import redis.asyncio
+import redis.asyncio.cluster
+import redis.cluster
 
 from erp_shopify.config import RedisConfig
 
@@ -20,17 +30,23 @@ RECEIVER_WAIT_SECONDS = 2
 
 
 def connect(config: RedisConfig) -> redis.Redis:
-    """A client of the configured Redis (one connection pool, closed with the client)."""
+    """A client of the configured Redis or Redis Cluster (its connection pools close with it)."""
+    if config.cluster:
+        return cast(redis.Redis, redis.cluster.RedisCluster.from_url(config.connection_url()))
     return redis.Redis.from_url(config.connection_url())
 
 
 def connect_async(config: RedisConfig) -> redis.asyncio.Redis:
-    """The receiver's client: a bounded, blocking pool that ``aclose()`` disconnects too."""
+    """The receiver's client: a bounded, blocking pool that ``aclose()`` disconnects too. A cluster
+    client bounds each node's pool alike but does not wait: past ``RECEIVER_CONNECTIONS`` commands
+    in flight to one node it fails at once, and the webhook is answered 503 (Shopify retries)."""
+    timeouts = {"socket_connect_timeout": 1, "socket_timeout": RECEIVER_WAIT_SECONDS}
+    if config.cluster:
+        cluster = redis.asyncio.cluster.RedisCluster.from_url(
+            config.connection_url(), max_connections=RECEIVER_CONNECTIONS, **timeouts
+        )
+        return cast(redis.asyncio.Redis, cluster)
     pool = redis.asyncio.BlockingConnectionPool.from_url(
-        config.connection_url(),
-        max_connections=RECEIVER_CONNECTIONS,
-        timeout=RECEIVER_WAIT_SECONDS,
-        socket_connect_timeout=1,
-        socket_timeout=RECEIVER_WAIT_SECONDS,
+        config.connection_url(), max_connections=RECEIVER_CONNECTIONS, timeout=RECEIVER_WAIT_SECONDS, **timeouts
     )
     return redis.asyncio.Redis.from_pool(pool)

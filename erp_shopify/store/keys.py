@@ -3,6 +3,20 @@
 All keys live under the configured ``RedisConfig.key_prefix`` so that several deployments (and
 every test) can share one Redis without touching each other's data. Keys that hold a shop's data
 carry the shop name, so an operator can inspect or delete one shop's state with one ``SCAN``.
+
+**Hash tags (Redis Cluster).** A Lua script or a MULTI may touch only keys of one cluster slot, and
+a key's slot is decided by its first ``{...}`` alone. So every key that one script or transaction
+touches together carries the same tag, and the rule is by what runs together:
+
+- ``{queue}``: the event stream and everything its scripts touch with it (dedupe markers, the
+  ledger, the order-sent markers, the epoch, pending and awaiting units);
+- ``{<shop>}``: a shop's sync state (loop guard, conflicts, rechecks, inventory, prices, SKU table,
+  and the temporary keys swapped in by ``RENAME``);
+- ``{<connection>}``: an ERP connection's request slots and their wake-ups.
+
+A key that is only ever read or written alone (the DLQ, a pause flag, the receiver's counters)
+needs no tag. A new store picks the tag of the keys its scripts share, or none. On a single Redis
+the braces are just characters of the name.
 """
 
 from __future__ import annotations
@@ -28,6 +42,14 @@ return deleted
 """
 
 
+QUEUE_TAG = "{queue}"
+
+
+def tag(name: str) -> str:
+    """``name`` as a hash tag: every key carrying it lands in one cluster slot."""
+    return "{" + name + "}"
+
+
 def text(value: Any) -> str:
     """A Redis reply (bytes from a raw client) as text."""
     return value.decode() if isinstance(value, bytes) else str(value)
@@ -40,25 +62,25 @@ class Keys:
     @property
     def events(self) -> str:
         """The inbound webhook event stream (orders, refunds, customer changes)."""
-        return f"{self.prefix}:events"
+        return f"{self.prefix}:{QUEUE_TAG}:events"
 
     def event_seen(self, shop: str, event_id: str) -> str:
         """Dedupe marker for one ``X-Shopify-Event-Id`` (holds the stream id it was queued as)."""
-        return f"{self.prefix}:seen:{shop}:{event_id}"
+        return f"{self.prefix}:{QUEUE_TAG}:seen:{shop}:{event_id}"
 
     def ledger(self, key: str) -> str:
         """The idempotency ledger entry of one order event."""
-        return f"{self.prefix}:ledger:{key}"
+        return f"{self.prefix}:{QUEUE_TAG}:ledger:{key}"
 
     def order_sent(self, shop: str, order_ref: str) -> str:
         """Marker that some event of this order was handed out to create it in the ERP: until it
         exists, nothing of the order can have reached the ERP (so its first create needs no search)."""
-        return f"{self.prefix}:ledger:{shop}:order-sent:{order_ref}"
+        return f"{self.prefix}:{QUEUE_TAG}:ledger:{shop}:order-sent:{order_ref}"
 
     @property
     def epoch(self) -> str:
         """When first sends may skip the ERP search (``store/epoch.py``): absent after a data loss."""
-        return f"{self.prefix}:epoch"
+        return f"{self.prefix}:{QUEUE_TAG}:epoch"
 
     @property
     def dead_letters(self) -> str:
@@ -66,71 +88,71 @@ class Keys:
 
     def erp_slots(self, connection: str) -> str:
         """Sorted set: the ERP request slots held across all delivery runs (token -> lease expiry)."""
-        return f"{self.prefix}:erp-slots:{connection}"
+        return f"{self.prefix}:erp-slots:{tag(connection)}"
 
     def erp_slot_wakeups(self, connection: str) -> str:
         """List: one entry per slot just given back, which threads waiting for a slot block on."""
-        return f"{self.prefix}:erp-slots:{connection}:wake"
+        return f"{self.prefix}:erp-slots:{tag(connection)}:wake"
 
     def pause(self, connection: str) -> str:
         return f"{self.prefix}:pause:{connection}"
 
     def pending_orders(self, shop: str) -> str:
         """Hash: order ref -> the order's pending lines (JSON), for orders not yet in the ERP."""
-        return f"{self.prefix}:pending:{shop}:orders"
+        return f"{self.prefix}:{QUEUE_TAG}:pending:{shop}:orders"
 
     def pending_units(self, shop: str) -> str:
         """Hash: ``sku<US>location_gid`` -> units in orders not yet in the ERP."""
-        return f"{self.prefix}:pending:{shop}:units"
+        return f"{self.prefix}:{QUEUE_TAG}:pending:{shop}:units"
 
     def pending_released(self, shop: str, order_ref: str) -> str:
         """Tombstone of a released order, so a late duplicate ``orders/create`` cannot re-add it."""
-        return f"{self.prefix}:pending:{shop}:released:{order_ref}"
+        return f"{self.prefix}:{QUEUE_TAG}:pending:{shop}:released:{order_ref}"
 
     def awaiting_orders(self, shop: str) -> str:
         """Hash: order ref -> the order's lines (JSON) the ERP has taken from its available stock
         while Shopify still counts them committed (delivered, not yet shipped in Shopify)."""
-        return f"{self.prefix}:awaiting:{shop}:orders"
+        return f"{self.prefix}:{QUEUE_TAG}:awaiting:{shop}:orders"
 
     def awaiting_units(self, shop: str) -> str:
         """Hash: ``sku<US>location_gid`` -> units of delivered orders Shopify has not shipped yet."""
-        return f"{self.prefix}:awaiting:{shop}:units"
+        return f"{self.prefix}:{QUEUE_TAG}:awaiting:{shop}:units"
 
     def awaiting_withdrawn(self, shop: str, event: str) -> str:
         """Marker that one cancel or refund event already withdrew its units from awaiting shipment."""
-        return f"{self.prefix}:awaiting:{shop}:withdrawn:{event}"
+        return f"{self.prefix}:{QUEUE_TAG}:awaiting:{shop}:withdrawn:{event}"
 
     def inventory_intents(self, shop: str) -> str:
         """Hash: idempotency key -> an inventory write about to be sent (JSON), until it is recorded."""
-        return f"{self.prefix}:inventory:{shop}:intents"
+        return f"{self.prefix}:inventory:{tag(shop)}:intents"
 
     def inventory_held(self, shop: str) -> str:
         """Hash: inventory object key -> the holds (awaiting, other shops' pending) the last write used."""
-        return f"{self.prefix}:inventory:{shop}:held"
+        return f"{self.prefix}:inventory:{tag(shop)}:held"
 
     def inventory_rechecks(self, shop: str) -> str:
         """Hash: inventory object key -> when Shopify last reported a level move we did not recognise."""
-        return f"{self.prefix}:inventory:{shop}:rechecks"
+        return f"{self.prefix}:inventory:{tag(shop)}:rechecks"
 
     def fingerprints(self, shop: str) -> str:
         """Hash: object key -> digest of the values the middleware last wrote to Shopify."""
-        return f"{self.prefix}:fingerprints:{shop}"
+        return f"{self.prefix}:fingerprints:{tag(shop)}"
 
     def inventory_written(self, shop: str) -> str:
         """Hash: inventory object key -> the ``on_hand`` quantity the inventory sync last set."""
-        return f"{self.prefix}:inventory:{shop}:on-hand"
+        return f"{self.prefix}:inventory:{tag(shop)}:on-hand"
 
     def prices_written(self, shop: str) -> str:
         """Hash: ``target|variant|min_quantity`` -> the price row the price sync last wrote (JSON)."""
-        return f"{self.prefix}:prices:{shop}:written"
+        return f"{self.prefix}:prices:{tag(shop)}:written"
 
     def sku_table(self, shop: str) -> str:
         """Hash: Shopify SKU -> ERP item code, the shop's last usable ``sku_xref`` (replaced whole)."""
-        return f"{self.prefix}:xref:{shop}:skus"
+        return f"{self.prefix}:xref:{tag(shop)}:skus"
 
     def conflicts(self, shop: str) -> str:
         """Hash: object key -> a change made in Shopify to an ERP-owned field (JSON)."""
-        return f"{self.prefix}:conflicts:{shop}"
+        return f"{self.prefix}:conflicts:{tag(shop)}"
 
     @property
     def ingest_counters(self) -> str:

@@ -3,7 +3,9 @@
 
 The table is replaced whole and atomically: rows go to a fresh temporary key, then one
 ``RENAME`` swaps it in, so a reader sees the old table or the new one, never half of each, and a
-build that dies midway leaves only a temporary key that expires.
+build that dies midway leaves only a temporary key that expires. The swap is a script rather than
+a MULTI because redis-py's cluster client refuses ``RENAME`` in a pipeline; the temporary key
+carries the table's hash tag, so both live in one cluster slot.
 """
 
 from __future__ import annotations
@@ -19,11 +21,22 @@ from erp_shopify.store.keys import Keys, text
 CHUNK = 10_000  # fields per HSET: bounded requests even for a million-SKU catalogue
 ORPHAN_SECONDS = 3600  # a temporary table a crashed build left behind
 
+# KEYS: the table, the temporary table; ARGV: '1' to swap the temporary table in, '0' to remove the table.
+_SWAP = """
+if ARGV[1] == '1' then
+  redis.call('RENAME', KEYS[2], KEYS[1])
+  redis.call('PERSIST', KEYS[1])
+else
+  redis.call('DEL', KEYS[1])
+end
+"""
+
 
 class SkuTable:
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self.client = client
         self.keys = Keys(prefix)
+        self._swap = client.register_script(_SWAP)
 
     def publish(self, shop: str, rows: Iterable[tuple[str, str]]) -> int:
         """Replace ``shop``'s table with ``(sku, item_code)`` rows; returns the rows published.
@@ -38,13 +51,7 @@ class SkuTable:
             pipe.expire(staging, ORPHAN_SECONDS)
             pipe.execute()
             published += len(chunk)
-        pipe = self.client.pipeline(transaction=True)
-        if published:
-            pipe.rename(staging, key)
-            pipe.persist(key)
-        else:
-            pipe.delete(key)
-        pipe.execute()
+        self._swap(keys=[key, staging], args=["1" if published else "0"])
         return published
 
     def item_code(self, shop: str, sku: str) -> str | None:

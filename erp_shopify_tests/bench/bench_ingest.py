@@ -34,6 +34,7 @@ import yaml
 
 from erp_shopify.ingest.app import WEBHOOK_PATH
 from erp_shopify.shopify.webhooks import sign
+from erp_shopify.store.keys import Keys
 
 REDIS_URL = os.environ.get("ERP_SHOPIFY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "bench-webhook-secret"
@@ -272,7 +273,7 @@ def run() -> list[str]:
                 f"p99 at {BASE_RATE}/s is {base.percentile(0.99) / alone.percentile(0.99):.1f}x the one-at-a-time p99; "
                 f"load average during the run {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)"
             )
-            queued = int(client.xlen(f"{prefix}:events"))  # type: ignore[arg-type]
+            queued = int(client.xlen(Keys(prefix).events))  # type: ignore[arg-type]
             lines.append(f"events queued: {queued} (every 200 is a durable XADD)")
     finally:
         keys = list(client.scan_iter(match=f"{prefix}*", count=1000))

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -24,9 +23,11 @@ from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 from erp_shopify.notify import Notifier
 from erp_shopify.retrying import RetryPolicy
+from erp_shopify.store.connection import connect
 from erp_shopify.store.stream import AppendResult, InboundEvent, QueuedEvent
 from erp_shopify_sandbox.netsuite import NetSuiteSandbox
 from erp_shopify_sandbox.server import ServerThread
+from erp_shopify_tests.redis_cluster import RedisTarget
 from erp_shopify_tests.test_mapping.order_payloads import order_payload
 
 SHOP = "demo-eu"
@@ -68,6 +69,12 @@ class Rig:
     redis_url: str
     key_prefix: str
     env: dict[str, str] = field(default_factory=dict)
+    cluster: bool = False
+
+    def settings_data(self, sandbox: NetSuiteSandbox | None = None, **delivery: Any) -> dict[str, Any]:
+        """This rig's shops file (or one for another ``sandbox``), with ``delivery`` settings changed."""
+        erp = sandbox or self.sandbox
+        return settings_data(erp, self.redis_url, self.key_prefix, cluster=self.cluster, **delivery)
 
     def queue(self, topic: str, payload: dict[str, Any], event_id: str | None = None) -> AppendResult:
         """Queue a webhook as the receiver does (same stream, same fields)."""
@@ -108,7 +115,9 @@ def _no_wait(seconds: float) -> None:
     """Backoff without waiting: the retries still happen, against the real sandbox."""
 
 
-def settings_data(sandbox: NetSuiteSandbox, redis_url: str, key_prefix: str, **delivery: Any) -> dict[str, Any]:
+def settings_data(
+    sandbox: NetSuiteSandbox, redis_url: str, key_prefix: str, *, cluster: bool = False, **delivery: Any
+) -> dict[str, Any]:
     return {
         "erp": {
             "kind": "netsuite",
@@ -130,7 +139,7 @@ def settings_data(sandbox: NetSuiteSandbox, redis_url: str, key_prefix: str, **d
                 "sku_overrides": {item: sku for sku, item in SKUS.items()},
             }
         ],
-        "redis": {"url": redis_url, "key_prefix": key_prefix},
+        "redis": {"url": redis_url, "key_prefix": key_prefix, "cluster": cluster},
         "alert_webhook_url": {"env": "ERP_SHOPIFY_ALERT_WEBHOOK_URL"},
         "delivery": {"max_attempts": 3, "initial_backoff_seconds": 0, "max_backoff_seconds": 0, **delivery},
     }
@@ -139,7 +148,7 @@ def settings_data(sandbox: NetSuiteSandbox, redis_url: str, key_prefix: str, **d
 @pytest.fixture
 def rig(
     alerts: tuple[AlertReceiver, str],
-    redis_url: str,
+    redis_target: RedisTarget,
     key_prefix: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -154,16 +163,26 @@ def rig(
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    data = settings_data(sandbox, redis_url, key_prefix)
+    data = settings_data(sandbox, redis_target.url, key_prefix, cluster=redis_target.cluster)
     config_path = tmp_path / "shops.yaml"
     config_path.write_text(yaml.safe_dump(data))
     settings = parse_settings(data)
     adapter = NetSuiteAdapter(settings.erp, timeout=1.0, retry=RetryPolicy(max_attempts=1))  # type: ignore[arg-type]
-    client = redis.Redis.from_url(redis_url)
+    client = connect(settings.redis)
     parts = QueueParts.connect(client, key_prefix, reclaim_idle_ms=300)
     try:
         yield Rig(
-            sandbox, settings, config_path, adapter, parts, Notifier(alert_url), receiver, redis_url, key_prefix, env
+            sandbox,
+            settings,
+            config_path,
+            adapter,
+            parts,
+            Notifier(alert_url),
+            receiver,
+            redis_target.url,
+            key_prefix,
+            env,
+            redis_target.cluster,
         )
     finally:
         adapter.close()

@@ -13,17 +13,19 @@ import pytest
 import yaml
 
 from erp_shopify.delivery import Outcome
-from erp_shopify_tests.test_delivery.conftest import SHOP, Rig, settings_data
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
+from erp_shopify_tests.test_delivery.conftest import SHOP, Rig
 
 ORDERS = list(range(3001, 3021))
 
 
+@ON_SINGLE_AND_CLUSTER
 @pytest.mark.slow
 @pytest.mark.chaos
 def test_run_killed_midway_is_reclaimed_and_every_order_reaches_the_erp_once(rig: Rig, tmp_path: Path) -> None:
     for n in ORDERS:
         rig.order(n)
-    data = settings_data(rig.sandbox, rig.redis_url, rig.key_prefix, concurrency=2, lease_seconds=1)
+    data = rig.settings_data(concurrency=2, lease_seconds=1)
     config = tmp_path / "worker.yaml"
     config.write_text(yaml.safe_dump(data))
     rig.faults(latency_ms=100)  # every ERP call is slow, so the kill lands mid-batch

@@ -8,10 +8,12 @@ import time
 from erp_shopify.delivery import Outcome, erp_connection
 from erp_shopify.store.ledger import LedgerState
 from erp_shopify.store.pending import PendingLine
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
 from erp_shopify_tests.test_delivery.conftest import SHOP, Rig
 from erp_shopify_tests.test_mapping.order_payloads import order_payload, refund_payload
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_order_reaches_the_erp_and_its_entry_is_acknowledged(rig: Rig) -> None:
     queued = rig.order(1001, event_id="evt-order-1001")
     report = rig.deliver()
@@ -24,6 +26,7 @@ def test_order_reaches_the_erp_and_its_entry_is_acknowledged(rig: Rig) -> None:
     assert entry is not None and (entry.state, entry.erp_document) == (LedgerState.DELIVERED, document.number)
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_duplicate_webhooks_of_one_order_make_one_erp_order(rig: Rig) -> None:
     rig.order(1002)
     rig.order(1002)  # a redelivery with a new event id gets past the receiver's dedupe
@@ -35,6 +38,7 @@ def test_duplicate_webhooks_of_one_order_make_one_erp_order(rig: Rig) -> None:
     assert rig.orders_in_erp(f"{SHOP}-1002") == 1
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_event_delivered_before_a_crash_is_acknowledged_without_touching_the_erp_again(rig: Rig) -> None:
     rig.order(1003, event_id="evt-order-1003")
     [event] = rig.claim()
@@ -48,6 +52,7 @@ def test_event_delivered_before_a_crash_is_acknowledged_without_touching_the_erp
     assert rig.orders_in_erp(f"{SHOP}-1003") == 1
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_timeout_after_commit_makes_one_erp_order(rig: Rig) -> None:
     rig.faults(timeout_after_commit_rate=1.0, hang_seconds=3)
     queued = rig.order(1004)
@@ -75,6 +80,7 @@ def test_unknown_item_goes_to_the_dlq_with_its_full_context_and_a_data_team_aler
     assert any(a.startswith("[P2] [data team] 1 order event(s) dead-lettered (data)") for a in rig.alerts.received)
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_transient_errors_retry_the_configured_budget_then_dead_letter(rig: Rig) -> None:
     rig.faults(error_rate=1.0, error_status=503)
     queued = rig.order(1006)
@@ -89,6 +95,7 @@ def test_transient_errors_retry_the_configured_budget_then_dead_letter(rig: Rig)
     )
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_401_pauses_the_connection_and_leaves_every_event_unacknowledged(rig: Rig) -> None:
     queued = [rig.order(n) for n in (1010, 1011, 1012)]
     rig.faults(unauthorized=True)
@@ -112,6 +119,7 @@ def test_configured_secrets_are_scrubbed_from_what_the_dlq_stores_of_ours(rig: R
     assert "[redacted]" in letter.erp_payload["note"]
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_cancel_that_arrives_first_waits_for_its_order_then_applies_after_it(rig: Rig) -> None:
     cancel = rig.order(1020, topic="orders/cancelled", cancel_reason="customer")
     first = rig.deliver()
@@ -145,6 +153,7 @@ def test_cancel_whose_order_never_arrives_is_dead_lettered_with_the_reason(rig: 
     assert "orders/create was never delivered" in letter.message
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_pending_units_are_released_when_the_erp_confirms(rig: Rig) -> None:
     queued = rig.order(1023)
     gid = "gid://shopify/Order/1023"

@@ -18,6 +18,7 @@ from erp_shopify.retrying import RetryPolicy
 from erp_shopify.store.erp_slots import ErpSlots
 from erp_shopify_sandbox.faults import Faults
 from erp_shopify_sandbox.netsuite import NetSuiteSandbox
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
 from erp_shopify_tests.test_delivery.conftest import Rig, settings_data
 
 
@@ -46,7 +47,9 @@ def test_erp_requests_in_flight_fill_the_slots_and_never_exceed_them(rig: Rig) -
     )
     sandbox.start()
     try:
-        data = settings_data(sandbox, rig.redis_url, rig.key_prefix, concurrency=slots, max_attempts=1)
+        data = settings_data(
+            sandbox, rig.redis_url, rig.key_prefix, cluster=rig.cluster, concurrency=slots, max_attempts=1
+        )
         settings = parse_settings(data)
         adapter = NetSuiteAdapter(settings.erp, retry=RetryPolicy(max_attempts=1))  # type: ignore[arg-type]
         seen = InFlight()
@@ -62,6 +65,7 @@ def test_erp_requests_in_flight_fill_the_slots_and_never_exceed_them(rig: Rig) -
     assert seen.peak == slots  # ... and reached, by THREADS_PER_SLOT * slots delivery threads
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_erp_slots_are_shared_by_runs_delivering_at_the_same_time(rig: Rig) -> None:
     """Three runs, each with its own adapter and batch, stay under one account limit together."""
     slots = 4
@@ -73,7 +77,9 @@ def test_erp_slots_are_shared_by_runs_delivering_at_the_same_time(rig: Rig) -> N
     reports = []
     try:
         settings = parse_settings(
-            settings_data(sandbox, rig.redis_url, rig.key_prefix, concurrency=slots, max_attempts=1)
+            settings_data(
+                sandbox, rig.redis_url, rig.key_prefix, cluster=rig.cluster, concurrency=slots, max_attempts=1
+            )
         )
         for n in range(4201, 4237):
             rig.order(n)

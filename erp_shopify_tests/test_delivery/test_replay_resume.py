@@ -7,10 +7,12 @@ import pytest
 from erp_shopify.config import parse_settings
 from erp_shopify.delivery import Outcome, ReplaySelection, erp_connection, replay, resume
 from erp_shopify.errors import SystemFailure
-from erp_shopify_tests.test_delivery.conftest import SHOP, Rig, settings_data
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
+from erp_shopify_tests.test_delivery.conftest import SHOP, Rig
 from erp_shopify_tests.test_mapping.order_payloads import order_payload
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_401_pauses_and_resume_delivers_everything_held_back(rig: Rig) -> None:
     for n in (2001, 2002, 2003, 2004):
         rig.order(n)
@@ -39,13 +41,14 @@ def test_resume_keeps_the_pause_while_the_erp_still_refuses(rig: Rig) -> None:
     assert rig.parts.stream.depth() == 1
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_replay_after_fixing_the_mapping_delivers_the_dead_letter(rig: Rig) -> None:
     rig.queue("orders/create", order_payload(2020, [("TEE-M", 1, "19.90"), ("HOODIE-OLD", 1, "49.00")]))
     rig.deliver()
     [letter] = rig.parts.dead_letters.list()
     assert "HOODIE-OLD" in letter.message
     # The data team maps the retired SKU to the ERP item that replaced it.
-    data = settings_data(rig.sandbox, rig.redis_url, rig.key_prefix)
+    data = rig.settings_data()
     data["shops"][0]["sku_overrides"]["NS-HOODIE-M"] = "HOODIE-OLD"
     rig.settings = parse_settings(data)
     [replayed] = replay(rig.parts, ReplaySelection(ids=(letter.id,)))

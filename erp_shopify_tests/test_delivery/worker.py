@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import sys
 
-import redis
-
 from erp_shopify.config import load_settings
 from erp_shopify.delivery import QueueParts, deliver_batch
 from erp_shopify.erp import build_adapter
 from erp_shopify.notify import Notifier
+from erp_shopify.store.connection import connect
 
 
 def main(count: int) -> None:
     settings = load_settings()
-    parts = QueueParts.connect(redis.Redis.from_url(settings.redis.url), settings.redis.key_prefix)
+    parts = QueueParts.connect(connect(settings.redis), settings.redis.key_prefix)
     events = parts.stream.claim_batch("doomed-worker", count)
     print(f"claimed {len(events)}", flush=True)
     adapter = build_adapter(settings.erp)

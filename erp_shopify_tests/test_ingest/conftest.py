@@ -21,6 +21,7 @@ from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
 from erp_shopify.shopify.webhooks import sign
 from erp_shopify.store import EventStream
 from erp_shopify_sandbox.server import ServerThread
+from erp_shopify_tests.redis_cluster import RedisTarget
 
 SECRET = "whsec-current-0123456789"
 PREVIOUS_SECRET = "whsec-previous-9876543210"
@@ -28,7 +29,9 @@ DOMAIN = "demo-us.myshopify.com"
 DEFAULT_LOCATION = "gid://shopify/Location/1001"
 
 
-def make_settings(*, max_body_bytes: int = 1024 * 1024, previous: bool = True) -> Settings:
+def make_settings(
+    *, max_body_bytes: int = 1024 * 1024, previous: bool = True, redis: dict[str, Any] | None = None
+) -> Settings:
     shop: dict[str, Any] = {
         "name": "demo-us",
         "domain": DOMAIN,
@@ -49,6 +52,7 @@ def make_settings(*, max_body_bytes: int = 1024 * 1024, previous: bool = True) -
             },
             "shops": [shop],
             "ingest": {"max_body_bytes": max_body_bytes},
+            **({"redis": redis} if redis else {}),
         }
     )
 
@@ -100,8 +104,10 @@ def shop_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def receiver(shop_secrets: None, redis_url: str, key_prefix: str, redis_client: redis.Redis) -> Iterator[Receiver]:
-    app = create_app(make_settings(), redis_url=redis_url, key_prefix=key_prefix)
+def receiver(
+    shop_secrets: None, redis_target: RedisTarget, key_prefix: str, redis_client: redis.Redis
+) -> Iterator[Receiver]:
+    app = create_app(make_settings(redis=redis_target.settings(key_prefix)))
     with ServerThread(app) as server, httpx.Client(timeout=10) as http:
         yield Receiver(server.url, http, EventStream(redis_client, key_prefix), app)
 

@@ -12,6 +12,7 @@ import redis
 
 from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
 from erp_shopify.shopify.webhooks import sign
+from erp_shopify.store.keys import Keys
 from erp_shopify_sandbox.server import ServerThread
 
 from .conftest import DOMAIN, SECRET, Receiver, free_port, make_settings, order_payload, start_redis
@@ -50,7 +51,7 @@ def test_a_streamed_body_without_length_is_cut_at_the_cap(
         accepted = http.post(f"{server.url}{WEBHOOK_PATH}", content=small, headers=_headers(small, "small"))
     assert response.status_code == 413
     assert accepted.status_code == 200
-    assert int(redis_client.xlen(f"{key_prefix}:events")) == 1  # type: ignore[arg-type]
+    assert int(redis_client.xlen(Keys(key_prefix).events)) == 1  # type: ignore[arg-type]
 
 
 def test_redis_down_answers_503_and_the_retry_is_queued(shop_secrets: None, key_prefix: str) -> None:
@@ -68,7 +69,7 @@ def test_redis_down_answers_503_and_the_retry_is_queued(shop_secrets: None, key_
             own_redis = start_redis(port)  # Shopify retries the same event later
             retried = http.post(url, content=body, headers=_headers(body, "evt-outage"))
             with redis.Redis(port=port) as client:
-                depth = client.xlen(f"{key_prefix}:events")
+                depth = client.xlen(Keys(key_prefix).events)
     finally:
         own_redis.terminate()
         own_redis.wait(5)

@@ -9,6 +9,7 @@ import redis
 from erp_shopify.store import Fingerprints, inventory_object_key
 from erp_shopify.store.fingerprints import address_values, inventory_values, price_values
 from erp_shopify.store.rechecks import Rechecks
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
 
 from .conftest import Receiver
 
@@ -23,6 +24,7 @@ def _level(available: int) -> dict[str, object]:
     }
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_the_echo_of_our_inventory_write_is_dropped(
     receiver: Receiver, redis_client: redis.Redis, key_prefix: str
 ) -> None:
@@ -34,6 +36,7 @@ def test_the_echo_of_our_inventory_write_is_dropped(
     assert receiver.counts["echo"] == 1
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_a_level_move_we_did_not_make_is_marked_for_a_recheck_never_a_conflict(
     receiver: Receiver, redis_client: redis.Redis, key_prefix: str
 ) -> None:
@@ -50,6 +53,7 @@ def test_a_level_move_we_did_not_make_is_marked_for_a_recheck_never_a_conflict(
     assert receiver.stream.depth() == 0 and receiver.counts["recheck"] == 1
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_a_product_update_is_an_echo_only_when_every_price_matches(
     receiver: Receiver, redis_client: redis.Redis, key_prefix: str
 ) -> None:
@@ -69,6 +73,7 @@ def test_a_product_update_is_an_echo_only_when_every_price_matches(
     assert set(guard.conflicts("demo-us")) == {"gid://shopify/ProductVariant/2"}
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_a_customer_address_change_is_queued_and_our_echo_is_not(
     receiver: Receiver, redis_client: redis.Redis, key_prefix: str
 ) -> None:

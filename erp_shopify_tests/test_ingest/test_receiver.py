@@ -18,10 +18,12 @@ from erp_shopify.ingest.counts import read_counts
 from erp_shopify.store import EventStream, PendingUnits
 from erp_shopify.store.durability import all_met, check
 from erp_shopify_sandbox.server import ServerThread
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
 
 from .conftest import DEFAULT_LOCATION, PREVIOUS_SECRET, SECRET, Receiver, make_settings, order_payload
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_a_signed_order_is_queued_with_its_raw_body(receiver: Receiver) -> None:
     payload = order_payload()
     response = receiver.send("orders/create", payload, event_id="evt-1")
@@ -36,6 +38,7 @@ def test_a_signed_order_is_queued_with_its_raw_body(receiver: Receiver) -> None:
     assert event.headers["x-shopify-webhook-id"]
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_a_redelivered_event_is_answered_200_and_queued_once(receiver: Receiver) -> None:
     first = receiver.send("orders/create", order_payload(), event_id="evt-dup")
     again = receiver.send("orders/create", order_payload(), event_id="evt-dup")
@@ -44,6 +47,7 @@ def test_a_redelivered_event_is_answered_200_and_queued_once(receiver: Receiver)
     assert receiver.stream.depth() == 1
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_an_order_holds_back_its_units_at_the_default_location(
     receiver: Receiver, redis_client: redis.Redis, key_prefix: str
 ) -> None:
@@ -118,6 +122,7 @@ def test_a_refund_is_routed_to_its_order(receiver: Receiver) -> None:
     assert event.routing_key == "gid://shopify/Order/450789469"
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_health_and_readiness(receiver: Receiver, redis_client: redis.Redis) -> None:
     receiver.send("orders/create", order_payload())
     health = receiver.http.get(f"{receiver.url}/healthz")

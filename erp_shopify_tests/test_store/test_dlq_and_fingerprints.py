@@ -8,6 +8,9 @@ import redis
 
 from erp_shopify.errors import DataError, SystemFailure
 from erp_shopify.store import DeadLetter, DeadLetterQueue, Fingerprints, InboundEvent, Verdict, inventory_object_key
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
+
+pytestmark = ON_SINGLE_AND_CLUSTER
 
 EVENT = InboundEvent(
     shop="demo-us",

@@ -6,7 +6,11 @@ from __future__ import annotations
 import redis
 
 from erp_shopify.store.epoch import describe_epoch, start_new_epoch, trusted_from
+from erp_shopify.store.keys import Keys
 from erp_shopify.store.ledger import Ledger
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
+
+pytestmark = ON_SINGLE_AND_CLUSTER
 
 RETENTION = 1000
 
@@ -38,6 +42,6 @@ def test_a_missing_epoch_means_lost_data_and_no_first_send_until_the_retention_p
 def test_a_new_epoch_is_written_once(redis_client: redis.Redis, key_prefix: str) -> None:
     assert trusted_from(redis_client, key_prefix) is None
     assert start_new_epoch(redis_client, key_prefix)
-    redis_client.set(f"{key_prefix}:epoch", "123.0")  # e.g. rewritten by a lease after a data loss
+    redis_client.set(Keys(key_prefix).epoch, "123.0")  # e.g. rewritten by a lease after a data loss
     assert not start_new_epoch(redis_client, key_prefix)
     assert trusted_from(redis_client, key_prefix) == 123.0

@@ -7,6 +7,9 @@ import pytest
 import redis
 
 from erp_shopify.store import EventStream, InboundEvent, LeaseLost, Ledger, LedgerState, PendingLine, PendingUnits
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
+
+pytestmark = ON_SINGLE_AND_CLUSTER
 
 LOC = "gid://shopify/Location/1"
 ORDER = "gid://shopify/Order/77"

@@ -6,6 +6,9 @@ import pytest
 import redis
 
 from erp_shopify.store import LeaseLost, LeaseOutcome, Ledger, LedgerState
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
+
+pytestmark = ON_SINGLE_AND_CLUSTER
 
 
 def test_a_new_event_is_leased_to_its_first_worker(redis_client: redis.Redis, key_prefix: str) -> None:

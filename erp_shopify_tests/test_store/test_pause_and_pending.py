@@ -5,6 +5,9 @@ from __future__ import annotations
 import redis
 
 from erp_shopify.store import PauseFlags, PendingLine, PendingUnits
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
+
+pytestmark = ON_SINGLE_AND_CLUSTER
 
 LOC_A = "gid://shopify/Location/1"
 LOC_B = "gid://shopify/Location/2"

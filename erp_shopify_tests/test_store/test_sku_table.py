@@ -6,6 +6,9 @@ import redis
 
 from erp_shopify.store.keys import Keys
 from erp_shopify.store.sku_table import SkuTable
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
+
+pytestmark = ON_SINGLE_AND_CLUSTER
 
 
 def test_a_publication_replaces_the_previous_table_whole(redis_client: redis.Redis, key_prefix: str) -> None:

@@ -9,6 +9,9 @@ import time
 import redis
 
 from erp_shopify.store import EventStream, InboundEvent
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER, RedisTarget
+
+pytestmark = ON_SINGLE_AND_CLUSTER
 
 
 def _event(event_id: str, order: int = 1, topic: str = "orders/create") -> InboundEvent:
@@ -91,13 +94,13 @@ def test_a_crashed_consumers_entries_are_reclaimed_after_the_idle_time(
 
 
 def test_a_blocking_claim_returns_an_event_appended_while_it_waits(
-    redis_client: redis.Redis, redis_url: str, key_prefix: str
+    redis_client: redis.Redis, redis_target: RedisTarget, key_prefix: str
 ) -> None:
     stream = EventStream(redis_client, key_prefix)
     stream.claim_batch("worker-a", count=1)  # creates the group
 
     def append_late() -> None:
-        with redis.Redis.from_url(redis_url) as producer:
+        with redis_target.client() as producer:
             EventStream(producer, key_prefix).append(_event("late"))
 
     timer = threading.Timer(0.1, append_late)

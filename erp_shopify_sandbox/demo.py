@@ -23,10 +23,10 @@ from typing import Any
 
 import click
 import dagster as dg
-import redis
 import yaml
 
-from erp_shopify.config import CONFIG_ENV
+from erp_shopify.config import CONFIG_ENV, RedisConfig
+from erp_shopify.store.connection import connect
 from erp_shopify.store.epoch import start_new_epoch
 from erp_shopify_sandbox.files import project_file
 from erp_shopify_sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
@@ -269,15 +269,12 @@ def dagster_home() -> Path:
 def _forget_demo_state(config_path: Path) -> None:
     """The sandboxes start empty, so the demo's own Redis keys (last written values) must too, and
     its Redis is a new deployment's."""
-    data = yaml.safe_load(config_path.read_text())["redis"]
-    client = redis.Redis.from_url(data["url"])
-    try:
-        keys = list(client.scan_iter(match=f"{data['key_prefix']}:*", count=1000))
+    config = RedisConfig.model_validate(yaml.safe_load(config_path.read_text())["redis"])
+    with connect(config) as client:  # on a cluster: SCAN on every primary, DEL split by slot
+        keys = list(client.scan_iter(match=f"{config.key_prefix}:*", count=1000))
         if keys:
             client.delete(*keys)
-        start_new_epoch(client, data["key_prefix"])  # the ERP is empty too: first sends need no search
-    finally:
-        client.close()
+        start_new_epoch(client, config.key_prefix)  # the ERP is empty too: first sends need no search
 
 
 def _sync_all(

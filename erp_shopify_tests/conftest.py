@@ -28,6 +28,11 @@ def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClu
 
 
 @pytest.fixture
+def redis_cluster_target(redis_cluster: RedisClusterProcesses) -> RedisTarget:
+    return RedisTarget(redis_cluster.url, cluster=True)
+
+
+@pytest.fixture
 def redis_target(request: pytest.FixtureRequest) -> RedisTarget:
     """The single Redis, or the cluster when a test is parametrised with ``"cluster"``."""
     if getattr(request, "param", "single") == "cluster":

@@ -3,19 +3,21 @@
 Redis holds the order stream, the idempotency ledger, the order-sent markers and the event-id
 dedupe: it is a correctness store, not a cache (docs/deployment.md says why for each setting).
 ``assess`` reads ``CONFIG GET`` and ``INFO replication``; managed services often refuse
-``CONFIG``, and then a setting is reported ``unknown``, never failed.
+``CONFIG``, and then a setting is reported ``unknown``, never failed. On a Redis Cluster every
+primary is asked, and a requirement is met only when all of them meet it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import suppress
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import redis
 import redis.asyncio
+import redis.asyncio.cluster
+import redis.cluster
 
 from erp_shopify.store.keys import text
 
@@ -76,22 +78,73 @@ def _replicas(info: Mapping[str, Any]) -> int:
 
 
 def check(client: redis.Redis) -> list[Finding]:
-    config = replicas = None
-    with suppress(redis.exceptions.ResponseError):
-        config = _config(client.config_get(*SETTINGS))
-    with suppress(redis.exceptions.ResponseError):
-        replicas = _replicas(client.info("replication"))
-    return assess(config, replicas)
+    """The requirements on this Redis, or on every primary of a cluster (each holds some slots)."""
+    if isinstance(client, redis.cluster.RedisCluster):
+        return _on_primaries(
+            {
+                node.name: (
+                    _read(client.config_get, *SETTINGS, target_nodes=node),
+                    _read(client.info, "replication", target_nodes=node),
+                )
+                for node in client.get_primaries()
+            }
+        )
+    return _assess_replies(_read(client.config_get, *SETTINGS), _read(client.info, "replication"))
 
 
 async def check_async(client: redis.asyncio.Redis) -> list[Finding]:
     """``check`` for the receiver's client."""
-    config = replicas = None
-    with suppress(redis.exceptions.ResponseError):
-        config = _config(await client.config_get(*SETTINGS))
-    with suppress(redis.exceptions.ResponseError):
-        replicas = _replicas(await client.info("replication"))
-    return assess(config, replicas)
+    if isinstance(client, redis.asyncio.cluster.RedisCluster):
+        await client.initialize()  # learns the primaries (done already if any command ran)
+        replies = {}
+        for node in client.get_primaries():
+            replies[node.name] = (
+                await _read_async(client.config_get(*SETTINGS, target_nodes=node)),
+                await _read_async(client.info("replication", target_nodes=node)),
+            )
+        return _on_primaries(replies)
+    return _assess_replies(
+        await _read_async(client.config_get(*SETTINGS)), await _read_async(client.info("replication"))
+    )
+
+
+def _read(command: Callable[..., Any], *args: Any, **options: Any) -> Any:
+    """A command's answer, None when the server refused it."""
+    try:
+        return command(*args, **options)
+    except redis.exceptions.ResponseError:
+        return None
+
+
+async def _read_async(command: Awaitable[Any]) -> Any:
+    try:
+        return await command
+    except redis.exceptions.ResponseError:
+        return None
+
+
+def _assess_replies(config: Any, replication: Any) -> list[Finding]:
+    """``assess`` on the answers of CONFIG GET and INFO replication (None: refused)."""
+    return assess(None if config is None else _config(config), None if replication is None else _replicas(replication))
+
+
+def _on_primaries(replies: Mapping[str, tuple[Any, Any]]) -> list[Finding]:
+    """A cluster's findings: each requirement as met as its worst primary, naming the primaries that
+    fall short."""
+    per_node = {node: _assess_replies(*answers) for node, answers in sorted(replies.items())}
+    combined = []
+    for index, first in enumerate(next(iter(per_node.values()))):
+        findings = {node: found[index] for node, found in per_node.items()}
+        worst = max(findings.values(), key=lambda f: _SEVERITY[f.status])
+        if worst.status is Status.OK:
+            combined.append(Finding(first.name, Status.OK, f"{worst.detail} (all {len(findings)} primaries)"))
+        else:
+            named = "; ".join(f"{node}: {f.detail}" for node, f in findings.items() if f.status is worst.status)
+            combined.append(Finding(first.name, worst.status, named))
+    return combined
+
+
+_SEVERITY = {Status.OK: 0, Status.UNKNOWN: 1, Status.FAIL: 2}
 
 
 def all_met(findings: list[Finding]) -> bool:

@@ -42,12 +42,12 @@ return deleted
 """
 
 
-QUEUE_TAG = "{queue}"
-
-
 def tag(name: str) -> str:
     """``name`` as a hash tag: every key carrying it lands in one cluster slot."""
     return "{" + name + "}"
+
+
+QUEUE_TAG = tag("queue")  # the event stream's slot: see the module's docstring
 
 
 def text(value: Any) -> str:

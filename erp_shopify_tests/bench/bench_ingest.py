@@ -14,20 +14,15 @@ import contextlib
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-import httpx
 import redis
 import uvloop
 import yaml
@@ -35,6 +30,7 @@ import yaml
 from erp_shopify.ingest.app import WEBHOOK_PATH
 from erp_shopify.shopify.webhooks import sign
 from erp_shopify.store.keys import Keys
+from erp_shopify_tests.receiver_process import serving
 
 REDIS_URL = os.environ.get("ERP_SHOPIFY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "bench-webhook-secret"
@@ -175,12 +171,6 @@ def _line(result: LoadResult) -> str:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _write_config(folder: Path, prefix: str) -> Path:
     path = folder / "shops.yaml"
     config = {
@@ -206,30 +196,9 @@ def _write_config(folder: Path, prefix: str) -> Path:
     return path
 
 
-@contextlib.contextmanager
-def _receiver(config: Path) -> Iterator[int]:
-    """``erp-shopify webhooks serve`` on a free port, stopped (and waited for) on exit."""
-    port = _free_port()
-    env = {**os.environ, "BENCH_INGEST_TOKEN": "unused", "BENCH_INGEST_WEBHOOK_SECRET": SECRET}
-    command = [str(Path(sys.executable).parent / "erp-shopify"), "webhooks", "serve", "--port", str(port)]
-    server = subprocess.Popen(
-        [*command, "--config", str(config)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the receiver did not start: {server.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-            time.sleep(0.1)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(10)
+def _receiver(config: Path, workers: int = 1) -> contextlib.AbstractContextManager[int]:
+    """``erp-shopify webhooks serve`` (``workers`` uvicorn processes) on a free port: its port."""
+    return serving(config, {"BENCH_INGEST_TOKEN": "unused", "BENCH_INGEST_WEBHOOK_SECRET": SECRET}, workers=workers)
 
 
 def run() -> list[str]:

@@ -171,8 +171,15 @@ class RedisConfig(_Model):
     says the URL names one node of a Redis Cluster (the client finds the others itself)."""
 
     url: str | Secret = "redis://127.0.0.1:6379/0"
-    key_prefix: str = Field("erp_shopify", pattern=r"^[^{}\s]+$")  # braces would change the keys' hash tags
+    key_prefix: str = "erp_shopify"
     cluster: bool = False
+
+    @field_validator("key_prefix")
+    @classmethod
+    def _no_hash_tag_in_the_prefix(cls, value: str) -> str:
+        if not value or re.search(r"[{}\s]", value):
+            raise ValueError("must be non-empty, without braces or spaces (braces would decide the keys' cluster slot)")
+        return value
 
     @field_validator("url")
     @classmethod

@@ -94,3 +94,11 @@ def test_secret_reads_its_environment_variable_and_never_shows_the_value(monkeyp
     monkeypatch.delenv("ERP_SHOPIFY_TEST_SECRET")
     with pytest.raises(ConfigError, match="ERP_SHOPIFY_TEST_SECRET is not set"):
         secret.value()
+
+
+def test_a_key_prefix_with_braces_is_refused_and_cluster_is_off_unless_asked(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(_write(tmp_path, VALID + "redis: {key_prefix: 'erp{a}'}\n"))
+    assert "redis.key_prefix" in str(error.value) and "braces" in str(error.value)
+    assert load_settings(_write(tmp_path, VALID)).redis.cluster is False
+    assert load_settings(_write(tmp_path, VALID + "redis: {cluster: true}\n")).redis.cluster is True

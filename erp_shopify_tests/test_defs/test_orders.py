@@ -21,6 +21,7 @@ from erp_shopify.defs.orders.sensors import DLQ_EMPTY, NOT_PAUSED, order_sensor
 from erp_shopify.defs.resources import deployment_resources
 from erp_shopify.defs.run_failures import run_failed
 from erp_shopify.delivery import erp_connection
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
 from erp_shopify_tests.test_delivery import conftest as delivery
 from erp_shopify_tests.test_delivery.conftest import SHOP, Rig
 from erp_shopify_tests.test_mapping.order_payloads import order_payload
@@ -58,6 +59,7 @@ def test_sensor_launches_one_run_for_a_whole_batch(rig: Rig, instance: dg.Dagste
     assert _tick(rig, instance, result.cursor).skip_reason is not None  # claimed: not launched twice
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_sensor_skips_with_the_reason_when_paused_or_empty(rig: Rig, instance: dg.DagsterInstance) -> None:
     empty = _tick(rig, instance)
     assert empty.skip_reason is not None and empty.skip_reason.skip_message == "no order events queued"
@@ -82,6 +84,7 @@ def test_queue_health_is_reported_on_the_order_queue_asset_when_it_changes(
     assert _tick(rig, instance, first.cursor).asset_events == []  # nothing changed: nothing new to show
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_sensor_to_job_end_to_end_delivers_the_batch(rig: Rig, instance: dg.DagsterInstance) -> None:
     for n in (4020, 4021, 4022):
         rig.order(n)
@@ -101,6 +104,7 @@ def test_sensor_to_job_end_to_end_delivers_the_batch(rig: Rig, instance: dg.Dags
     assert observations and observations[0].metadata["events_delivered"].value == 4
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_replay_and_resume_jobs_drive_the_same_functions(rig: Rig, instance: dg.DagsterInstance) -> None:
     rig.queue("orders/create", order_payload(4030, [("GHOST-4", 1, "1.00")]))
     rig.deliver()

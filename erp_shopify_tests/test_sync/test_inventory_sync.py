@@ -16,6 +16,7 @@ from erp_shopify.store.fingerprints import Fingerprints, inventory_object_key
 from erp_shopify.store.rechecks import Rechecks
 from erp_shopify.sync.inventory import InventorySync
 from erp_shopify_sandbox.shopify.ids import gid
+from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER, RedisTarget
 from erp_shopify_tests.test_sync.world import PLANT_LOCATIONS, World, sku, world
 
 
@@ -29,10 +30,11 @@ def _watched_level(w: Any, xref: Any, n: int, key_prefix: str) -> tuple[str, Fin
     return inventory_object_key(item, w.shop("shop-a").locations["1010/0001"]), Fingerprints(w.redis(), key_prefix)
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_first_sync_sets_every_mapped_item_and_a_second_writes_nothing(
-    tmp_path: Path, redis_url: str, key_prefix: str
+    tmp_path: Path, redis_target: RedisTarget, key_prefix: str
 ) -> None:
-    with world(tmp_path, redis_url, key_prefix, items=300) as w:
+    with world(tmp_path, redis_target.url, key_prefix, items=300, cluster=redis_target.cluster) as w:
         xref = w.xref("shop-a").xref
         first = _sync(w).run(xref, None, "run-1")
         assert first.written == 300 and first.write_calls == 2  # 250 + 50
@@ -123,10 +125,11 @@ def test_an_order_whose_webhook_has_not_arrived_is_never_handed_back(
         assert w.shopify_available("shop-a")[sku(1)] == 6  # 9 in the ERP minus the 3 sold
 
 
+@ON_SINGLE_AND_CLUSTER
 def test_a_shipment_is_read_back_and_its_units_leave_awaiting_shipment(
-    tmp_path: Path, redis_url: str, key_prefix: str
+    tmp_path: Path, redis_target: RedisTarget, key_prefix: str
 ) -> None:
-    with world(tmp_path, redis_url, key_prefix, items=2) as w:
+    with world(tmp_path, redis_target.url, key_prefix, items=2, cluster=redis_target.cluster) as w:
         from erp_shopify.store.pending import PendingLine, PendingUnits
 
         xref = w.xref("shop-a").xref

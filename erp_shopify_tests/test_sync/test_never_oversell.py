@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from erp_shopify_tests.redis_cluster import RedisTarget
 from erp_shopify_tests.test_sync.storm import Storm
 from erp_shopify_tests.test_sync.world import sku, world
 
@@ -73,11 +74,14 @@ def _settle(storm: Storm, shops: list[str]) -> None:
             storm.sync(shop)
 
 
-def _storm(tmp_path: Path, redis_url: str, key_prefix: str, seed: int, shops: tuple[str, ...]) -> None:
+def _storm(
+    tmp_path: Path, redis_url: str, key_prefix: str, seed: int, shops: tuple[str, ...], *, cluster: bool = False
+) -> None:
     rng = random.Random(seed)
     safety = rng.randint(0, 1)
     shop_extra = {"safety_stock": {"default": safety}}
-    with world(tmp_path, redis_url, key_prefix, items=ITEMS, shops=shops, stock=5, shop_extra=shop_extra) as w:
+    stormy = {"items": ITEMS, "shops": shops, "stock": 5, "shop_extra": shop_extra, "cluster": cluster}
+    with world(tmp_path, redis_url, key_prefix, **stormy) as w:
         storm = Storm(w, safety=safety)
         try:
             names = list(shops)
@@ -111,3 +115,14 @@ def test_two_shops_sharing_stock_never_oversell_and_converge(
     tmp_path: Path, redis_url: str, key_prefix: str, seed: int
 ) -> None:
     _storm(tmp_path, redis_url, key_prefix, seed, ("shop-a", "shop-b"))
+
+
+@pytest.mark.slow
+@pytest.mark.chaos
+@pytest.mark.parametrize("redis_target", ["cluster"], indirect=True)
+def test_two_shops_sharing_stock_never_oversell_on_a_redis_cluster(
+    tmp_path: Path, redis_target: RedisTarget, key_prefix: str
+) -> None:
+    """The same storm with the receiver, deliveries and syncs on three primaries: each shop's sync
+    state in its own slot, the order pipeline in the stream's."""
+    _storm(tmp_path, redis_target.url, key_prefix, 11, ("shop-a", "shop-b"), cluster=True)

@@ -23,6 +23,7 @@ from erp_shopify.erp.sap.adapter import SapAdapter
 from erp_shopify.mapping.xref import XrefResult
 from erp_shopify.retrying import RetryPolicy
 from erp_shopify.shopify.client import ShopifyClient
+from erp_shopify.store.connection import connect
 from erp_shopify.sync.xref import build_shop_xref
 from erp_shopify_sandbox.sap import PASSWORD, USERNAME, SapSandbox
 from erp_shopify_sandbox.shopify import RunningShopifySandbox, start_shopify_sandbox
@@ -59,7 +60,7 @@ class World:
         return SapAdapter(self.settings.erp, retry=FAST_RETRY, **options)  # type: ignore[arg-type]
 
     def redis(self) -> redis.Redis:
-        return redis.Redis.from_url(self.redis_url)
+        return connect(self.settings.redis)
 
     def xref(self, name: str) -> XrefResult:
         adapter = self.adapter()
@@ -92,6 +93,8 @@ def settings_data(
     key_prefix: str,
     redis_url: str,
     shop_extra: dict[str, Any] | None = None,
+    *,
+    cluster: bool = False,
     **extra: Any,
 ) -> dict[str, Any]:
     return {
@@ -101,7 +104,7 @@ def settings_data(
             "username": {"env": "WORLD_SAP_USER"},
             "password": {"env": "WORLD_SAP_PASSWORD"},
         },
-        "redis": {"url": redis_url, "key_prefix": key_prefix},
+        "redis": {"url": redis_url, "key_prefix": key_prefix, "cluster": cluster},
         "shops": [
             {
                 "name": name,
@@ -128,10 +131,12 @@ def world(
     shops: tuple[str, ...] = ("shop-a",),
     sap_page_size: int = 1000,
     stock: int | None = 7,
+    cluster: bool = False,
     **settings_extra: Any,
 ) -> Iterator[World]:
     """``items`` materials in SAP (stock ``stock`` at 1010/0001, one journal entry each) and the
-    same SKUs in every shop (0 available at both locations)."""
+    same SKUs in every shop (0 available at both locations); ``cluster``: ``redis_url`` names a
+    node of a Redis Cluster."""
     os.environ.update(
         WORLD_SAP_USER=USERNAME,
         WORLD_SAP_PASSWORD=PASSWORD,
@@ -154,7 +159,7 @@ def world(
             stack.callback(sandbox.stop)
             sandbox.sandbox.state.seed(items, locations=len(PLANT_LOCATIONS), available=0)
             running[name] = sandbox
-        data = settings_data(sap, running, key_prefix, redis_url, **settings_extra)
+        data = settings_data(sap, running, key_prefix, redis_url, cluster=cluster, **settings_extra)
         config_path = tmp_path / "shops.yaml"
         config_path.write_text(yaml.safe_dump(data))
         the_world = World(sap, running, parse_settings(data), redis_url, key_prefix, config_path)

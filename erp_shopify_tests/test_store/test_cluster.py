@@ -5,23 +5,31 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import redis
 import redis.cluster
+import yaml
+from click.testing import CliRunner
 from redis.crc import key_slot
 
+from erp_shopify.cli import main
 from erp_shopify.store.connection import connect_async
 from erp_shopify.store.durability import Finding, Status, check, check_async
+from erp_shopify.store.epoch import trusted_from
 from erp_shopify.store.fingerprints import Fingerprints, inventory_object_key, inventory_values
 from erp_shopify.store.keys import Keys
 from erp_shopify.store.last_written import LastWritten
 from erp_shopify.store.pending import PendingLine, PendingUnits
 from erp_shopify.store.price_snapshot import PriceSnapshot
 from erp_shopify.store.rechecks import AsyncRechecks, Rechecks
+from erp_shopify.store.stream import EventStream, InboundEvent
 from erp_shopify.store.write_intents import WriteIntents
 from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER, RedisTarget
+from erp_shopify_tests.test_ingest.conftest import make_settings
 
 SHOP = "demo-eu"
 
@@ -165,3 +173,28 @@ async def _check_async(target: RedisTarget) -> list[Finding]:
         return await check_async(client)
     finally:
         await client.aclose()
+
+
+@pytest.mark.slow
+def test_the_command_line_reads_a_cluster_deployment(
+    redis_cluster_target: RedisTarget, key_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``doctor`` names each primary that falls short and declares the epoch in the stream's slot;
+    ``webhooks stats`` reads the stream and the counters."""
+    monkeypatch.setenv("TEST_INGEST_TOKEN", "unused")
+    monkeypatch.setenv("TEST_INGEST_WEBHOOK_SECRET", "unused")
+    settings = make_settings(redis=redis_cluster_target.settings(key_prefix))
+    config = tmp_path / "shops.yaml"
+    config.write_text(yaml.safe_dump(settings.model_dump(mode="json", exclude_none=True)))
+    doctor = CliRunner().invoke(main, ["doctor", "--new-deployment", "--config", str(config)])
+    assert doctor.exit_code == 1, doctor.output  # the test cluster keeps nothing on disk and has no replicas
+    assert doctor.output.count("appendonly is not yes") == 3
+    assert "epoch: ok" in doctor.output
+    with redis_cluster_target.client() as client:
+        assert trusted_from(client, key_prefix) == 0
+        EventStream(client, key_prefix).append(
+            InboundEvent("demo-us", "orders/paid", "e-1", "gid://shopify/Order/1", b"{}")
+        )
+    stats = CliRunner().invoke(main, ["webhooks", "stats", "--json", "--config", str(config)])
+    assert stats.exit_code == 0, stats.output
+    assert json.loads(stats.output) == {"waiting": 1}

@@ -7,13 +7,14 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
-START_SECONDS = 60  # uvicorn and the product's imports, on a loaded machine
+START_SECONDS = 120  # uvicorn spawns and imports each worker in turn: 35 s for four on a loaded machine
 
 
 def free_port() -> int:
@@ -29,17 +30,29 @@ def serving(config: Path, env: dict[str, str], *, workers: int = 1) -> Iterator[
     port = free_port()
     command = [str(Path(sys.executable).parent / "erp-shopify"), "webhooks", "serve", "--port", str(port)]
     command += ["--workers", str(workers), "--config", str(config)]
-    server = subprocess.Popen(command, env={**os.environ, **env}, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    # uvicorn's log goes to a file: a pipe nobody reads fills up and blocks the server.
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(command, env={**os.environ, **env}, stderr=log, stdout=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + START_SECONDS
+            while not _ready(f"http://127.0.0.1:{port}/readyz"):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    _stop(server)
+                    log.seek(0)
+                    raise RuntimeError(f"the receiver did not start: {log.read().decode()[-2000:]}")
+                time.sleep(0.1)
+            yield port
+        finally:
+            _stop(server)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
     try:
-        deadline = time.monotonic() + START_SECONDS
-        while not _ready(f"http://127.0.0.1:{port}/readyz"):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the receiver did not start: {server.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-            time.sleep(0.1)
-        yield port
-    finally:
-        server.terminate()
         server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def _ready(url: str) -> bool:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
 
 @click.group("webhooks")
 def webhooks() -> None:
@@ -45,6 +47,10 @@ def serve(host: str, port: int, config_path: Path | None, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
+        # uvicorn kills a worker that does not answer its supervisor's ping within this: a new
+        # worker answers only once spawned and imported, which took over 5 s (the default) on a
+        # loaded host, so every worker was killed and started again, forever.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         access_log=False,
         log_level="info",
     )

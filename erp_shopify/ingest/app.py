@@ -13,6 +13,7 @@ ever logged. ``GET /metrics`` serves the Prometheus metrics of ``ingest.metrics`
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -34,7 +35,7 @@ from erp_shopify.ingest.events import MalformedWebhook, observations, pending_li
 from erp_shopify.ingest.metrics import IngestMetrics
 from erp_shopify.policy import routed_topics
 from erp_shopify.shopify.webhooks import verify
-from erp_shopify.store.connection import connect_async
+from erp_shopify.store.connection import RECEIVER_CONNECTIONS, RECEIVER_WAIT_SECONDS, connect_async, learn_cluster
 from erp_shopify.store.durability import all_met, check_async
 from erp_shopify.store.fingerprints import AsyncFingerprints, Verdict
 from erp_shopify.store.rechecks import AsyncRechecks
@@ -85,10 +86,12 @@ class WebhookReceiver:
         self.topics = routed_topics()
         self.counts = IngestCounts()
         self.metrics = IngestMetrics(self.topics)
+        self.in_flight = asyncio.Semaphore(RECEIVER_CONNECTIONS)  # see store/connection.py
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         self.redis = connect_async(self.redis_config)
+        await learn_cluster(self.redis)
         self.events = AsyncEventWriter(
             self.redis, self.key_prefix, dedupe_ttl_seconds=self.settings.ingest.dedupe_ttl_seconds
         )
@@ -144,7 +147,8 @@ class WebhookReceiver:
         if not isinstance(payload, dict) or not isinstance(payload.get("admin_graphql_api_id"), str):
             return self.reject(400, "bad_payload", "payload has no admin_graphql_api_id", shop=domain, topic=topic)
         try:
-            return await self._accept(request, shop.shop, topic, payload, body)
+            async with self._redis_turn():
+                return await self._accept(request, shop.shop, topic, payload, body)
         except MalformedWebhook as exc:
             return self.reject(400, "bad_payload", str(exc), shop=domain, topic=topic)
         except redis.exceptions.RedisError as exc:
@@ -186,6 +190,20 @@ class WebhookReceiver:
         result = await self.events.append(event, held_back)
         self.count("duplicate" if result.duplicate else "queued")
         return _answer(200, "duplicate" if result.duplicate else "queued", stream_id=result.stream_id)
+
+    @contextlib.asynccontextmanager
+    async def _redis_turn(self) -> AsyncIterator[None]:
+        """One of ``RECEIVER_CONNECTIONS`` webhooks at Redis at once; a burst waits its turn as long
+        as the single Redis's blocking pool would, then fails as it would (a 503)."""
+        try:
+            async with asyncio.timeout(RECEIVER_WAIT_SECONDS):
+                await self.in_flight.acquire()
+        except TimeoutError:
+            raise redis.exceptions.ConnectionError("no Redis connection free in time") from None
+        try:
+            yield
+        finally:
+            self.in_flight.release()
 
     async def _read_capped(self, request: Request) -> bytes | None:
         chunks: list[bytes] = []

@@ -14,12 +14,14 @@ cluster client is typed as the plain one here rather than at every store.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import cast
 
 import redis
 import redis.asyncio
 import redis.asyncio.cluster
 import redis.cluster
+import redis.exceptions
 
 from erp_shopify.config import RedisConfig
 
@@ -27,6 +29,10 @@ from erp_shopify.config import RedisConfig
 # Shopify waits 5 s for an answer, and a 503 in time beats a timeout.
 RECEIVER_CONNECTIONS = 64
 RECEIVER_WAIT_SECONDS = 2
+# The cluster client's pools never wait (past their size a command fails at once), so the receiver
+# bounds its webhooks in flight at RECEIVER_CONNECTIONS itself and each node's pool has room for
+# those plus the counters' flush and /readyz.
+CLUSTER_NODE_CONNECTIONS = RECEIVER_CONNECTIONS + 4
 
 
 def connect(config: RedisConfig) -> redis.Redis:
@@ -37,16 +43,25 @@ def connect(config: RedisConfig) -> redis.Redis:
 
 
 def connect_async(config: RedisConfig) -> redis.asyncio.Redis:
-    """The receiver's client: a bounded, blocking pool that ``aclose()`` disconnects too. A cluster
-    client bounds each node's pool alike but does not wait: past ``RECEIVER_CONNECTIONS`` commands
-    in flight to one node it fails at once, and the webhook is answered 503 (Shopify retries)."""
+    """The receiver's client: a bounded, blocking pool that ``aclose()`` disconnects too (a cluster
+    client: bounded pools per node; the receiver makes a burst wait, see ``CLUSTER_NODE_CONNECTIONS``)."""
     timeouts = {"socket_connect_timeout": 1, "socket_timeout": RECEIVER_WAIT_SECONDS}
     if config.cluster:
         cluster = redis.asyncio.cluster.RedisCluster.from_url(
-            config.connection_url(), max_connections=RECEIVER_CONNECTIONS, **timeouts
+            config.connection_url(), max_connections=CLUSTER_NODE_CONNECTIONS, **timeouts
         )
         return cast(redis.asyncio.Redis, cluster)
     pool = redis.asyncio.BlockingConnectionPool.from_url(
         config.connection_url(), max_connections=RECEIVER_CONNECTIONS, timeout=RECEIVER_WAIT_SECONDS, **timeouts
     )
     return redis.asyncio.Redis.from_pool(pool)
+
+
+async def learn_cluster(client: redis.asyncio.Redis) -> None:
+    """A cluster client learns the slot map now, before it serves concurrent requests: learnt lazily,
+    under the first burst redis-py's async cluster client sometimes sent on a connection it had just
+    replaced (an ``AttributeError``, answered 500). A cluster that cannot be reached yet is learnt
+    at the first command instead, and the webhook answered 503 until then."""
+    if isinstance(client, redis.asyncio.cluster.RedisCluster):
+        with suppress(redis.exceptions.RedisError, redis.exceptions.RedisClusterException):
+            await client.initialize()

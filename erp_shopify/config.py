@@ -92,7 +92,14 @@ class ShopConfig(_Model):
         return f"{base}/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
 
 
-class SapConfig(_Model):
+class _ErpConnection(_Model):
+    """What every ERP connection has: how long one request may take before it counts as lost
+    (a transient failure, retried; a write is then searched for before it is sent again)."""
+
+    request_timeout_seconds: float = Field(30, gt=0, le=600)
+
+
+class SapConfig(_ErpConnection):
     kind: Literal["sap"]
     base_url: str
     auth: Literal["basic", "oauth2"] = "basic"
@@ -112,7 +119,7 @@ class SapConfig(_Model):
     manual_price_condition_type: str = "PMP0"  # item condition carrying the Shopify net unit price
 
 
-class NetSuiteConfig(_Model):
+class NetSuiteConfig(_ErpConnection):
     kind: Literal["netsuite"]
     base_url: str
     account_id: str
@@ -134,7 +141,7 @@ class NetSuiteConfig(_Model):
         return value
 
 
-class TrytonConfig(_Model):
+class TrytonConfig(_ErpConnection):
     kind: Literal["tryton"]
     base_url: str
     database: str
@@ -144,7 +151,7 @@ class TrytonConfig(_Model):
     party: str = "Shopify Customer"
 
 
-class OracleConfig(_Model):
+class OracleConfig(_ErpConnection):
     """Oracle Fusion Cloud SCM REST (``/fscmRestApi/resources/11.13.18.05``), Basic auth."""
 
     kind: Literal["oracle"]
@@ -199,6 +206,11 @@ class DeliveryConfig(_Model):
     sensor_interval_seconds: int = Field(10, ge=1)
     lease_seconds: int = Field(300, ge=1)  # an in-flight event a crashed worker held is taken over after this
     order_wait_seconds: int = Field(3600, ge=0)  # a cancel/refund waits this long for its order, then DLQ
+    dlq_retention_days: float = Field(30, gt=0)  # dead letters (customer data) expire after this
+
+    @property
+    def dlq_retention_seconds(self) -> float:
+        return self.dlq_retention_days * 86400
 
 
 class IngestConfig(_Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import redis
 
@@ -148,3 +149,20 @@ def test_unconfirmed_intents_are_bounded(redis_client: redis.Redis, key_prefix: 
         guard.intend("demo-us", {variant: {"price": f"10.0{cents}"}})
     accepted = [cents for cents in range(10) if guard.is_echo("demo-us", variant, {"price": f"10.0{cents}"})]
     assert accepted == [6, 7, 8, 9]
+
+
+def test_purge_removes_the_letters_added_before_the_retention_and_keeps_the_rest(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    dlq = DeadLetterQueue(redis_client, key_prefix)
+    letter = DeadLetter.from_failure(EVENT, DataError("bad", status=422))
+    older = dlq.add(letter)
+    older_ms = int(older.split("-")[0])
+    while time.time() * 1000 < older_ms + 5:  # the next id is at least 5 ms later
+        time.sleep(0.001)
+    newer = dlq.add(letter)
+    newer_ms = int(newer.split("-")[0])
+    week = 7 * 86400
+    assert dlq.purge(week, now=(older_ms - 1) / 1000 + week) == 0  # both younger than a week then
+    assert dlq.purge(week, now=(newer_ms - 2) / 1000 + week) == 1
+    assert [x.id for x in dlq.list()] == [newer]

@@ -3,8 +3,9 @@
 What ``erp-shopify status`` shows, as gauges: the order stream's depth and its oldest queued
 event's age, dead letters by error class, the pause flag of the ERP connection, units pending per
 shop, per shop and domain the age of the last successful sync (from the Dagster instance of
-``$DAGSTER_HOME``), and per shop the delivery latency histogram (``store/latency.py``). A custom collector reads Redis and the instance on every scrape, through the
-same functions as ``status``: no loop, no cache, a scrape is never older than its answer.
+``$DAGSTER_HOME``), and per shop the delivery latency histogram (``store/latency.py``). A custom
+collector reads Redis and the instance on every scrape, through the same functions as ``status``:
+no loop, no cache, a scrape is never older than its answer.
 """
 
 from __future__ import annotations

@@ -227,6 +227,7 @@ class InventoryConfig(_Model):
     max_unmapped_share: float = Field(0.2, ge=0, le=1)  # the xref check blocks above this
     drift_sample_size: int = Field(50, ge=1)
     max_drift_share: float = Field(0.05, ge=0, le=1)
+    stale_after_minutes: int = Field(60, ge=1)  # a shop not synced for longer fails inventory_fresh and alerts
 
 
 class PricingConfig(_Model):

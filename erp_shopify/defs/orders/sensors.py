@@ -17,7 +17,7 @@ import dagster as dg
 from erp_shopify.config import DeliveryConfig, Settings
 from erp_shopify.defs.orders.jobs import ORDER_QUEUE, deliver_orders
 from erp_shopify.defs.resources import RedisResource, SettingsResource
-from erp_shopify.defs.shops import at_load
+from erp_shopify.defs.shops import OWNERS, at_load
 from erp_shopify.delivery import QueueParts, erp_connection
 from erp_shopify.store.stream import QueuedEvent
 
@@ -30,6 +30,7 @@ order_queue = dg.AssetSpec(
     description="Shopify order, refund and cancel events on their way to the ERP (a Redis stream), "
     "with the dead-letter queue and the ERP connection's pause flag.",
     group_name="orders",
+    owners=OWNERS,
     kinds={"redis"},
 )
 

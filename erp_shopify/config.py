@@ -152,12 +152,22 @@ class TrytonConfig(_ErpConnection):
 
 
 class OracleConfig(_ErpConnection):
-    """Oracle Fusion Cloud SCM REST (``/fscmRestApi/resources/11.13.18.05``), Basic auth."""
+    """Oracle Fusion Cloud SCM REST (``/fscmRestApi/resources/11.13.18.05``): Basic auth, or OAuth 2.0
+    client credentials from the pod's OCI IAM identity domain with a self-signed JWT client assertion
+    (``token_url`` is the domain's ``/oauth2/v1/token``; ``private_key`` the PEM whose certificate the
+    confidential application trusts, ``key_id`` that certificate's alias; ``scope`` the Fusion
+    resource's, e.g. ``urn:opc:resource:fa:instanceid=...urn:opc:resource:consumer::all``)."""
 
     kind: Literal["oracle"]
     base_url: str
-    username: Secret
-    password: Secret
+    auth: Literal["basic", "oauth2"] = "basic"
+    username: Secret | None = None
+    password: Secret | None = None
+    token_url: str | None = None
+    client_id: Secret | None = None
+    private_key: Secret | None = None
+    key_id: str | None = None
+    scope: str | None = None
     source_system: str = "SHOPIFY"  # SourceTransactionSystem: registered in Oracle as an order source
     business_unit: str = "Vision Operations"
     buying_party_number: str = "1006"  # the customer account orders are placed for
@@ -167,6 +177,16 @@ class OracleConfig(_ErpConnection):
     uom: str = "Ea"  # OrderedUOMCode of every order and return line
     cancel_reason: str = "CUSTOMER_REQUEST"
     return_reason: str = "CUSTOMER_RETURN"
+
+    @model_validator(mode="after")
+    def _credentials_for_the_auth(self) -> OracleConfig:
+        needed = (
+            ("username", "password") if self.auth == "basic" else ("token_url", "client_id", "private_key", "scope")
+        )
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"auth {self.auth} needs {', '.join(missing)}")
+        return self
 
 
 ErpConfig = Annotated[SapConfig | NetSuiteConfig | TrytonConfig | OracleConfig, Field(discriminator="kind")]

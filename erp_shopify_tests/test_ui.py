@@ -39,7 +39,7 @@ WATERMARK_SHOWN = "2026-11-30T14:33:47 (seen 2026/4900000033)"
 PAGES = {
     "catalog": ("/assets", ["ERP stock changes since the watermark", "Shopify order, refund and cancel events"]),
     "inventory_partition": ("/assets/inventory_levels?view=partitions&partition=demo-us", [WATERMARK_SHOWN]),
-    "order_queue": ("/assets/order_queue", ["HTTP 401 from the ERP", "Shopify order, refund and cancel events"]),
+    "order_queue": ("/assets/order_queue", ["HTTP 401 from the ERP", "order_sensor -&gt; deliver_orders"]),
     "automation": ("/automation", ["shared_stock_sensor", "order_sensor", "inventory_freshness_schedule"]),
     "lineage": ("/asset-groups", ["inventory", "orders", "pricing", "xref"]),
 }

@@ -17,8 +17,10 @@ from collections.abc import Callable, Generator
 
 import httpx
 from authlib.oauth2.rfc7523.assertion import sign_jwt_bearer_assertion
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
 
-from erp_shopify.errors import DataError, ErrorClass, IntegrationError, error_for_status
+from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure, error_for_status
 
 EXPIRY_MARGIN = 30.0  # seconds before a token's stated expiry at which it is fetched again
 ASSERTION_LIFETIME = 300  # seconds a client assertion is valid: one token request
@@ -37,13 +39,18 @@ def client_secret_basic(client_id: str, client_secret: str) -> ClientAuthenticat
 
 
 def private_key_jwt(client_id: str, private_key: str, audience: str, key_id: str | None) -> ClientAuthentication:
-    """A fresh assertion per token request (its own ``jti``): issuer and subject are the client."""
+    """A fresh assertion per token request (its own ``jti``): issuer and subject are the client.
+    A key that is no RSA private key in PEM fails here, when the adapter is built."""
+    try:
+        key = RSAKey.import_key(private_key)
+    except (JoseError, ValueError, TypeError) as exc:  # never the key itself in the message
+        raise SystemFailure(f"the OAuth private key is not an RSA key in PEM ({type(exc).__name__})") from None
 
     def authenticate() -> tuple[dict[str, str], dict[str, str]]:
         now = int(time.time())
         header = {"alg": "RS256", **({"kid": key_id} if key_id else {})}
         assertion = sign_jwt_bearer_assertion(
-            key=private_key,
+            key=key,
             issuer=client_id,
             audience=audience,
             subject=client_id,

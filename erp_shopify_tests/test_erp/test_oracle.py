@@ -14,7 +14,7 @@ from erp_shopify.config import OracleConfig, Secret
 from erp_shopify.erp import build_adapter
 from erp_shopify.erp.oracle.adapter import OracleAdapter
 from erp_shopify.erp.oracle.rest import oracle_error
-from erp_shopify.errors import DataError, ErrorClass, IntegrationError
+from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure
 from erp_shopify.records import Address, CreditLine, CreditNote, Customer, InventoryChange, SalesOrder, SalesOrderLine
 from erp_shopify_sandbox.cli import start_erp
 from erp_shopify_sandbox.faults import Faults
@@ -315,3 +315,12 @@ def test_oauth2_with_a_key_the_domain_does_not_trust_is_a_system_failure(
 def test_oauth2_without_the_fields_it_needs_is_refused_naming_them(oracle: OracleHarness) -> None:
     with pytest.raises(ValueError, match=r"auth oauth2 needs token_url, private_key, scope"):
         OracleConfig(kind="oracle", base_url=oracle.sandbox.url, auth="oauth2", client_id=Secret(env="X"))
+
+
+def test_oauth2_with_a_private_key_that_is_no_pem_fails_when_built_without_showing_it(
+    oracle: OracleHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORACLE_BROKEN_KEY", "-----BEGIN PRIVATE KEY-----\nnot-a-key-s3cr3t\n-----END PRIVATE KEY-----")
+    with pytest.raises(SystemFailure, match="not an RSA key in PEM") as failure:
+        _oauth2(oracle, private_key=Secret(env="ORACLE_BROKEN_KEY"))
+    assert "s3cr3t" not in str(failure.value.to_dict())

@@ -110,6 +110,8 @@ class SapConfig(_Model):
     rejection_reason: str = "10"  # SalesDocumentRjcnReason set on every item of a cancelled order
     credit_order_type: str = "CBAR"  # returns order type that carries a Shopify refund
     manual_price_condition_type: str = "PMP0"  # item condition carrying the Shopify net unit price
+    tracking_field: str = "BillOfLading"  # the outbound delivery header property holding the tracking number
+    delivery_overlap_days: int = Field(1, ge=1)  # LastChangeDate has no time: re-read this many days
 
 
 class NetSuiteConfig(_Model):

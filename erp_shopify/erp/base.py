@@ -49,6 +49,7 @@ class ErpAdapter(Protocol):
         """Shipped deliveries (goods issue posted) created or changed since ``cursor``, each with its
         sales order's external reference; re-reads an overlap window and drops a delivery already
         handed out unchanged, so a changed one (new tracking) comes again. Retried like the journal."""
+        raise NotImplementedError(f"{self.name}: shipments are not read from this ERP")
 
     def find_sales_order(self, external_ref: str) -> ErpDocument | None: ...
 

@@ -180,8 +180,9 @@ def _day(header: dict[str, Any], name: str) -> date:
 
 
 def _digest(header: dict[str, Any], tracking_field: str) -> str:
-    content = [header.get(tracking_field) or ""] + sorted(
+    items = sorted(
         (i["DeliveryDocumentItem"], i.get("ActualDeliveryQuantity"), i.get("GoodsMovementStatus"))
         for i in results(header.get("to_DeliveryDocumentItem"))
     )
+    content = [header.get(tracking_field) or "", *items]
     return hashlib.sha1(json.dumps(content).encode()).hexdigest()[:10]

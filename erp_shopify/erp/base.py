@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
+from erp_shopify.errors import DataError
 from erp_shopify.records import (
     CreditNote,
     ErpDocument,
@@ -49,7 +50,9 @@ class ErpAdapter(Protocol):
         """Shipped deliveries (goods issue posted) created or changed since ``cursor``, each with its
         sales order's external reference; re-reads an overlap window and drops a delivery already
         handed out unchanged, so a changed one (new tracking) comes again. Retried like the journal."""
-        raise NotImplementedError(f"{self.name}: shipments are not read from this ERP")
+        raise DataError(
+            f"{self.name}: shipments are not read from this ERP", codes=("NOT_SUPPORTED",), system=self.name
+        )
 
     def find_sales_order(self, external_ref: str) -> ErpDocument | None: ...
 

@@ -28,6 +28,11 @@ def _refused(payload: dict[str, Any], message: str, field: list[str], *, coded: 
     return {**payload, "userErrors": [error]}
 
 
+def _line_index(gid: str) -> int:
+    index = ids.parse_gid(gid, "FulfillmentOrderLineItem")
+    return -1 if index is None else index
+
+
 def _tracking(raw: dict[str, Any] | None) -> list[Tracking]:
     """``FulfillmentTrackingInput`` as Shopify documents it: ``number`` or ``numbers``, ``url`` or
     ``urls`` matched by position, one company for all."""
@@ -71,7 +76,7 @@ def fulfillment_create(_root: Any, info: Any, fulfillment: dict[str, Any], messa
                     return _refused(empty, "Too many fulfillment order line items.", path)
                 lines = []
                 for raw in raw_lines:
-                    found = book.line(ids.parse_gid(raw["id"], "FulfillmentOrderLineItem") or -1)
+                    found = book.line(_line_index(raw["id"]))
                     if found is None:
                         return _refused(empty, "Fulfillment order line item does not exist.", path)
                     lines.append((found[1], int(raw["quantity"])))
@@ -110,7 +115,7 @@ def fulfillment_order_move(
         if fulfillmentOrderLineItems is not None:
             lines = []
             for raw in fulfillmentOrderLineItems:
-                found = book.line(ids.parse_gid(raw["id"], "FulfillmentOrderLineItem") or -1)
+                found = book.line(_line_index(raw["id"]))
                 if found is None or found[0].index != index:
                     return _refused(
                         empty, "Fulfillment order line item does not exist.", ["fulfillmentOrderLineItems"], coded=True

@@ -15,15 +15,13 @@ document number the carrier issues and where shipping integrations put it, so it
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from erp_shopify.erp.sap.odata import SYSTEM, ODataClient, datetime_literal, parse_date, parse_time, results
+from erp_shopify.erp.shipment_cursor import ShipmentCursor, digest
 from erp_shopify.errors import DataError
 from erp_shopify.records import Shipment, ShipmentLine, ShipmentPage
 
@@ -42,53 +40,10 @@ _ITEM_FIELDS = (
 _ORDERS_PER_QUERY = 40  # "SalesOrder eq '...' or ..." stays well inside a URL
 
 
-@dataclass
-class DeliveryCursor:
-    """The latest ``LastChangeDate`` seen and, for the deliveries changed on or after the window
-    start, the digest of what was handed out."""
-
-    overlap_days: int
-    day: date | None = None
-    seen: dict[str, tuple[date, str]] = field(default_factory=dict)  # delivery -> (change day, digest)
-
-    def window_start(self) -> date | None:
-        return None if self.day is None else self.day - timedelta(days=self.overlap_days)
-
-    def observe(self, delivery: str, changed: date, digest: str) -> bool:
-        """True when the delivery is new or changed since it was last handed out."""
-        if self.seen.get(delivery, (None, None))[1] == digest:
-            return False
-        self.seen[delivery] = (changed, digest)
-        if self.day is None or changed > self.day:
-            self.day = changed
-        return True
-
-    def encode(self) -> str:
-        start = self.window_start()
-        kept = {d: f"{c.isoformat()}:{h}" for d, (c, h) in self.seen.items() if start is None or c >= start}
-        day = self.day.isoformat() if self.day else None
-        return json.dumps({"day": day, "seen": kept}, separators=(",", ":"), sort_keys=True)
-
-    @classmethod
-    def decode(cls, cursor: str | None, overlap_days: int) -> DeliveryCursor:
-        if not cursor:
-            return cls(overlap_days)
-        try:
-            data = json.loads(cursor)
-            day = date.fromisoformat(data["day"]) if data["day"] else None
-            seen = {}
-            for delivery, entry in data["seen"].items():
-                changed, _, digest = entry.partition(":")
-                seen[delivery] = (date.fromisoformat(changed), digest)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise DataError(f"not a SAP delivery cursor: {cursor[:80]!r} ({exc})", system=SYSTEM) from None
-        return cls(overlap_days, day, seen)
-
-
 def read_shipments(
     odata: ODataClient, cursor: str | None, *, overlap_days: int, tracking_field: str, page_size: int
 ) -> Iterator[ShipmentPage]:
-    state = DeliveryCursor.decode(cursor, overlap_days)
+    state = ShipmentCursor.decode(cursor, timedelta(days=overlap_days), system=SYSTEM)
     params = {
         "$filter": f"OverallGoodsMovementStatus eq '{GOODS_ISSUED}'",
         "$orderby": "LastChangeDate,DeliveryDocument",
@@ -106,11 +61,11 @@ def read_shipments(
     }
     start = state.window_start()
     if start is not None:
-        params["$filter"] += f" and LastChangeDate ge {datetime_literal(start)}"
+        params["$filter"] += f" and LastChangeDate ge {datetime_literal(start.date())}"
     for page in odata.pages(OUTBOUND_DELIVERIES, "A_OutbDeliveryHeader", params, page_size):
         fresh = []
         for header in page:
-            changed = _day(header, "LastChangeDate")
+            changed = datetime.combine(_day(header, "LastChangeDate"), datetime.min.time())
             if state.observe(header["DeliveryDocument"], changed, _digest(header, tracking_field)):
                 fresh.append(header)
         references = _order_references(odata, {i["ReferenceSDDocument"] for h in fresh for i in _items(h)})
@@ -184,5 +139,4 @@ def _digest(header: dict[str, Any], tracking_field: str) -> str:
         (i["DeliveryDocumentItem"], i.get("ActualDeliveryQuantity"), i.get("GoodsMovementStatus"))
         for i in results(header.get("to_DeliveryDocumentItem"))
     )
-    content = [header.get(tracking_field) or "", *items]
-    return hashlib.sha1(json.dumps(content).encode()).hexdigest()[:10]
+    return digest([header.get(tracking_field) or "", *items])

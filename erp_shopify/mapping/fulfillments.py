@@ -161,7 +161,7 @@ def tracking_input(shipment: Shipment, config: ShopFulfillment) -> dict[str, Any
     if company:
         body["company"] = company
     urls = list(shipment.tracking_urls) or (
-        [config.tracking_url.replace("{number}", n) for n in numbers] if config.tracking_url else []
+        [config.tracking_url.format(number=n) for n in numbers] if config.tracking_url else []
     )
     if urls:
         body["urls"] = urls

@@ -4,7 +4,6 @@ the good ones are fulfilled."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,6 @@ import dagster as dg
 import pytest
 
 from erp_shopify.defs.fulfillments.assets import NO_DATA_ERRORS, fulfillments
-from erp_shopify.defs.fulfillments.schedules import fulfillment_job, fulfillment_schedule
 from erp_shopify.defs.shops import sync_shop_partitions
 from erp_shopify_tests.test_defs.dagster_world import check_passed, metadata, resources
 from erp_shopify_tests.test_sync.shipping import book_order, remaining, ship
@@ -60,15 +58,3 @@ def test_the_watermark_round_trips_and_a_bad_delivery_fails_the_check_while_the_
 
         replay = _materialize(w, instance, replay_data_errors=True)
         assert metadata(replay, "fulfillments")["replayed"] == 1
-
-
-def test_the_schedule_asks_one_run_per_shop(tmp_path: Path, redis_url: str, key_prefix: str) -> None:
-    with world(tmp_path, redis_url, key_prefix, items=1, shops=("shop-a", "shop-b")) as w:
-        with dg.instance_for_test() as instance:
-            sync_shop_partitions(instance, w.settings.shop_names)
-            context = dg.build_schedule_context(
-                instance=instance, scheduled_execution_time=datetime(2026, 11, 30, 12, 5, tzinfo=UTC)
-            )
-            requests = fulfillment_schedule(context)
-        assert sorted(r.partition_key for r in requests) == ["shop-a", "shop-b"]
-        assert fulfillment_job.name == "fulfillment_sync"

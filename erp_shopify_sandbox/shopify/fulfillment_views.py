@@ -79,7 +79,8 @@ class FulfillmentOrderView(_View):
         )
 
     def fulfillments(self, info: Any, first: int | None = None, after: str | None = None) -> dict:
-        found = [f.index for f in self.state.fulfillment.fulfillments if self.index in f.fulfillment_orders]
+        fulfilled = self.state.fulfillment.fulfillments_of(self.record.order)
+        found = [f.index for f in fulfilled if self.index in f.fulfillment_orders]
         return connection(found, first, after, lambda i: FulfillmentView(self.state, i), bulk=bulk_of(info))
 
 
@@ -95,7 +96,7 @@ class FulfillmentView(_View):
     def __getattr__(self, name: str) -> Any:
         record = self.state.fulfillment.fulfillments[self.index]
         order = self.state.orders[record.order]
-        number = 1 + [f.index for f in self.state.fulfillment.fulfillments if f.order == record.order].index(self.index)
+        number = 1 + [f.index for f in self.state.fulfillment.fulfillments_of(record.order)].index(self.index)
         fields = {
             "createdAt": record.created_at,
             "updatedAt": record.updated_at,
@@ -154,5 +155,5 @@ def order_fulfillment_orders(
 
 
 def order_fulfillments(view: OrderView, info: Any, first: int | None = None) -> list[FulfillmentView]:
-    found = [FulfillmentView(view.state, f.index) for f in view.state.fulfillment.fulfillments if f.order == view.index]
+    found = [FulfillmentView(view.state, f.index) for f in view.state.fulfillment.fulfillments_of(view.index)]
     return found[:first] if first is not None else found

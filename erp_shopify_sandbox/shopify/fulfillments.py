@@ -74,6 +74,10 @@ class FulfillmentBook:
     orders: list[FulfillmentOrder] = field(default_factory=list)
     fulfillments: list[Fulfillment] = field(default_factory=list)
     line_count: int = 0
+    # indexes, so a shop with many orders answers in constant time per order
+    _by_order: dict[int, list[FulfillmentOrder]] = field(default_factory=dict)
+    _lines: dict[int, tuple[FulfillmentOrder, FulfillmentOrderLine]] = field(default_factory=dict)
+    _fulfillments_by_order: dict[int, list[Fulfillment]] = field(default_factory=dict)
 
     def open_for(self, order: Order, location: int) -> FulfillmentOrder:
         """The fulfillment order a new order gets, with every line."""
@@ -87,17 +91,18 @@ class FulfillmentBook:
     def _add(self, order: int, location: int, lines: list[FulfillmentOrderLine], stamp: str) -> FulfillmentOrder:
         fulfillment_order = FulfillmentOrder(len(self.orders), order, location, lines, stamp, stamp)
         self.orders.append(fulfillment_order)
+        self._by_order.setdefault(order, []).append(fulfillment_order)
+        self._lines.update((line.index, (fulfillment_order, line)) for line in lines)
         return fulfillment_order
 
     def of_order(self, order: int) -> list[FulfillmentOrder]:
-        return [f for f in self.orders if f.order == order]
+        return list(self._by_order.get(order, []))
+
+    def fulfillments_of(self, order: int) -> list[Fulfillment]:
+        return list(self._fulfillments_by_order.get(order, []))
 
     def line(self, index: int) -> tuple[FulfillmentOrder, FulfillmentOrderLine] | None:
-        for fulfillment_order in self.orders:
-            for line in fulfillment_order.lines:
-                if line.index == index:
-                    return fulfillment_order, line
-        return None
+        return self._lines.get(index)
 
     def fulfill(
         self,
@@ -165,6 +170,7 @@ class FulfillmentBook:
             notify,
         )
         self.fulfillments.append(fulfillment)
+        self._fulfillments_by_order.setdefault(fulfillment.order, []).append(fulfillment)
         return fulfillment
 
     def move(

@@ -25,12 +25,12 @@ import yaml
 
 from erp_shopify.config import parse_settings
 from erp_shopify.erp.sap.adapter import SapAdapter
-from erp_shopify.mapping.orders import external_ref
 from erp_shopify.shopify.client import PLAN_RESTORE_RATE, ShopifyClient
 from erp_shopify.sync.fulfillments import FulfillmentSync
 from erp_shopify_sandbox.sap import PASSWORD, USERNAME, SapSandbox
 from erp_shopify_sandbox.shopify import start_shopify_sandbox
-from erp_shopify_sandbox.shopify.ids import gid, legacy_id
+from erp_shopify_sandbox.shopify.ids import gid
+from erp_shopify_tests.test_sync.shipping import sap_sales_order
 
 REDIS_URL = os.environ.get("ERP_SHOPIFY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 DELIVERIES = int(os.environ.get("BENCH_FULFILLMENT_DELIVERIES", "5000"))
@@ -44,17 +44,7 @@ def _book(sap: SapSandbox, state: object, shop: str, orders: int) -> None:
     for n in range(orders):
         sku = f"SKU-{n % 50:07d}"
         order = state.place_order([(sku, 1)])  # type: ignore[attr-defined]
-        sales_order = sap.store.create_sales_order(
-            {
-                "SalesOrderType": "OR",
-                "SalesOrganization": "1010",
-                "DistributionChannel": "10",
-                "OrganizationDivision": "00",
-                "SoldToParty": "1000001",
-                "PurchaseOrderByCustomer": external_ref(shop, str(legacy_id("Order", order.index))),
-                "to_Item": [{"Material": sku, "RequestedQuantity": "1"}],
-            }
-        )
+        sales_order = sap.store.create_sales_order(sap_sales_order(shop, order.index, {sku: 1}))
         sap.store.deliveries.ship(sales_order["SalesOrder"], bill_of_lading=f"1Z{n:016d}")
 
 
@@ -144,19 +134,9 @@ def bench_latency() -> list[str]:
                 sap = world.erp.sandbox
                 booked = []
                 for n in range(deliveries):
-                    order = state.place_order([(skus[n % len(skus)], 1)])
-                    reference = external_ref(shop, str(legacy_id("Order", order.index)))
-                    sales_order = sap.store.create_sales_order(
-                        {
-                            "SalesOrderType": "OR",
-                            "SalesOrganization": "1010",
-                            "DistributionChannel": "10",
-                            "OrganizationDivision": "00",
-                            "SoldToParty": "1000001",
-                            "PurchaseOrderByCustomer": reference,
-                            "to_Item": [{"Material": skus[n % len(skus)], "RequestedQuantity": "1"}],
-                        }
-                    )
+                    lines = {skus[n % len(skus)]: 1}
+                    order = state.place_order(list(lines.items()))
+                    sales_order = sap.store.create_sales_order(sap_sales_order(shop, order.index, lines))
                     booked.append((order.index, sales_order["SalesOrder"]))
                 latencies = []
                 with dagster_dev(world, home, _free_port(), quiet=True):

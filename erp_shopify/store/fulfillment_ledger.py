@@ -64,7 +64,7 @@ class FulfillmentLedger:
         """Recorded before the mutation is sent; durable before Shopify can apply it."""
         self._put(shop, document, LedgerEntry(**{**asdict(entry), "state": SENDING, "at": time.time()}))
 
-    def fulfilled(self, shop: str, document: str, order: str, fulfillment: str, tracking: str) -> None:
+    def fulfilled(self, shop: str, document: str, order: str, fulfillment: str | None, tracking: str) -> None:
         """The delivery's fulfillment exists in Shopify; its error (from an earlier try) is gone."""
         entry = LedgerEntry(FULFILLED, order, fulfillment=fulfillment, tracking=tracking, at=time.time())
         pipe = self.client.pipeline(transaction=True)

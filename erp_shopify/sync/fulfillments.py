@@ -139,7 +139,7 @@ class FulfillmentSync:
         digest = m.tracking_digest(tracking)
         entry = self.ledger.get(shop, document)
         if entry is not None and entry.state == FULFILLED:
-            if entry.tracking == digest or entry.fulfillment is None or tracking is None:
+            if entry.tracking == digest or not entry.fulfillment or tracking is None:
                 return "unchanged"
             self._update_tracking(entry.fulfillment, tracking)
             self.ledger.fulfilled(shop, document, order, entry.fulfillment, digest)
@@ -147,7 +147,7 @@ class FulfillmentSync:
         current = self._read(shipment, order)
         if entry is not None and entry.state == SENDING and m.was_applied(shipment, current, entry.plan, entry.before):
             found = m.newest_fulfillment(current, tracking)
-            self.ledger.fulfilled(shop, document, order, found or "", digest)
+            self.ledger.fulfilled(shop, document, order, found, digest)
             return "resolved"
         plan = m.plan_fulfillment(shipment, current, self.shop.locations, self.items.get)
         if plan.moves:

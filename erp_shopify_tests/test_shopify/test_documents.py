@@ -44,6 +44,10 @@ def test_the_project_ships_every_document_its_syncs_need() -> None:
         "bulk_operation_run_query",
         "bulk_operation",
         "locations",
+        "order_fulfillment_orders",
+        "fulfillment_create",
+        "fulfillment_order_move",
+        "fulfillment_tracking_info_update",
     }
 
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import dagster as dg
 import redis
 import yaml
 
@@ -150,14 +151,20 @@ def bench_latency() -> list[str]:
                     while shipped and time.monotonic() < deadline:
                         latencies += _newly_fulfilled(state, shipped)
                         time.sleep(0.2)
+                with dg.DagsterInstance.get() as instance:
+                    records = instance.get_run_records(dg.RunsFilter(job_name="fulfillment_sync"))
+                    runs = [r.end_time - r.create_timestamp.timestamp() for r in records if r.end_time]
             finally:
                 _forget_demo_state(world.config_path)
     p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else float("nan")
+    run = statistics.median(runs)  # from the schedule's request to the run's end, launch included
+    bound = 60 + run  # a delivery shipped just after a tick waits the interval, then one whole run
     return [
         f"(b) {len(latencies)} of {deliveries} deliveries shipped {spacing:.0f} s apart reached Shopify under"
-        f" dagster dev (fulfillments schedule every minute): goods issue -> fulfillment p50"
-        f" {statistics.median(latencies):.0f} s, p95 {p95:.0f} s; p95 / (schedule interval 60 s + one run):"
-        f" bounded by the cadence, not the sync",
+        f" dagster dev (fulfillments schedule every minute, {len(runs)} runs of median {run:.0f} s request to end):"
+        f" goods issue -> fulfillment p50 {statistics.median(latencies):.0f} s, p95 {p95:.0f} s",
+        f"(b) p95 / cadence bound (60 s interval + one run = {bound:.0f} s): {p95 / bound:.2f} (<= 1: the latency is"
+        " the schedule's, the sync adds nothing; a shorter `fulfillments.schedule` lowers it)",
     ]
 
 

@@ -61,6 +61,15 @@ class PriceList(_Model):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
 
 
+class ShopFulfillment(_Model):
+    """How this shop's fulfillments look: whether Shopify emails the customer, and the carrier
+    name and tracking link sent with the ERP's tracking numbers (``{number}`` is replaced)."""
+
+    notify_customer: bool = False
+    tracking_company: str = ""
+    tracking_url: str = ""  # e.g. "https://carrier.example/track?n={number}"; empty: Shopify builds one
+
+
 class ShopConfig(_Model):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")  # the Dagster partition key
     domain: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
@@ -75,6 +84,7 @@ class ShopConfig(_Model):
     safety_stock: SafetyStock = SafetyStock()
     price_lists: list[PriceList] = Field(default_factory=list)
     sku_overrides: dict[str, str] = Field(default_factory=dict)  # ERP item code -> Shopify SKU
+    fulfillment: ShopFulfillment = ShopFulfillment()
 
     @field_validator("locations")
     @classmethod
@@ -117,6 +127,8 @@ class SapConfig(_ErpConnection):
     rejection_reason: str = "10"  # SalesDocumentRjcnReason set on every item of a cancelled order
     credit_order_type: str = "CBAR"  # returns order type that carries a Shopify refund
     manual_price_condition_type: str = "PMP0"  # item condition carrying the Shopify net unit price
+    tracking_field: str = "BillOfLading"  # the outbound delivery header property holding the tracking number
+    delivery_overlap_days: int = Field(1, ge=1)  # LastChangeDate has no time: re-read this many days
 
 
 class NetSuiteConfig(_ErpConnection):
@@ -250,6 +262,11 @@ class InventoryConfig(_Model):
     stale_after_minutes: int = Field(60, ge=1)  # a shop not synced for longer fails inventory_fresh and alerts
 
 
+class FulfillmentConfig(_Model):
+    schedule: str | None = None  # a cron expression; None: the sync policy's cadence
+    workers: int = Field(4, ge=1, le=32)  # orders fulfilled in parallel (one order's deliveries in turn)
+
+
 class PricingConfig(_Model):
     schedule: str | None = None  # a cron expression; None: the sync policy's cadence
     max_change_percent: Decimal = Field(Decimal("50"), gt=0)
@@ -263,6 +280,7 @@ class Settings(_Model):
     ingest: IngestConfig = IngestConfig()
     inventory: InventoryConfig = InventoryConfig()
     pricing: PricingConfig = PricingConfig()
+    fulfillments: FulfillmentConfig = FulfillmentConfig()
     alert_webhook_url: Secret | None = None
 
     @model_validator(mode="after")

@@ -111,6 +111,8 @@ def human_watermark(raw: object) -> str | None:
     if not isinstance(data, dict) or "at" not in data:
         return str(raw)[:40]
     seen = data.get("seen") or []
+    if isinstance(seen, dict):  # a shipment cursor: the documents handed out in its overlap window
+        return f"{data['at']} ({len(seen)} in the window)"
     position = f" (seen {seen[-1]}{f' +{len(seen) - 1} more' if len(seen) > 1 else ''})" if seen else ""
     return f"{data['at']}{position}"
 

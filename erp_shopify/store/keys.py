@@ -112,6 +112,14 @@ class Keys:
         """Hash: inventory object key -> when Shopify last reported a level move we did not recognise."""
         return f"{self.prefix}:inventory:{shop}:rechecks"
 
+    def fulfillment_ledger(self, shop: str) -> str:
+        """Hash: ERP delivery document -> its fulfillment's state (JSON): about to be sent, or done."""
+        return f"{self.prefix}:fulfillments:{shop}:ledger"
+
+    def fulfillment_errors(self, shop: str) -> str:
+        """Hash: ERP delivery document -> the shipment that could not be fulfilled and why (JSON)."""
+        return f"{self.prefix}:fulfillments:{shop}:errors"
+
     def fingerprints(self, shop: str) -> str:
         """Hash: object key -> digest of the values the middleware last wrote to Shopify."""
         return f"{self.prefix}:fingerprints:{shop}"

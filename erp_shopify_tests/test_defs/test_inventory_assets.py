@@ -112,12 +112,13 @@ def test_the_reconciliation_job_executed_without_run_config_repairs_a_hand_edit(
 def test_the_code_location_loads_with_every_sync_asset_job_and_schedule() -> None:
     loaded = defs()
     keys = {k.to_user_string() for k in loaded.resolve_asset_graph().get_all_asset_keys()}
-    assert {"sku_xref", "inventory_levels", "price_changes", "prices"} <= keys
-    for job in ("inventory_sync", "inventory_reconciliation", "nightly_xref_and_prices"):
+    assert {"sku_xref", "inventory_levels", "price_changes", "prices", "fulfillments"} <= keys
+    for job in ("inventory_sync", "inventory_reconciliation", "nightly_xref_and_prices", "fulfillment_sync"):
         assert loaded.resolve_job_def(job).partitions_def.name == "shops"  # type: ignore[union-attr]
     schedules = {s.name: s.cron_schedule for s in loaded.schedules or []}
     assert schedules["inventory_schedule"] == "*/10 * * * *"
     assert schedules["prices_schedule"] == "0 2 * * *"
+    assert schedules["fulfillment_schedule"] == "*/5 * * * *"
     assert loaded.resolve_sensor_def("shops_partitions_sensor") is not None
 
 

@@ -32,6 +32,7 @@ class Domain(StrEnum):
     ORDERS = "orders"
     REFUNDS = "refunds"
     CUSTOMER_ADDRESSES = "customer_addresses"
+    FULFILLMENTS = "fulfillments"
 
 
 # The order webhooks: each creates the order in the ERP if needed, ``orders/cancelled`` cancels it.
@@ -61,6 +62,7 @@ SYNC_POLICY: dict[Domain, DomainPolicy] = {
             echo_topics=("inventory_levels/update",),
         ),
         DomainPolicy(Domain.PRICES, Owner.ERP, Direction.ERP_TO_SHOPIFY, "0 2 * * *"),
+        DomainPolicy(Domain.FULFILLMENTS, Owner.ERP, Direction.ERP_TO_SHOPIFY, "*/5 * * * *"),
         DomainPolicy(
             Domain.PRODUCT_MASTER,
             Owner.ERP,

@@ -115,3 +115,30 @@ class ErpDocument(_Record):
     number: str
     external_ref: str
     status: str = ""  # adapter-specific ("draft", "confirmed", "cancelled", ...)
+
+
+class ShipmentLine(_Record):
+    item_code: str
+    quantity: Decimal = Field(gt=0)
+    location: str  # the ERP location it left from, as the shops file's ``locations`` keys name it
+
+
+class Shipment(_Record):
+    """One delivery the warehouse shipped (goods issue posted): the ERP's document number is the
+    exactly-once key of its fulfillment in Shopify."""
+
+    document: str  # SAP delivery, NetSuite item fulfillment, Tryton shipment
+    order_ref: str  # the sales order's external reference (``SalesOrder.external_ref``); "" if none
+    shipped_at: datetime
+    changed_at: datetime  # the ERP's change stamp that brought it (a tracking edit moves it)
+    lines: list[ShipmentLine]
+    tracking_numbers: list[str] = Field(default_factory=list)
+    tracking_company: str = ""
+    tracking_urls: list[str] = Field(default_factory=list)
+
+
+class ShipmentPage(_Record):
+    """Shipped deliveries changed since a cursor, and the cursor to resume after them."""
+
+    shipments: list[Shipment]
+    cursor: str | None

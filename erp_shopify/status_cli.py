@@ -1,6 +1,6 @@
 """``erp-shopify status``: where every shop's syncs stand and how order delivery is doing, in one look.
 
-Per shop and domain (inventory, prices, xref), read from the Dagster instance (``$DAGSTER_HOME``):
+Per shop and domain (inventory, prices, xref, fulfillments), read from the Dagster instance (``$DAGSTER_HOME``):
 the watermark in human form, the last run (time, status), the counts of the last materialization
 and the lag (now minus the last successful materialization). For orders, read from Redis: queue
 depth, the oldest queued event's age, the dead letters by error class and the pause flag. A table
@@ -21,6 +21,7 @@ import dagster as dg
 
 from erp_shopify.config import Settings, load_settings
 from erp_shopify.defs.inventory.assets import WATERMARK
+from erp_shopify.defs.shops import human_watermark
 from erp_shopify.delivery import erp_connection, open_queue
 
 # domain -> (its asset, the metadata keys shown as its counts)
@@ -28,27 +29,13 @@ DOMAINS: dict[str, tuple[str, tuple[str, ...]]] = {
     "inventory": ("inventory_levels", ("written", "changes_read")),
     "prices": ("prices", ("prices_written", "changed")),
     "xref": ("sku_xref", ("mapped", "erp_unmapped")),
+    "fulfillments": ("fulfillments", ("fulfilled", "data_errors")),
 }
+WATERMARKED = ("inventory", "fulfillments")
 
 
 def _when(timestamp: float | None) -> str | None:
     return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
-
-
-def human_watermark(raw: object) -> str | None:
-    """SAP's inventory watermark is opaque JSON (``{"at": ..., "seen": [...]}``): its time plus a
-    short position; any other watermark (a timestamp) as it is."""
-    if raw is None or raw == "":
-        return None
-    try:
-        data = json.loads(str(raw))
-    except ValueError:
-        return str(raw)[:40]
-    if not isinstance(data, dict) or "at" not in data:
-        return str(raw)[:40]
-    seen = data.get("seen") or []
-    position = f" (seen {seen[-1]}{f' +{len(seen) - 1} more' if len(seen) > 1 else ''})" if seen else ""
-    return f"{data['at']}{position}"
 
 
 def _last_run(instance: dg.DagsterInstance, shop: str, asset: str) -> dg.DagsterRun | None:
@@ -73,7 +60,7 @@ def sync_status(instance: dg.DagsterInstance, shop: str, domain: str, now: float
     return {
         "shop": shop,
         "domain": domain,
-        "watermark": human_watermark(metadata.get(WATERMARK)) if domain == "inventory" else None,
+        "watermark": human_watermark(metadata.get(WATERMARK)) if domain in WATERMARKED else None,
         "last_run": None if run is None else {"at": _when(run_at), "status": run.status.value, "run_id": run.run_id},
         "counts": {k: metadata[k] for k in count_keys if k in metadata},
         "last_success": _when(materialized_at),

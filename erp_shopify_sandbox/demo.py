@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 import dagster as dg
+import httpx
 import yaml
 
 from erp_shopify.config import CONFIG_ENV, RedisConfig
@@ -53,6 +54,8 @@ class ErpSide:
     item_codes: list[str] = field(default_factory=list)
     fixed_catalogue: bool = False  # the ERP brings its own items (Tryton's demo database)
     currency: str | None = None  # every shop sells in it (the only currency the ERP has), else the file's
+    # the warehouse ships (order reference, SKU -> units, tracking number); None: shipments not read
+    ship: Callable[[str, dict[str, int], str], None] | None = None
 
 
 def _sap() -> ErpSide:
@@ -80,7 +83,14 @@ def _sap() -> ErpSide:
         "password": {"env": "DEMO_SAP_PASSWORD"},
     }
     env = {"DEMO_SAP_USERNAME": USERNAME, "DEMO_SAP_PASSWORD": PASSWORD}
-    return ErpSide("sap", sap, config, env, ["1010/0001", "1010/0002"], set_stock, set_price)
+
+    def ship(reference: str, lines: dict[str, int], tracking: str) -> None:
+        body = {"purchase_order_by_customer": reference, "lines": lines, "bill_of_lading": tracking}
+        httpx.post(f"{sap.url}/_sandbox/deliveries", json=body, timeout=10).raise_for_status()
+
+    side = ErpSide("sap", sap, config, env, ["1010/0001", "1010/0002"], set_stock, set_price)
+    side.ship = ship
+    return side
 
 
 def _netsuite() -> ErpSide:
@@ -97,7 +107,14 @@ def _netsuite() -> ErpSide:
     def set_stock(code: str, location: str, units: int) -> None:
         netsuite.account.set_stock(code, int(location), Decimal(units))
 
-    return ErpSide("netsuite", netsuite, config, netsuite.environment(), ["1", "2"], set_stock, set_price)
+    def ship(reference: str, lines: dict[str, int], tracking: str) -> None:
+        for code, units in lines.items():  # one item fulfillment per item, each with its package
+            body = {"order": reference, "item": code, "quantity": units, "tracking": tracking}
+            httpx.post(f"{netsuite.url}/_sandbox/item-fulfillments", json=body, timeout=10).raise_for_status()
+
+    side = ErpSide("netsuite", netsuite, config, netsuite.environment(), ["1", "2"], set_stock, set_price)
+    side.ship = ship
+    return side
 
 
 def _tryton() -> ErpSide:
@@ -364,6 +381,13 @@ def demo(erp_kind: str, key_prefix: str | None) -> None:
                 f" delivered by {ok} of {len(runs)} deliver_orders run(s) on the Dagster instance:"
             )
             demo_orders.order_summary(orders, parts, held)
+        shipped = demo_orders.ship_two_orders(world, orders)
+        if shipped:
+            click.echo(
+                f"\nThe warehouse ships {shipped[0][0].name} in part and {shipped[1][0].name} whole;"
+                " the fulfillments run writes them to Shopify, once, with tracking:"
+            )
+            demo_orders.fulfil_and_show(instance, shipped)
         _next_steps(home, world.config_path)
 
 

@@ -162,3 +162,51 @@ def order_summary(orders: list[StorefrontOrder], parts: QueueParts, pending_befo
         f"   pending units: {figures['pending_before']} before delivery, {figures['pending_after']} after"
     )
     return figures
+
+
+def ship_two_orders(world: DemoWorld, orders: list[StorefrontOrder]) -> list[tuple[StorefrontOrder, str]]:
+    """The warehouse ships two delivered orders: one line of the first (a partial delivery), the
+    whole of the second; returns each with its tracking number."""
+    if world.erp.ship is None:
+        return []
+    first, second = [o for o in orders if "orders/cancelled" not in o.events][:2]
+    shipped = [
+        (first, dict(list(first.lines.items())[-1:]), "1Z999AA10000000001"),
+        (second, second.lines, "1Z999AA10000000002"),
+    ]
+    for order, lines, tracking in shipped:
+        world.erp.ship(order.reference, lines, tracking)
+    return [(order, tracking) for order, _, tracking in shipped]
+
+
+def fulfil_and_show(instance: dg.DagsterInstance, shipped: list[tuple[StorefrontOrder, str]]) -> dict[str, str]:
+    """Run ``fulfillments`` for each shop (as its schedule would), then print what Shopify shows:
+    each order's fulfillment status and tracking. Returns order name -> status."""
+    from erp_shopify.defs.fulfillments.assets import fulfillments
+    from erp_shopify.defs.resources import resources
+    from erp_shopify.shopify.client import ShopifyClient
+
+    bound = resources().resources
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    for shop in sorted({order.shop for order, _ in shipped}):
+        dg.materialize([fulfillments], instance=instance, resources=bound, partition_key=shop, run_config=quiet)
+    settings = load_settings()
+    header = f"{'shop':<9} {'order':<7} {'fulfillment status':<20} tracking"
+    click.echo(header)
+    click.echo("-" * len(header))
+    statuses = {}
+    for order, _ in shipped:
+        with ShopifyClient.for_shop(settings.shop(order.shop)) as client:
+            found = client.execute("order_fulfillment_orders", {"id": f"gid://shopify/Order/{order.legacy_id}"})[
+                "order"
+            ]
+        tracking = [
+            f"{t['company'] or ''} {t['number']} {t['url'] or ''}".strip()
+            for f in found["fulfillments"]
+            for t in f["trackingInfo"]
+        ]
+        statuses[order.name] = found["displayFulfillmentStatus"]
+        click.echo(
+            f"{order.shop:<9} {order.name:<7} {found['displayFulfillmentStatus']:<20} {'; '.join(tracking) or '-'}"
+        )
+    return statuses

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -10,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from erp_shopify.cli import main
+from erp_shopify.defs.shops import human_watermark
 from erp_shopify.delivery import erp_connection, open_queue
-from erp_shopify.status_cli import human_watermark
 from erp_shopify_tests.test_defs.dagster_world import materialize, metadata
 from erp_shopify_tests.test_sync.world import world
 
@@ -22,6 +23,9 @@ def test_the_sap_watermark_reads_as_its_time_and_a_short_position() -> None:
     )
     assert human_watermark('{"at":"2026-11-30T12:01:10","seen":["2026/1","2026/2","2026/3"]}') == (
         "2026-11-30T12:01:10 (seen 2026/3 +2 more)"
+    )
+    assert human_watermark('{"at":"2026-11-30T00:00:00","seen":{"80000001":"x","80000002":"y"}}') == (
+        "2026-11-30T00:00:00 (2 in the window)"  # a shipment cursor
     )
     assert human_watermark("2026-11-30T12:00:00+00:00") == "2026-11-30T12:00:00+00:00"
     assert human_watermark(None) is None
@@ -41,7 +45,8 @@ def test_status_shows_watermark_last_run_counts_lag_and_the_order_queue(
         report = json.loads(result.output)
         table = CliRunner().invoke(main, ["status", "--config", str(w.config_path)])
     rows = {(s["shop"], s["domain"]): s for s in report["syncs"]}
-    assert set(rows) == {("shop-a", "inventory"), ("shop-a", "prices"), ("shop-a", "xref")}
+    assert set(rows) == {("shop-a", d) for d in ("inventory", "prices", "xref", "fulfillments")}
+    assert rows[("shop-a", "fulfillments")]["last_run"] is None  # never run: shown, not invented
     inventory = rows[("shop-a", "inventory")]
     raw = json.loads(metadata(synced, "inventory_levels")["watermark"])
     assert inventory["watermark"].startswith(raw["at"])
@@ -53,4 +58,4 @@ def test_status_shows_watermark_last_run_counts_lag_and_the_order_queue(
     assert report["orders"]["queued"] == 0 and report["orders"]["dead_letters"] == {}
     assert report["orders"]["paused"]["reason"] == "HTTP 401 from the ERP"
     assert table.exit_code == 0 and "PAUSED since" in table.output
-    assert any(line.startswith("shop-a  inventory  " + raw["at"]) for line in table.output.splitlines())
+    assert any(re.match(r"shop-a\s+inventory\s+" + re.escape(raw["at"]), line) for line in table.output.splitlines())

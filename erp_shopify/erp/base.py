@@ -18,7 +18,16 @@ from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from erp_shopify.records import CreditNote, ErpDocument, InventoryPage, PriceRecord, SalesOrder, StockLevel
+from erp_shopify.errors import DataError
+from erp_shopify.records import (
+    CreditNote,
+    ErpDocument,
+    InventoryPage,
+    PriceRecord,
+    SalesOrder,
+    ShipmentPage,
+    StockLevel,
+)
 
 
 @runtime_checkable
@@ -36,6 +45,14 @@ class ErpAdapter(Protocol):
 
     def prices(self) -> Iterator[list[PriceRecord]]:
         """The current price records (a snapshot; change detection compares snapshots)."""
+
+    def shipment_changes(self, cursor: str | None) -> Iterator[ShipmentPage]:
+        """Shipped deliveries (goods issue posted) created or changed since ``cursor``, each with its
+        sales order's external reference; re-reads an overlap window and drops a delivery already
+        handed out unchanged, so a changed one (new tracking) comes again. Retried like the journal."""
+        raise DataError(
+            f"{self.name}: shipments are not read from this ERP", codes=("NOT_SUPPORTED",), system=self.name
+        )
 
     def find_sales_order(self, external_ref: str) -> ErpDocument | None: ...
 

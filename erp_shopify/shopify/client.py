@@ -44,6 +44,7 @@ MAX_PAGE_SIZE = 250
 PLAN_RESTORE_RATE = {"standard": 100.0, "advanced": 200.0, "plus": 1000.0, "enterprise": 2000.0}
 BUCKET_SECONDS = 20
 DEFAULT_RETRY = RetryPolicy(max_attempts=6, initial_backoff=0.5, max_backoff=30.0)
+SEND_ONCE = RetryPolicy(max_attempts=1)
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 # User errors that say "the same request will work a little later": retried, not dead-lettered.
 RETRYABLE_USER_ERRORS = frozenset({"IDEMPOTENCY_CONCURRENT_REQUEST", "LIMIT_REACHED", "OPERATION_IN_PROGRESS"})
@@ -112,13 +113,21 @@ class ShopifyClient:
         return cls(shop.graphql_url, shop.access_token.value(), **options)
 
     def execute(
-        self, document: str, variables: Mapping[str, Any] | None = None, *, raise_user_errors: bool = True
+        self,
+        document: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        raise_user_errors: bool = True,
+        send_once: bool = False,
     ) -> dict[str, Any]:
-        """Run a document (a name from ``documents`` or GraphQL text) and return its ``data``."""
+        """Run a document (a name from ``documents`` or GraphQL text) and return its ``data``.
+
+        ``send_once``: no retry here, for a mutation without ``@idempotent`` (``fulfillmentCreate``)
+        whose caller must read before it sends again: a timeout may come after Shopify applied it."""
         text = documents.resolve(document)
         return call_with_retries(
             lambda: self._attempt(text, variables or {}, raise_user_errors),
-            self._retry_policy,
+            SEND_ONCE if send_once else self._retry_policy,
             sleep=self._sleep,
         )
 

@@ -11,7 +11,7 @@ touches together carries the same tag, and the rule is by what runs together:
 - ``{queue}``: the event stream and everything its scripts touch with it (dedupe markers, the
   ledger, the order-sent markers, the epoch, pending and awaiting units);
 - ``{<shop>}``: a shop's sync state (loop guard, conflicts, rechecks, inventory, prices, SKU table,
-  and the temporary keys swapped in by ``RENAME``);
+  and the temporary keys swapped in by ``RENAME``, the fulfillment ledger and its errors);
 - ``{<connection>}``: an ERP connection's request slots and their wake-ups.
 
 A key that is only ever read or written alone (the DLQ, a pause flag, the receiver's counters)
@@ -134,6 +134,14 @@ class Keys:
         """Hash: inventory object key -> when Shopify last reported a level move we did not recognise."""
         return f"{self.prefix}:inventory:{tag(shop)}:rechecks"
 
+    def fulfillment_ledger(self, shop: str) -> str:
+        """Hash: ERP delivery document -> its fulfillment's state (JSON): about to be sent, or done."""
+        return f"{self.prefix}:fulfillments:{tag(shop)}:ledger"
+
+    def fulfillment_errors(self, shop: str) -> str:
+        """Hash: ERP delivery document -> the shipment that could not be fulfilled and why (JSON)."""
+        return f"{self.prefix}:fulfillments:{tag(shop)}:errors"
+
     def fingerprints(self, shop: str) -> str:
         """Hash: object key -> digest of the values the middleware last wrote to Shopify."""
         return f"{self.prefix}:fingerprints:{tag(shop)}"
@@ -158,3 +166,7 @@ class Keys:
     def ingest_counters(self) -> str:
         """Hash: what the webhook receiver did (queued, duplicate, echo, rejected_*)."""
         return f"{self.prefix}:ingest:counters"
+
+    def delivery_latency(self, shop: str) -> str:
+        """Counts per latency bucket of the shop's delivered order events (``store/latency.py``)."""
+        return f"{self.prefix}:latency:{shop}:delivery"

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from erp_shopify_sandbox.faults import CONTROL_PREFIX, FaultMiddleware, Faults, FaultState
 from erp_shopify_sandbox.netsuite.auth import TokenVerifier
+from erp_shopify_sandbox.netsuite.fulfillments import retrack, ship
 from erp_shopify_sandbox.netsuite.state import Account, QueryError, Record, RecordError
 
 log = logging.getLogger(__name__)
@@ -227,6 +228,24 @@ class NetSuiteService:
         external_id = request.query_params.get("externalId", "")
         return JSONResponse({"externalId": external_id, "count": self.account.count("salesOrder", external_id)})
 
+    async def control_ship(self, request: Request) -> Response:
+        """The warehouse ships one item of a sales order: an item fulfillment, shipped, with a package."""
+        data = await request.json()
+        try:
+            if "id" in request.path_params:
+                retrack(self.account, int(request.path_params["id"]), str(data["tracking"]))
+                return JSONResponse({"id": int(request.path_params["id"])})
+            made = ship(
+                self.account,
+                str(data["order"]),
+                str(data["item"]),
+                Decimal(str(data["quantity"])),
+                str(data.get("tracking", "")),
+            )
+        except (KeyError, ValueError, InvalidOperation) as exc:
+            return JSONResponse({"error": f"expected {{order, item, quantity, tracking}}: {exc}"}, status_code=400)
+        return JSONResponse({"id": made}, status_code=201)
+
     async def control_permissions(self, request: Request) -> Response:
         self.permitted = bool((await request.json()).get("granted", True))
         return JSONResponse({"granted": self.permitted})
@@ -248,6 +267,8 @@ def build_app(
         Route(f"{CONTROL_PREFIX}/prices", service.control_prices, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/orders", service.control_orders, methods=["GET"]),
         Route(f"{CONTROL_PREFIX}/permissions", service.control_permissions, methods=["PUT"]),
+        Route(f"{CONTROL_PREFIX}/item-fulfillments", service.control_ship, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/item-fulfillments/{{id}}", service.control_ship, methods=["PATCH"]),
     ]
     app = FaultMiddleware(Starlette(routes=routes), faults, error_response=fault_problem)
     return ConcurrencyLimit(app, concurrency_limit, limit_status)

@@ -16,9 +16,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from erp_shopify_sandbox.netsuite.fulfillments import SCHEMA as FULFILLMENT_SCHEMA
+from erp_shopify_sandbox.netsuite.fulfillments import mirror_sales_order
+
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _SQL_TIME = "'YYYY-MM-DD HH24:MI:SS'"
 _TO_CHAR = re.compile(r"TO_CHAR\((.+?),\s*" + _SQL_TIME + r"\)", re.IGNORECASE)
+_TRANSACTION = re.compile(r'(?<!["\w])transaction(?!["\w])', re.IGNORECASE)
 _TO_TIMESTAMP = re.compile(r"TO_TIMESTAMP\(('(?:[^']|'')*'),\s*" + _SQL_TIME + r"\)", re.IGNORECASE)
 
 SCHEMA = """
@@ -81,7 +85,7 @@ class Account:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.db = sqlite3.connect(":memory:", check_same_thread=False)
-        self.db.executescript(SCHEMA)
+        self.db.executescript(SCHEMA + FULFILLMENT_SCHEMA)
         self.records: dict[tuple[str, int], Record] = {}
         self._next_id = 1000
         self._seed()
@@ -112,6 +116,7 @@ class Account:
         if not re.match(r"(?is)^select\s", statement) or ";" in statement:
             raise QueryError("only a single SELECT statement is supported")
         translated = _TO_TIMESTAMP.sub(r"\1", _TO_CHAR.sub(r"(\1)", statement))
+        translated = _TRANSACTION.sub('"transaction"', translated)  # a keyword to SQLite, a table to NetSuite
         if re.search(r"(?i)\bTO_(CHAR|TIMESTAMP|DATE)\s*\(", translated):
             raise QueryError("unsupported date format (use 'YYYY-MM-DD HH24:MI:SS')")
         with self.lock:
@@ -231,6 +236,8 @@ class Account:
             else:
                 record.fields.setdefault("status", {"id": "open", "refName": "Open"})
             record.fields["tranId"] = f"{'SO' if record_type == 'salesOrder' else 'CM'}{record.id}"
+            if record_type == "salesOrder":
+                mirror_sales_order(self, record)
             return record, created
 
     def patch(self, record: Record, body: dict[str, Any]) -> None:

@@ -173,6 +173,8 @@ class SapSandboxApp:
             ],
             "A_SalesOrder": lambda: store.orders,
             "A_SalesOrderItem": lambda: [i for o in store.orders for i in o["to_Item"]],
+            "A_OutbDeliveryHeader": lambda: store.deliveries.headers,
+            "A_OutbDeliveryItem": store.deliveries.items,
             "A_SalesOrderItemPrElement": lambda: [
                 e for o in store.orders for i in o["to_Item"] for e in i["to_PricingElement"]
             ],

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from erp_shopify_sandbox.sap.deliveries import delivery_json
 from erp_shopify_sandbox.sap.errors import sap_error
 from erp_shopify_sandbox.sap.records import BusinessError, Movement
 
@@ -29,6 +30,8 @@ class SapControl:
             Route("/_sandbox/goods-movements", self.goods_movement, methods=["POST"]),
             Route("/_sandbox/conditions", self.conditions, methods=["PUT"]),
             Route("/_sandbox/orders", self.orders, methods=["GET"]),
+            Route("/_sandbox/deliveries", self.deliveries, methods=["POST"]),
+            Route("/_sandbox/deliveries/{delivery}", self.change_delivery, methods=["PATCH"]),
             Route("/_sandbox/stock", self.stock, methods=["GET"]),
             Route("/_sandbox/settings", self.settings, methods=["GET", "PUT"]),
             Route("/_sandbox/csrf/expire", self.expire_csrf, methods=["POST"]),
@@ -132,6 +135,46 @@ class SapControl:
                 ],
             }
         )
+
+    async def deliveries(self, request: Request) -> Response:
+        """The warehouse ships: a delivery with its goods issue posted, for the sales order named by
+        ``sales_order`` or ``purchase_order_by_customer``; ``lines`` (material -> quantity) or the
+        whole order."""
+        body = await request.json()
+        store = self.store
+        try:
+            number = body.get("sales_order")
+            if number is None:
+                found = store.indexes[("A_SalesOrder", "PurchaseOrderByCustomer")].lookup(
+                    [body["purchase_order_by_customer"]]
+                )
+                if not found:
+                    raise KeyError(f"no sales order for {body['purchase_order_by_customer']!r}")
+                number = found[0]["SalesOrder"]
+            lines = body.get("lines")
+            header = store.deliveries.ship(
+                str(number),
+                {m: Decimal(str(q)) for m, q in lines.items()} if lines is not None else None,
+                bill_of_lading=str(body.get("bill_of_lading", "")),
+                plant=body.get("plant", "1010"),
+                storage_location=body.get("storage_location", "0001"),
+                at=_at(body.get("at")),
+            )
+        except BusinessError as exc:
+            return sap_error(400, exc.code, exc.message)
+        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            return JSONResponse({"error": f"bad delivery: {exc!r}"}, status_code=400)
+        return JSONResponse(delivery_json(header), status_code=201)
+
+    async def change_delivery(self, request: Request) -> Response:
+        body = await request.json()
+        try:
+            header = self.store.deliveries.set_bill_of_lading(
+                request.path_params["delivery"], str(body["bill_of_lading"]), _at(body.get("at"))
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            return JSONResponse({"error": f"bad delivery change: {exc!r}"}, status_code=400)
+        return JSONResponse(delivery_json(header))
 
     async def stock(self, request: Request) -> Response:
         material = request.query_params.get("material")

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from erp_shopify_sandbox.sap.deliveries import OutboundDeliveries
 from erp_shopify_sandbox.sap.edm import parse_json_datetime
 from erp_shopify_sandbox.sap.index import Index
 from erp_shopify_sandbox.sap.pricing import condition_record, price_item
@@ -68,6 +69,7 @@ class SapStore:
         self.version = 0  # bumped by every change; query caches key on it
         self._next_document = 4900000000
         self._days: dict[date, datetime] = {}
+        self.deliveries = OutboundDeliveries(self)
 
     # --- master data and stock -------------------------------------------------------------------
 

@@ -26,6 +26,10 @@ BASES = {
     "InventoryAdjustmentGroup": 38_000_000_000_000,
     "BulkOperation": 5_100_000_000_000,
     "Shop": 69_000_000_000,
+    "FulfillmentOrder": 6_700_000_000_000,
+    "FulfillmentOrderLineItem": 15_800_000_000_000,
+    "Fulfillment": 5_900_000_000_000,
+    "FulfillmentLineItem": 12_300_000_000_000,
 }
 
 

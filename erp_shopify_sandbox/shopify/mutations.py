@@ -10,6 +10,7 @@ from typing import Any
 
 from erp_shopify_sandbox.shopify import ids, payloads
 from erp_shopify_sandbox.shopify.b2b_mutations import price_list_fixed_prices_add, quantity_pricing_by_variant_update
+from erp_shopify_sandbox.shopify.fulfillment_mutations import FULFILLMENT_RESOLVERS
 from erp_shopify_sandbox.shopify.idempotency import IDEMPOTENCY_MESSAGES, fingerprint, idempotency_key
 from erp_shopify_sandbox.shopify.queries import lookup
 from erp_shopify_sandbox.shopify.state import MAX_QUANTITY, Metafield, now_iso
@@ -337,4 +338,5 @@ MUTATION_RESOLVERS = {
     "quantityPricingByVariantUpdate": quantity_pricing_by_variant_update,
     "metafieldsSet": metafields_set,
     "bulkOperationRunQuery": bulk_operation_run_query,
+    **FULFILLMENT_RESOLVERS,
 }

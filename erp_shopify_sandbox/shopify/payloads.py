@@ -8,7 +8,7 @@ from typing import Any
 from erp_shopify_sandbox.shopify import ids
 from erp_shopify_sandbox.shopify.state import Customer, LineItem, Order, Refund, ShopState, now_iso
 
-_ADDRESS = {
+ADDRESS = {
     "address1": "1 Sandbox Street",
     "address2": None,
     "city": "Ottawa",
@@ -25,6 +25,9 @@ _ADDRESS = {
     "province_code": "ON",
     "zip": "K1A 0A1",
 }
+
+
+_FULFILLMENT_STATUS = {"FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial", "UNFULFILLED": None}
 
 
 def _money_set(amount: str, currency: str) -> dict[str, Any]:
@@ -126,7 +129,7 @@ def product(state: ShopState, index: int) -> dict[str, Any]:
 
 def customer(state: ShopState, record: Customer) -> dict[str, Any]:
     customer_id = ids.legacy_id("Customer", record.index)
-    address = {**_ADDRESS, **record.address, "first_name": record.first_name, "last_name": record.last_name}
+    address = {**ADDRESS, **record.address, "first_name": record.first_name, "last_name": record.last_name}
     address["name"] = f"{record.first_name} {record.last_name}"
     default_address = {
         **{k: v for k, v in address.items() if k not in ("latitude", "longitude")},
@@ -161,7 +164,7 @@ def customer(state: ShopState, record: Customer) -> dict[str, Any]:
     }
 
 
-def _line_item(state: ShopState, line: LineItem, currency: str) -> dict[str, Any]:
+def line_item(state: ShopState, line: LineItem, currency: str) -> dict[str, Any]:
     product = state.variant_product[line.variant]
     return {
         "admin_graphql_api_id": ids.gid("LineItem", line.index),
@@ -207,7 +210,7 @@ def order(state: ShopState, record: Order) -> dict[str, Any]:
     return {
         "admin_graphql_api_id": ids.gid("Order", record.index),
         "app_id": None,
-        "billing_address": _ADDRESS,
+        "billing_address": ADDRESS,
         "browser_ip": None,
         "buyer_accepts_marketing": False,
         "cancel_reason": record.cancel_reason.lower() if record.cancel_reason else None,
@@ -243,13 +246,13 @@ def order(state: ShopState, record: Order) -> dict[str, Any]:
         "email": record.email or "",
         "estimated_taxes": False,
         "financial_status": record.financial_status.lower(),
-        "fulfillment_status": None,
+        "fulfillment_status": _FULFILLMENT_STATUS[state.fulfillment.display_status(record.index)],
         "fulfillments": [],
         "id": order_id,
         "landing_site": None,
         "landing_site_ref": None,
         "line_item_groups": [],
-        "line_items": [_line_item(state, li, c) for li in record.line_items],
+        "line_items": [line_item(state, li, c) for li in record.line_items],
         "location_id": ids.legacy_id("Location", record.location),
         "merchant_business_entity_id": "MTE5MjI2NTM1",
         "merchant_of_record_app_id": None,
@@ -271,7 +274,7 @@ def order(state: ShopState, record: Order) -> dict[str, Any]:
         "referring_site": None,
         "refunds": [],
         "returns": [],
-        "shipping_address": _ADDRESS,
+        "shipping_address": ADDRESS,
         "shipping_lines": [],
         "source_identifier": None,
         "source_name": "web",
@@ -315,7 +318,7 @@ def refund(state: ShopState, record: Refund) -> dict[str, Any]:
                 "id": ids.legacy_id("LineItem", line.index) + 7,
                 "line_item": {
                     k: v
-                    for k, v in _line_item(state, line, c).items()
+                    for k, v in line_item(state, line, c).items()
                     if k not in ("attributed_staffs", "current_quantity")
                 },
                 "line_item_id": ids.legacy_id("LineItem", line.index),

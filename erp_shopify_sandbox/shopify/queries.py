@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from erp_shopify_sandbox.shopify import ids
+from erp_shopify_sandbox.shopify.fulfillment_views import FulfillmentOrderView, FulfillmentView
 from erp_shopify_sandbox.shopify.paging import connection, parse_search
 from erp_shopify_sandbox.shopify.sales_views import (
     CatalogView,
@@ -45,10 +46,14 @@ def _sized(kind: str, state: ShopState) -> int:
         "CompanyLocation": len(state.price_lists),
         "CompanyLocationCatalog": len(state.price_lists),
         "Company": len(state.price_lists),
+        "FulfillmentOrder": len(state.fulfillment.orders),
+        "Fulfillment": len(state.fulfillment.fulfillments),
     }.get(kind, 0)
 
 
 _VIEWS: dict[str, Any] = {
+    "FulfillmentOrder": FulfillmentOrderView,
+    "Fulfillment": FulfillmentView,
     "Product": ProductView,
     "ProductVariant": VariantView,
     "InventoryItem": InventoryItemView,
@@ -204,6 +209,8 @@ QUERY_RESOLVERS = {
     ),
     "order": _by_id("Order"),
     "customer": _by_id("Customer"),
+    "fulfillment": _by_id("Fulfillment"),
+    "fulfillmentOrder": _by_id("FulfillmentOrder"),
     "priceList": _by_id("PriceList"),
     "companyLocation": _by_id("CompanyLocation"),
     "bulkOperation": _by_id("BulkOperation"),

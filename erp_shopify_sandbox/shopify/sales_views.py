@@ -50,6 +50,8 @@ class LineItemView:
             "quantity": line.quantity,
             "currentQuantity": line.current_quantity,
             "refundableQuantity": line.current_quantity,
+            "fulfillableQuantity": line.current_quantity - line.fulfilled,
+            "unfulfilledQuantity": line.current_quantity - line.fulfilled,
             "originalUnitPriceSet": money_bag(line.price, self.currency),
             "variant": VariantView(self.state, line.variant),
         }
@@ -124,6 +126,8 @@ class OrderView(_HasMetafields):
             "displayFinancialStatus": o.financial_status,
             "totalPriceSet": money_bag(o.total(), o.currency),
             "customer": CustomerView(self.state, o.customer) if o.customer is not None else None,
+            "displayFulfillmentStatus": self.state.fulfillment.display_status(o.index),
+            "fulfillable": o.cancelled_at is None and any(i.current_quantity > i.fulfilled for i in o.line_items),
         }
         if name in fields:
             return fields[name]
@@ -138,6 +142,16 @@ class OrderView(_HasMetafields):
             lambda i: LineItemView(self.state, o.line_items[i], o.currency),
             bulk=bulk_of(info),
         )
+
+    def fulfillmentOrders(self, info: Any, **arguments: Any) -> dict:
+        from erp_shopify_sandbox.shopify.fulfillment_views import order_fulfillment_orders
+
+        return order_fulfillment_orders(self, info, **arguments)
+
+    def fulfillments(self, info: Any, first: int | None = None) -> list[Any]:
+        from erp_shopify_sandbox.shopify.fulfillment_views import order_fulfillments
+
+        return order_fulfillments(self, info, first)
 
     def refunds(self, info: Any, first: int | None = None) -> list[RefundView]:
         refunds = self.record.refunds

@@ -159,6 +159,9 @@ class ShopState:
         self.price_break_count = 0
         self.metafields: dict[tuple[str, str, str], Metafield] = {}
         self.adjustment_groups: list[dict] = []
+        from erp_shopify_sandbox.shopify.fulfillments import FulfillmentBook  # it builds on this module's records
+
+        self.fulfillment = FulfillmentBook()
         self.write_calls: dict[str, int] = {}
 
     # -- catalog -----------------------------------------------------------------------------------
@@ -314,6 +317,7 @@ class ShopState:
                 len(self.orders), 1001 + len(self.orders), location, customer, email, self.currency, items, stamp, stamp
             )
             self.orders.append(order)
+            self.fulfillment.open_for(order, location)
             return order
 
     def order(self, index: int) -> Order:
@@ -322,17 +326,18 @@ class ShopState:
         return self.orders[index]
 
     def fulfill(self, index: int) -> Order:
-        """Ship every unshipped, unrefunded unit from the order's location: Shopify takes them off
-        ``committed`` and so off ``on_hand``; ``available`` does not move."""
+        """Ship every unshipped, unrefunded unit from the locations its fulfillment orders are
+        assigned to: Shopify takes them off ``committed`` and so off ``on_hand``; ``available``
+        does not move."""
+        from erp_shopify_sandbox.shopify.fulfillments import FULFILLABLE
+
         with self.lock:
             order = self.order(index)
             if order.cancelled_at:
                 raise ValueError(f"order {order.name} is cancelled")
-            for item in order.line_items:
-                units = item.current_quantity - item.fulfilled
-                if units > 0:
-                    self.move(order.location, item.variant, 0, -units)
-                    item.fulfilled += units
+            for fulfillment_order in self.fulfillment.of_order(index):
+                if fulfillment_order.status in FULFILLABLE and any(li.remaining for li in fulfillment_order.lines):
+                    self.fulfillment.fulfill(self, [(fulfillment_order, None)], [])
             order.updated_at = now_iso()
             return order
 
@@ -345,6 +350,7 @@ class ShopState:
                 for item in order.line_items:
                     units = item.current_quantity - item.fulfilled
                     self.move(order.location, item.variant, units, -units)
+            self.fulfillment.cancel(index)
             order.cancelled_at = order.updated_at = now_iso()
             order.cancel_reason = reason
             order.financial_status = "REFUNDED" if order.financial_status == "PAID" else "VOIDED"
@@ -368,6 +374,7 @@ class ShopState:
                 refunded.append((item, quantity, restock))
             for item, quantity, _ in refunded:
                 item.refunded += quantity
+                self.fulfillment.refund(index, item, quantity)
                 if restock:
                     self.move(order.location, item.variant, quantity, -quantity)
             refund = Refund(self.refund_count, order.index, now_iso(), note, refunded)

@@ -30,6 +30,8 @@ TOPICS = (
     "products/update",
     "inventory_levels/update",
     "customers/update",
+    "fulfillments/create",
+    "orders/fulfilled",
 )
 RETRIES = 8
 RETRY_WINDOW_SECONDS = 4 * 3600

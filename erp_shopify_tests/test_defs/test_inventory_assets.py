@@ -1,4 +1,4 @@
-"""inventory_levels in a real Dagster instance: per-partition watermarks, blocking xref check,
+"""inventory_levels in a real Dagster instance: per-partition watermarks and check results, blocking xref check,
 the reconciliation job run as a backfill over shops, and the whole code location loading."""
 
 from __future__ import annotations
@@ -36,11 +36,17 @@ def test_watermarks_round_trip_per_shop_and_never_cross(tmp_path: Path, redis_ur
         assert meta["previous_watermark"] == watermark(first_a)
         assert (meta["changes_read"], meta["written"]) == (1, 1)
         assert watermark(second_a) != watermark(first_a)
+        at = json.loads(watermark(second_a))["at"]  # SAP's watermark is JSON; the UI shows it readable
+        assert meta["synced_through"].startswith(f"{at} (seen ") and "{" not in meta["synced_through"]
 
         first_b = materialize(w, instance, "shop-b", "sku_xref", "inventory_levels")
         assert metadata(first_b, "inventory_levels")["previous_watermark"] is None  # shop A's runs moved only A's
         assert w.shopify_available("shop-b")[sku(2)] == 1
         assert check_passed(second_a, "no_drift_in_sample")
+        # Check results are per shop partition: the UI shows each shop's own, none hides another's.
+        drift = dg.AssetCheckKey(dg.AssetKey("inventory_levels"), "no_drift_in_sample")
+        history = instance.event_log_storage.get_asset_check_execution_history(drift, limit=10)
+        assert [r.partition for r in history] == ["shop-b", "shop-a", "shop-a"]
 
 
 def test_collapsed_xref_blocks_the_inventory_write(tmp_path: Path, redis_url: str, key_prefix: str) -> None:
@@ -106,12 +112,13 @@ def test_the_reconciliation_job_executed_without_run_config_repairs_a_hand_edit(
 def test_the_code_location_loads_with_every_sync_asset_job_and_schedule() -> None:
     loaded = defs()
     keys = {k.to_user_string() for k in loaded.resolve_asset_graph().get_all_asset_keys()}
-    assert {"sku_xref", "inventory_levels", "price_changes", "prices"} <= keys
-    for job in ("inventory_sync", "inventory_reconciliation", "nightly_xref_and_prices"):
+    assert {"sku_xref", "inventory_levels", "price_changes", "prices", "fulfillments"} <= keys
+    for job in ("inventory_sync", "inventory_reconciliation", "nightly_xref_and_prices", "fulfillment_sync"):
         assert loaded.resolve_job_def(job).partitions_def.name == "shops"  # type: ignore[union-attr]
     schedules = {s.name: s.cron_schedule for s in loaded.schedules or []}
     assert schedules["inventory_schedule"] == "*/10 * * * *"
     assert schedules["prices_schedule"] == "0 2 * * *"
+    assert schedules["fulfillment_schedule"] == "*/5 * * * *"
     assert loaded.resolve_sensor_def("shops_partitions_sensor") is not None
 
 

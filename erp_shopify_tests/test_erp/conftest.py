@@ -15,6 +15,17 @@ BACKENDS = [
 ]
 
 
+# The ERPs the fulfillment sync reads shipments from (Oracle's shipments are not read yet).
+SHIPPING_BACKENDS = [b for b in BACKENDS if b.id != "oracle"]
+
+
+@pytest.fixture(params=SHIPPING_BACKENDS)
+def shipping_erp(request: pytest.FixtureRequest) -> Iterator[ErpHarness]:
+    module = importlib.import_module(f"erp_shopify_tests.test_erp.harness_{request.param}")
+    with module.harness() as harness:
+        yield harness
+
+
 @pytest.fixture(params=BACKENDS)
 def erp(request: pytest.FixtureRequest) -> Iterator[ErpHarness]:
     module = importlib.import_module(f"erp_shopify_tests.test_erp.harness_{request.param}")

@@ -36,6 +36,13 @@ class ErpHarness(Protocol):
     def count_sales_orders(self, external_ref: str) -> int:
         """How many sales orders the ERP holds with this external reference."""
 
+    def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
+        """The warehouse ships ``quantity`` of one item of the order (goods issue posted) with one
+        tracking number; returns the ERP's shipment document."""
+
+    def retrack(self, document: str, tracking: str) -> None:
+        """A tracking number entered or corrected on a shipped document."""
+
 
 @contextmanager
 def exported(environment: Mapping[str, str]) -> Iterator[None]:

@@ -73,6 +73,15 @@ class NetSuiteHarness:
         response.raise_for_status()
         return int(response.json()["count"])
 
+    def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
+        body = {"order": external_ref, "item": item_code, "quantity": str(quantity), "tracking": tracking}
+        response = self.control.post("/item-fulfillments", json=body)
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+    def retrack(self, document: str, tracking: str) -> None:
+        self.control.patch(f"/item-fulfillments/{document}", json={"tracking": tracking}).raise_for_status()
+
     def close(self) -> None:
         self.control.close()
 

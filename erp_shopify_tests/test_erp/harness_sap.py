@@ -77,6 +77,17 @@ class SapHarness:
     def count_sales_orders(self, external_ref: str) -> int:
         return int(self.control_call("GET", f"/_sandbox/orders?purchase_order_by_customer={external_ref}")["count"])
 
+    def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
+        body = {
+            "purchase_order_by_customer": external_ref,
+            "lines": {item_code: str(quantity)},
+            "bill_of_lading": tracking,
+        }
+        return str(self.control_call("POST", "/_sandbox/deliveries", body)["DeliveryDocument"])
+
+    def retrack(self, document: str, tracking: str) -> None:
+        self.control_call("PATCH", f"/_sandbox/deliveries/{document}", {"bill_of_lading": tracking})
+
 
 @contextmanager
 def harness(page_size: int = 1000, **adapter_options: Any) -> Iterator[SapHarness]:

@@ -103,6 +103,29 @@ class TrytonHarness:
         count: int = self.rpc.model("sale.sale", "search_count", [("reference", "=", external_ref)])
         return count
 
+    def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
+        """Ship the sale's waiting shipment with ``quantity`` of the item (Tryton makes a backorder
+        of the rest), its reference the tracking number: assign, pick, pack, done."""
+        [sale] = self.rpc.model(
+            "sale.sale", "search_read", [("reference", "=", external_ref)], 0, 1, None, ["shipments"]
+        )
+        waiting = [("id", "in", sale["shipments"]), ("state", "in", ["draft", "waiting", "assigned"])]
+        [shipment] = self.rpc.model(
+            "stock.shipment.out", "search_read", waiting, 0, 1, None, ["inventory_moves", "number"]
+        )
+        product = self.product_id(item_code)
+        for move in self.rpc.model("stock.move", "read", shipment["inventory_moves"], ["product", "quantity"]):
+            if move["product"] == product and move["quantity"] != float(quantity):
+                self.rpc.model("stock.move", "write", [move["id"]], {"quantity": float(quantity)})
+        self.rpc.model("stock.shipment.out", "write", [shipment["id"]], {"reference": tracking})
+        for step in ("assign_force", "pick", "pack", "do"):
+            self.rpc.model("stock.shipment.out", step, [shipment["id"]])
+        return str(shipment["number"])
+
+    def retrack(self, document: str, tracking: str) -> None:
+        ids = self.rpc.model("stock.shipment.out", "search", [("number", "=", document)], 0, 1, None)
+        self.rpc.model("stock.shipment.out", "write", ids, {"reference": tracking})
+
 
 @contextmanager
 def harness() -> Iterator[TrytonHarness]:

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError
-from erp_shopify.records import Address, Customer, SalesOrder, SalesOrderLine
+from erp_shopify.records import Address, Customer, SalesOrder, SalesOrderLine, Shipment
 from erp_shopify_tests.test_erp.harness import ErpHarness
 
 
@@ -116,3 +116,40 @@ def test_create_proven_new_sends_no_search_and_a_later_create_finds_it(erp: ErpH
     again = erp.adapter.create_sales_order(_order(erp, ref))
     assert (first.external_ref, again.number) == (ref, first.number)
     assert erp.count_sales_orders(ref) == 1
+
+
+def _shipments(erp: ErpHarness, cursor: str | None) -> tuple[list[Shipment], str | None]:
+    found: list[Shipment] = []
+    for page in erp.adapter.shipment_changes(cursor):
+        found.extend(page.shipments)
+        cursor = page.cursor
+    return found, cursor
+
+
+def test_a_shipment_is_read_once_with_its_order_reference_lines_and_tracking(shipping_erp: ErpHarness) -> None:
+    erp = shipping_erp
+    ref = f"contract-ship-{erp.name}"
+    erp.adapter.create_sales_order(_order(erp, ref))
+    _, cursor = _shipments(erp, None)
+    first = erp.ship(ref, erp.items[0], Decimal(1), "TRACK-1")
+    second = erp.ship(ref, erp.items[0], Decimal(1), "TRACK-2")  # the rest, in a later parcel
+    found, cursor = _shipments(erp, cursor)
+    ours = sorted((s for s in found if s.order_ref == ref), key=lambda s: s.document)
+    assert [s.document for s in ours] == sorted([first, second])
+    assert [(line.item_code, line.quantity, line.location) for line in ours[0].lines] == [
+        (erp.items[0], Decimal(1), erp.location)
+    ]
+    assert sorted(n for s in ours for n in s.tracking_numbers) == ["TRACK-1", "TRACK-2"]
+    again, _ = _shipments(erp, cursor)  # the overlap re-read hands out nothing unchanged
+    assert [s.document for s in again if s.order_ref == ref] == []
+
+
+def test_a_tracking_change_after_shipping_hands_the_shipment_out_again(shipping_erp: ErpHarness) -> None:
+    erp = shipping_erp
+    ref = f"contract-retrack-{erp.name}"
+    erp.adapter.create_sales_order(_order(erp, ref))
+    document = erp.ship(ref, erp.items[0], Decimal(2), "OLD-9")
+    _, cursor = _shipments(erp, None)
+    erp.retrack(document, "NEW-9")
+    found, _ = _shipments(erp, cursor)
+    assert [(s.document, s.tracking_numbers) for s in found if s.order_ref == ref] == [(document, ["NEW-9"])]

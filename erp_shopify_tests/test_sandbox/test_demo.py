@@ -45,11 +45,19 @@ def test_demo_delivers_every_storefront_order_once_and_prints_the_summary(home: 
     assert len(documents) == 5 and len({number for number, _ in documents}) == 5  # one ERP document per order
     assert [status for _, status in documents].count("cancelled") == 1
     assert "make dev" in output and "dlq list" in output  # what to do next
+    # The warehouse ships one line of the first order and the whole second: Shopify shows both, tracked.
+    fulfilled = re.findall(r"^demo-us\s+(#\d+)\s+([A-Z_]+)\s+UPS (\S+) (\S+)$", output, re.MULTILINE)
+    assert fulfilled == [
+        ("#1001", "PARTIALLY_FULFILLED", "1Z999AA10000000001", "https://www.ups.com/track?tracknum=1Z999AA10000000001"),
+        ("#1002", "FULFILLED", "1Z999AA10000000002", "https://www.ups.com/track?tracknum=1Z999AA10000000002"),
+    ]
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         [run] = instance.get_run_records(dg.RunsFilter(job_name="deliver_orders"))
         assert run.dagster_run.is_success
         assert run.dagster_run.tags["orders/batch_size"] == "9"
+        fulfillments = instance.fetch_materializations(dg.AssetKey("fulfillments"), limit=5).records
+        assert [r.asset_materialization.metadata["fulfilled"].value for r in fulfillments] == [2]
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 import pyodata
@@ -220,3 +221,35 @@ def test_order_without_a_manual_price_is_priced_from_the_customer_condition(
         created = client.post("API_SALES_ORDER_SRV/A_SalesOrder", json=order, headers={"X-CSRF-Token": token})
         totals.append(created.json()["d"]["TotalNetAmount"])
     assert totals == ["40.000", "30.000"]
+
+
+def test_outbound_deliveries_are_served_as_their_own_metadata_declares_and_sap_own_client_reads_them(
+    sandbox: SapSandbox, client: httpx.Client
+) -> None:
+    order = sandbox.store.create_sales_order(
+        {
+            "SalesOrderType": "OR",
+            "SalesOrganization": "1010",
+            "DistributionChannel": "10",
+            "OrganizationDivision": "00",
+            "SoldToParty": "1000001",
+            "PurchaseOrderByCustomer": "shop-a-1",
+            "to_Item": [{"Material": "M2", "RequestedQuantity": "3"}],
+        }
+    )
+    delivery = sandbox.store.deliveries.ship(order["SalesOrder"], {"M2": Decimal(2)}, bill_of_lading="BOL-1")
+    declared = service("API_OUTBOUND_DELIVERY_SRV").sets
+    url = "API_OUTBOUND_DELIVERY_SRV/A_OutbDeliveryHeader"
+    body = client.get(url, params={"$expand": "to_DeliveryDocumentItem"}).json()["d"]["results"][0]
+    assert {k for k in body if not k.startswith(("__", "to_"))} == set(declared["A_OutbDeliveryHeader"].properties)
+    assert (body["OverallGoodsMovementStatus"], body["BillOfLading"]) == ("C", "BOL-1")
+    (item,) = body["to_DeliveryDocumentItem"]["results"]
+    assert (item["ReferenceSDDocument"], item["ActualDeliveryQuantity"]) == (order["SalesOrder"], "2.000")
+    filtered = client.get(url, params={"$filter": "LastChangeDate ge datetime'2000-01-01T00:00:00'"}).json()
+    assert [r["DeliveryDocument"] for r in filtered["d"]["results"]] == [delivery["DeliveryDocument"]]
+    session = requests.Session()
+    session.auth = AUTH
+    deliveries = pyodata.Client(f"{sandbox.odata_url}/API_OUTBOUND_DELIVERY_SRV/", session)
+    [header] = deliveries.entity_sets.A_OutbDeliveryHeader.get_entities().expand("to_DeliveryDocumentItem").execute()
+    assert [i.Material for i in header.to_DeliveryDocumentItem] == ["M2"]
+    session.close()

@@ -54,11 +54,13 @@ def deliver_order_batch(
             report = deliver_batch(
                 events, adapter, parts, settings.settings, notifier.notifier(context.log), owner=context.run_id
             )
+        expired = parts.dead_letters.purge(settings.settings.delivery.dlq_retention_seconds)
         dead_letter_depth = parts.dead_letters.depth()
     summary = report.summary()
     context.log.info(f"delivered batch of {len(events)}: {summary}")
     metadata: dict[str, dg.RawMetadataValue] = {f"events_{k}": v for k, v in summary.items()}
     metadata["dead_letter_depth"] = dead_letter_depth
+    metadata["dead_letters_expired"] = expired  # past delivery.dlq_retention_days
     metadata["paused"] = report.paused.reason if report.paused else ""
     context.log_event(dg.AssetObservation(asset_key=ORDER_QUEUE, metadata=metadata))
 

@@ -20,6 +20,7 @@ from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.netsuite import suiteql
 from erp_shopify.erp.netsuite.orders import CANCELLED, credit_memo_body, document, sales_order_body
 from erp_shopify.erp.netsuite.rest import DEFAULT_RETRIES, SYSTEM, RestClient, validate_external_id
+from erp_shopify.erp.netsuite.shipments import read_shipments
 from erp_shopify.erp.netsuite.suiteql import TIME_FORMAT, change_id, seen_key
 from erp_shopify.errors import DataError, TransientError
 from erp_shopify.records import (
@@ -29,6 +30,7 @@ from erp_shopify.records import (
     InventoryPage,
     PriceRecord,
     SalesOrder,
+    ShipmentPage,
     StockLevel,
 )
 from erp_shopify.retrying import RetryPolicy
@@ -128,6 +130,9 @@ class NetSuiteAdapter(ErpAdapter):
                     )
                     for r in rows
                 ]
+
+    def shipment_changes(self, cursor: str | None) -> Iterator[ShipmentPage]:
+        return read_shipments(self.rest, cursor, overlap=self.overlap, page_size=self.page_size)
 
     def prices(self) -> Iterator[list[PriceRecord]]:
         """Item pricing per price level and currency; ``quantity`` > 0 rows are quantity breaks."""

@@ -4,6 +4,7 @@
   cursor, then the absolute unrestricted stock of the touched materials (``API_MATERIAL_STOCK_SRV``),
   because the stock entity has no change timestamp. Every read is retried (``ODataClient.get``).
 - Prices: ``prices.read_prices`` (sales pricing condition records, read as a snapshot).
+- Shipments: ``deliveries.read_shipments`` (outbound deliveries with their goods issue posted).
 - Orders and credits: ``orders.SapOrders`` (sent once; order delivery retries them).
 """
 
@@ -19,6 +20,7 @@ import httpx
 from erp_shopify.config import SapConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.sap.auth import sap_auth
+from erp_shopify.erp.sap.deliveries import read_shipments
 from erp_shopify.erp.sap.journal import Journal
 from erp_shopify.erp.sap.odata import (
     DEFAULT_RETRY,
@@ -41,6 +43,7 @@ from erp_shopify.records import (
     InventoryPage,
     PriceRecord,
     SalesOrder,
+    ShipmentPage,
     StockLevel,
 )
 from erp_shopify.retrying import RetryPolicy
@@ -172,6 +175,17 @@ class SapAdapter(ErpAdapter):
 
     def prices(self) -> Iterator[list[PriceRecord]]:
         return read_prices(self.odata, self.config, self.page_size)
+
+    # --- shipments -------------------------------------------------------------------------------
+
+    def shipment_changes(self, cursor: str | None) -> Iterator[ShipmentPage]:
+        return read_shipments(
+            self.odata,
+            cursor,
+            overlap_days=self.config.delivery_overlap_days,
+            tracking_field=self.config.tracking_field,
+            page_size=self.page_size,
+        )
 
     # --- orders ----------------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ Available quantity = the smaller of ``forecast_quantity`` up to today and over T
 horizon: a confirmed sale's outgoing move lowers it at once (the inventory sync subtracts only
 orders not yet in the ERP), while a planned receipt never raises it before it is done.
 
-Sales: ``sales.TrytonSales`` (sent once; order delivery retries them).
+Sales: ``sales.TrytonSales`` (sent once; order delivery retries them). Shipments: done customer
+shipments (``shipments.read_shipments``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from erp_shopify.config import TrytonConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.tryton.rpc import SYSTEM, TrytonRpc
 from erp_shopify.erp.tryton.sales import TrytonSales
+from erp_shopify.erp.tryton.shipments import read_shipments
 from erp_shopify.errors import DataError
 from erp_shopify.records import (
     CreditNote,
@@ -35,6 +37,7 @@ from erp_shopify.records import (
     InventoryPage,
     PriceRecord,
     SalesOrder,
+    ShipmentPage,
     StockLevel,
 )
 from erp_shopify.retrying import RetryPolicy, call_with_retries
@@ -233,6 +236,9 @@ class TrytonAdapter(ErpAdapter):
             last_id = rows[-1]["id"]
 
     # sales -------------------------------------------------------------------------------------
+
+    def shipment_changes(self, cursor: str | None) -> Iterator[ShipmentPage]:
+        return read_shipments(self._read, cursor, overlap=self.overlap, page_size=self.page_size)
 
     def find_sales_order(self, external_ref: str) -> ErpDocument | None:
         return self.sales.find_sales_order(external_ref)

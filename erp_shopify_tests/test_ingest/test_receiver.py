@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -15,12 +16,13 @@ from click.testing import CliRunner
 from erp_shopify.cli import main
 from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
 from erp_shopify.ingest.counts import read_counts
+from erp_shopify.shopify.webhooks import sign
 from erp_shopify.store import EventStream, PendingUnits
 from erp_shopify.store.durability import all_met, check
 from erp_shopify_sandbox.server import ServerThread
 from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
 
-from .conftest import DEFAULT_LOCATION, PREVIOUS_SECRET, SECRET, Receiver, make_settings, order_payload
+from .conftest import DEFAULT_LOCATION, DOMAIN, PREVIOUS_SECRET, SECRET, Receiver, make_settings, order_payload
 
 
 @ON_SINGLE_AND_CLUSTER
@@ -172,3 +174,27 @@ def test_receivers_sharing_a_redis_add_up_their_counts(
     result = CliRunner().invoke(main, ["webhooks", "stats", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "queued: 1" in result.output and "events waiting in the stream: 1" in result.output
+
+
+@ON_SINGLE_AND_CLUSTER
+def test_a_burst_larger_than_the_redis_pool_waits_its_turn_and_is_queued(receiver: Receiver) -> None:
+    """100 webhooks at once against 64 connections: none is refused (the cluster client's pools
+    do not wait, so the receiver must)."""
+    body = json.dumps(order_payload()).encode()
+
+    async def burst() -> list[int]:
+        async with httpx.AsyncClient(timeout=30) as http:
+
+            async def post(n: int) -> int:
+                headers = {
+                    "X-Shopify-Topic": "orders/paid",
+                    "X-Shopify-Hmac-Sha256": sign(body, SECRET),
+                    "X-Shopify-Shop-Domain": DOMAIN,
+                    "X-Shopify-Event-Id": f"burst-{n}",
+                }
+                return (await http.post(f"{receiver.url}{WEBHOOK_PATH}", content=body, headers=headers)).status_code
+
+            return await asyncio.gather(*(post(n) for n in range(100)))
+
+    assert asyncio.run(burst()) == [200] * 100
+    assert receiver.stream.depth() == 100

@@ -197,9 +197,10 @@ class DeliveryConfig(_Model):
     initial_backoff_seconds: float = Field(0.5, ge=0)
     max_backoff_seconds: float = Field(30, ge=0)
     sensor_interval_seconds: int = Field(10, ge=1)
-    # A run that finished its batch claims the next while the queue has one, for up to this long
-    # (a new run costs a process start); well under run monitoring's max_runtime_seconds. 0: one batch.
-    keep_claiming_seconds: int = Field(600, ge=0, le=3600)
+    # A run that finished its batch claims the next while the queue has one, for up to this long (a
+    # new run costs a process start). It holds its "erp" pool slot meanwhile, which the inventory and
+    # price steps share: minutes, not hours. 0: one batch per run.
+    keep_claiming_seconds: int = Field(120, ge=0, le=3600)
     lease_seconds: int = Field(300, ge=1)  # an in-flight event a crashed worker held is taken over after this
     order_wait_seconds: int = Field(3600, ge=0)  # a cancel/refund waits this long for its order, then DLQ
 

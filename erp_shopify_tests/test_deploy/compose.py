@@ -107,10 +107,15 @@ class Network:
         return value
 
 
+def entry_point(name: str) -> str:
+    """A console script (``dagster``, ``erp-shopify``...) of this virtualenv, as the image has it on PATH."""
+    return str(Path(sys.executable).parent / name)
+
+
 def local_command(command: list[str], network: Network, ports: dict[str, int]) -> list[str]:
     """The service's command with its listening port and interface on loopback, paths local and its
-    entry point (``dagster``, ``erp-shopify``...) this virtualenv's."""
-    argv = [str(Path(sys.executable).parent / command[0]), *command[1:]]
+    entry point this virtualenv's."""
+    argv = [entry_point(command[0]), *command[1:]]
     for i, token in enumerate(argv[:-1]):
         following = argv[i + 1]
         if token in _PORT_FLAGS:

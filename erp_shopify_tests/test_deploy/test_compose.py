@@ -37,6 +37,7 @@ from erp_shopify_tests.test_deploy.compose import (
     DEPLOY,
     Network,
     dockerfile_env,
+    entry_point,
     load_compose,
     local_command,
     local_environment,
@@ -168,6 +169,11 @@ def _fresh_database() -> Iterator[str]:
         admin.close()
 
 
+def _stop_redis(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(10)
+
+
 def _redis_pair(services: dict[str, Any], folder: Path, stack: ExitStack) -> int:
     """The compose file's Redis and replica commands as private servers; the primary's port."""
     ports = free_port(), free_port()
@@ -178,7 +184,7 @@ def _redis_pair(services: dict[str, Any], folder: Path, stack: ExitStack) -> int
             at = options.index("--replicaof")
             options[at + 1 : at + 3] = ["127.0.0.1", str(ports[0])]
         server = start_redis(port, *options, "--dir", str(folder / name))
-        stack.callback(lambda s=server: (s.terminate(), s.wait(10)))
+        stack.callback(_stop_redis, server)
     primary = redis.Redis(port=ports[0])
     stack.callback(primary.close)
     _until("the replica connected", lambda: int(primary.info("replication")["connected_slaves"]), 30)
@@ -222,8 +228,7 @@ def _answers(url: str) -> bool:
 
 
 def _grpc_ready(port: int, env: dict[str, str]) -> bool:
-    dagster = local_command(["dagster"], Network({}, {}, {}), {})[0]
-    check = [dagster, "api", "grpc-health-check", "--port", str(port)]
+    check = [entry_point("dagster"), "api", "grpc-health-check", "--port", str(port)]
     return subprocess.run(check, env=env, capture_output=True, timeout=30).returncode == 0
 
 
@@ -240,7 +245,8 @@ def test_the_compose_services_deliver_an_order_to_the_erp_and_erp_stock_to_shopi
     assert env["ERP_SHOPIFY_IO"].startswith(f"s3://{bucket}/")
     image_home = dockerfile_env()["DAGSTER_HOME"]
     home, logs = tmp_path / "home", tmp_path / "logs"
-    home.mkdir(), logs.mkdir()
+    home.mkdir()
+    logs.mkdir()
     ports = {inside: free_port() for inside in CONTAINER_PORTS.values()}
 
     with ExitStack() as stack:

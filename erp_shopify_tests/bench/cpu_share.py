@@ -22,13 +22,8 @@ _TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _role(pid: str) -> str:
-    argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    command = " ".join(argv)
-    known = next((role for key, role in ROLES.items() if key in command), None)
-    if known:
-        return known
-    module = argv[argv.index("-m") + 1] if "-m" in argv[:-1] else Path(argv[min(1, len(argv) - 1)]).name
-    return f"other ({module})"
+    command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    return next((role for key, role in ROLES.items() if key in command), "other")
 
 
 def _machine() -> tuple[int, int]:
@@ -67,7 +62,10 @@ class CpuShare:
                 fields = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
                 if int(fields[2]) != self.group:
                     continue
-                self.last[int(entry.name)] = (_role(entry.name), (int(fields[11]) + int(fields[12])) / _TICK)
+                pid = int(entry.name)
+                # The role is read once: an exited run waiting to be reaped shows an empty command line.
+                role = self.last[pid][0] if pid in self.last else _role(entry.name)
+                self.last[pid] = (role, (int(fields[11]) + int(fields[12])) / _TICK)
             except (OSError, IndexError, ValueError):
                 continue  # it exited meanwhile
 
@@ -80,7 +78,8 @@ class CpuShare:
             used[role] = used.get(role, 0.0) + cpu - self.start.get(pid, 0.0)
             counts[role] = counts.get(role, 0) + (pid not in self.start or cpu > self.start[pid])
         busy, total = (b - a for a, b in zip(self.machine_start, _machine(), strict=True))
-        roles = ", ".join(f"{role} {seconds:.1f}" for role, seconds in sorted(used.items(), key=lambda r: -r[1]))
+        ranked = sorted(used.items(), key=lambda r: -r[1])
+        roles = ", ".join(f"{role} {seconds:.1f} ({counts[role]} processes)" for role, seconds in ranked)
         cores = os.cpu_count() or 1
         return (
             f"CPU-seconds in the drain: {roles}, this process (sandboxes, polling) {_own() - self.own_start:.1f}; "

@@ -7,7 +7,7 @@ ARTEFACTS := .cache/artefacts
 # The demo, dev and bench instance lives in the checkout, with the project's dagster.yaml.
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: venv artefacts demo test test-fast lint dev bench clean
+.PHONY: venv artefacts browser demo test test-fast lint dev bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,11 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/erp-shopify demo
 
-test: $(STAMP) artefacts
+# Debian's Chromium renders the operator's pages for the UI test (headless, no download of its own).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP) artefacts browser
 	$(BIN)/pytest -p no:cacheprovider erp_shopify_tests
 
 test-fast: $(STAMP)

@@ -92,7 +92,14 @@ class ShopConfig(_Model):
         return f"{base}/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
 
 
-class SapConfig(_Model):
+class _ErpConnection(_Model):
+    """What every ERP connection has: how long one request may take before it counts as lost
+    (a transient failure, retried; a write is then searched for before it is sent again)."""
+
+    request_timeout_seconds: float = Field(30, gt=0, le=600)
+
+
+class SapConfig(_ErpConnection):
     kind: Literal["sap"]
     base_url: str
     auth: Literal["basic", "oauth2"] = "basic"
@@ -112,7 +119,7 @@ class SapConfig(_Model):
     manual_price_condition_type: str = "PMP0"  # item condition carrying the Shopify net unit price
 
 
-class NetSuiteConfig(_Model):
+class NetSuiteConfig(_ErpConnection):
     kind: Literal["netsuite"]
     base_url: str
     account_id: str
@@ -134,7 +141,7 @@ class NetSuiteConfig(_Model):
         return value
 
 
-class TrytonConfig(_Model):
+class TrytonConfig(_ErpConnection):
     kind: Literal["tryton"]
     base_url: str
     database: str
@@ -144,13 +151,23 @@ class TrytonConfig(_Model):
     party: str = "Shopify Customer"
 
 
-class OracleConfig(_Model):
-    """Oracle Fusion Cloud SCM REST (``/fscmRestApi/resources/11.13.18.05``), Basic auth."""
+class OracleConfig(_ErpConnection):
+    """Oracle Fusion Cloud SCM REST (``/fscmRestApi/resources/11.13.18.05``): Basic auth, or OAuth 2.0
+    client credentials from the pod's OCI IAM identity domain with a self-signed JWT client assertion
+    (``token_url`` is the domain's ``/oauth2/v1/token``; ``private_key`` the PEM whose certificate the
+    confidential application trusts, ``key_id`` that certificate's alias; ``scope`` the Fusion
+    resource's, e.g. ``urn:opc:resource:fa:instanceid=...urn:opc:resource:consumer::all``)."""
 
     kind: Literal["oracle"]
     base_url: str
-    username: Secret
-    password: Secret
+    auth: Literal["basic", "oauth2"] = "basic"
+    username: Secret | None = None
+    password: Secret | None = None
+    token_url: str | None = None
+    client_id: Secret | None = None
+    private_key: Secret | None = None
+    key_id: str | None = None
+    scope: str | None = None
     source_system: str = "SHOPIFY"  # SourceTransactionSystem: registered in Oracle as an order source
     business_unit: str = "Vision Operations"
     buying_party_number: str = "1006"  # the customer account orders are placed for
@@ -160,6 +177,16 @@ class OracleConfig(_Model):
     uom: str = "Ea"  # OrderedUOMCode of every order and return line
     cancel_reason: str = "CUSTOMER_REQUEST"
     return_reason: str = "CUSTOMER_RETURN"
+
+    @model_validator(mode="after")
+    def _credentials_for_the_auth(self) -> OracleConfig:
+        needed = (
+            ("username", "password") if self.auth == "basic" else ("token_url", "client_id", "private_key", "scope")
+        )
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"auth {self.auth} needs {', '.join(missing)}")
+        return self
 
 
 ErpConfig = Annotated[SapConfig | NetSuiteConfig | TrytonConfig | OracleConfig, Field(discriminator="kind")]
@@ -205,6 +232,11 @@ class DeliveryConfig(_Model):
     keep_claiming_seconds: int = Field(600, ge=0, le=3600)
     lease_seconds: int = Field(300, ge=1)  # an in-flight event a crashed worker held is taken over after this
     order_wait_seconds: int = Field(3600, ge=0)  # a cancel/refund waits this long for its order, then DLQ
+    dlq_retention_days: float = Field(30, gt=0)  # dead letters (customer data) expire after this
+
+    @property
+    def dlq_retention_seconds(self) -> float:
+        return self.dlq_retention_days * 86400
 
 
 class IngestConfig(_Model):
@@ -221,6 +253,7 @@ class InventoryConfig(_Model):
     max_unmapped_share: float = Field(0.2, ge=0, le=1)  # the xref check blocks above this
     drift_sample_size: int = Field(50, ge=1)
     max_drift_share: float = Field(0.05, ge=0, le=1)
+    stale_after_minutes: int = Field(60, ge=1)  # a shop not synced for longer fails inventory_fresh and alerts
 
 
 class PricingConfig(_Model):

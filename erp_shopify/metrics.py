@@ -2,13 +2,15 @@
 
 What ``erp-shopify status`` shows, as gauges: the order stream's depth and its oldest queued
 event's age, dead letters by error class, the pause flag of the ERP connection, units pending per
-shop, and per shop and domain the age of the last successful sync (from the Dagster instance of
-``$DAGSTER_HOME``). A custom collector reads Redis and the instance on every scrape, through the
-same functions as ``status``: no loop, no cache, a scrape is never older than its answer.
+shop, per shop and domain the age of the last successful sync (from the Dagster instance of
+``$DAGSTER_HOME``), and per shop the delivery latency histogram (``store/latency.py``). A custom
+collector reads Redis and the instance on every scrape, through the same functions as ``status``:
+no loop, no cache, a scrape is never older than its answer.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 import click
 import dagster as dg
 from prometheus_client import CollectorRegistry, start_http_server
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
@@ -52,6 +54,7 @@ class PipelineCollector(Collector):
         yield paused
         yield self._pending_units()
         yield self._sync_ages(now)
+        yield self._delivery_latency()
 
     def _pending_units(self) -> Metric:
         pending = GaugeMetricFamily(
@@ -63,6 +66,19 @@ class PipelineCollector(Collector):
         for shop in shops:
             pending.add_metric([shop], sum(totals[shop].values()))
         return pending
+
+    def _delivery_latency(self) -> Metric:
+        latency = HistogramMetricFamily(
+            "erp_shopify_delivery_latency_seconds",
+            "Seconds from the receiver queueing an order event to the ERP acknowledging it.",
+            labels=["shop"],
+        )
+        with open_queue(self.settings.redis) as parts:
+            for shop in self.settings.shop_names:
+                histogram = parts.latency.read(shop)
+                buckets = [("+Inf" if math.isinf(b) else repr(b), n) for b, n in histogram.buckets]
+                latency.add_metric([shop], buckets, histogram.sum)
+        return latency
 
     def _sync_ages(self, now: float) -> Metric:
         ages = GaugeMetricFamily(

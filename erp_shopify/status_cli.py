@@ -21,6 +21,7 @@ import dagster as dg
 
 from erp_shopify.config import Settings, load_settings
 from erp_shopify.defs.inventory.assets import WATERMARK
+from erp_shopify.defs.shops import human_watermark
 from erp_shopify.delivery import erp_connection, open_queue
 
 # domain -> (its asset, the metadata keys shown as its counts)
@@ -33,22 +34,6 @@ DOMAINS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 def _when(timestamp: float | None) -> str | None:
     return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
-
-
-def human_watermark(raw: object) -> str | None:
-    """SAP's inventory watermark is opaque JSON (``{"at": ..., "seen": [...]}``): its time plus a
-    short position; any other watermark (a timestamp) as it is."""
-    if raw is None or raw == "":
-        return None
-    try:
-        data = json.loads(str(raw))
-    except ValueError:
-        return str(raw)[:40]
-    if not isinstance(data, dict) or "at" not in data:
-        return str(raw)[:40]
-    seen = data.get("seen") or []
-    position = f" (seen {seen[-1]}{f' +{len(seen) - 1} more' if len(seen) > 1 else ''})" if seen else ""
-    return f"{data['at']}{position}"
 
 
 def _last_run(instance: dg.DagsterInstance, shop: str, asset: str) -> dg.DagsterRun | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, distribution
 
 # The distributions of the ``sandbox`` extra, as pyproject.toml lists them (a packaging test checks that).
-EXTRA = ("graphql-core", "trytond", "trytond-stock", "trytond-sale", "proteus")
+EXTRA = ("graphql-core", "cryptography", "trytond", "trytond-stock", "trytond-sale", "proteus")
 
 
 def _require_extra() -> None:

@@ -74,10 +74,11 @@ COMMANDS: dict[str, list[str]] = {
     "dlq list": ["dlq", "list"],
     "dlq show": ["dlq", "show", WELL_FORMED_UNKNOWN_ID],
     "dlq replay": ["dlq", "replay", "--all"],
+    "dlq purge": ["dlq", "purge"],
     "resume": ["resume"],
     "status": ["status"],
 }
-USES_REDIS = {"webhooks stats", "dlq list", "dlq show", "dlq replay", "resume", "status"}
+USES_REDIS = {"webhooks stats", "dlq list", "dlq show", "dlq replay", "dlq purge", "resume", "status"}
 USES_DAGSTER = {"shops sync", "status"}
 
 

@@ -96,7 +96,7 @@ def test_the_receiver_counts_requests_outcomes_and_refusals(receiver: Receiver) 
     assert value(samples, "erp_shopify_webhook_request_seconds_bucket", le="+Inf") == 4
 
 
-def test_the_exporter_reads_queue_dead_letters_pause_pending_and_sync_ages_when_scraped(
+def test_the_exporter_reads_queue_dead_letters_pause_pending_sync_ages_and_latency_when_scraped(
     receiver: Receiver, exporter: tuple[str, dg.DagsterInstance], settings: Settings
 ) -> None:
     url, instance = exporter
@@ -117,6 +117,12 @@ def test_the_exporter_reads_queue_dead_letters_pause_pending_and_sync_ages_when_
     synced = value(samples, "erp_shopify_sync_age_seconds", shop="demo-us", domain="inventory")
     assert synced is not None and 0 <= synced < 60
     assert value(samples, "erp_shopify_sync_age_seconds", shop="demo-us", domain="prices") is None
+    latency = "erp_shopify_delivery_latency_seconds"
+    assert value(empty, f"{latency}_count", shop="demo-us") == 0
+    assert value(samples, f"{latency}_bucket", shop="demo-us", le="1.0") == 1
+    assert value(samples, f"{latency}_bucket", shop="demo-us", le="30.0") == 1
+    assert value(samples, f"{latency}_bucket", shop="demo-us", le="+Inf") == 2
+    assert value(samples, f"{latency}_sum", shop="demo-us") == pytest.approx(42.7)
 
 
 def _make_busy(receiver: Receiver, settings: Settings, instance: dg.DagsterInstance) -> None:
@@ -135,6 +141,7 @@ def _make_busy(receiver: Receiver, settings: Settings, instance: dg.DagsterInsta
             message="no SKU",
         )
         parts.dead_letters.add(letter)
+        parts.latency.observe([("demo-us", 0.7), ("demo-us", 42.0)])  # what two delivered orders record
     instance.report_runless_asset_event(dg.AssetMaterialization("inventory_levels", partition="demo-us"))
 
 

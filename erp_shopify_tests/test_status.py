@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from erp_shopify.cli import main
+from erp_shopify.defs.shops import human_watermark
 from erp_shopify.delivery import erp_connection, open_queue
-from erp_shopify.status_cli import human_watermark
 from erp_shopify_tests.test_defs.dagster_world import materialize, metadata
 from erp_shopify_tests.test_sync.world import world
 

@@ -8,6 +8,7 @@ and the helpers that read and write asset metadata per shop.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -42,7 +43,11 @@ def sync_shop_partitions(instance: dg.DagsterInstance, configured: Iterable[str]
     return added, removed
 
 
-@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Keeps the shops partitions equal to the shops file: adds new shops, removes unconfigured ones.",
+)
 def shops_partitions_sensor(context: dg.SensorEvaluationContext, settings: SettingsResource) -> dg.SensorResult:
     """Adds newly configured shops and removes shops no longer configured."""
     existing = context.instance.get_dynamic_partitions(SHOPS)
@@ -92,3 +97,28 @@ def latest_metadata(instance: dg.DagsterInstance, asset_key: dg.AssetKey, shop: 
 def table_sample(frame: pd.DataFrame, rows: int = SAMPLE_ROWS) -> dg.MetadataValue:
     """The first rows of a table as markdown metadata, ``(none)`` for an empty one."""
     return dg.MetadataValue.md(frame.head(rows).to_markdown(index=False) if not frame.empty else "(none)")
+
+
+def human_watermark(raw: object) -> str | None:
+    """SAP's inventory watermark is opaque JSON (``{"at": ..., "seen": [...]}``): its time plus a
+    short position; any other watermark (a timestamp) as it is."""
+    if raw is None or raw == "":
+        return None
+    try:
+        data = json.loads(str(raw))
+    except ValueError:
+        return str(raw)[:40]
+    if not isinstance(data, dict) or "at" not in data:
+        return str(raw)[:40]
+    seen = data.get("seen") or []
+    position = f" (seen {seen[-1]}{f' +{len(seen) - 1} more' if len(seen) > 1 else ''})" if seen else ""
+    return f"{data['at']}{position}"
+
+
+# Who answers for the sync's assets in the UI (Dagster owners are "team:<name>" or an email).
+OWNERS = ["team:integration"]
+
+
+def kinds(*others: str) -> set[str]:
+    """An asset's kinds for the UI: the configured ERP (its icon, e.g. ``sap``) plus ``others``."""
+    return {at_load(lambda s: s.erp.kind, "erp"), *others}

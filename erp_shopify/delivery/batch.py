@@ -80,6 +80,7 @@ class BatchReport:
     no_ops: dict[str, str] = field(default_factory=dict)  # stream id -> why nothing was sent
     dead_letters: list[DeadLetter] = field(default_factory=list)
     paused: Paused | None = None
+    latencies: list[tuple[str, float]] = field(default_factory=list)  # (shop, queued -> ERP acknowledged)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for o in self.outcomes.values() if o is outcome)
@@ -125,6 +126,7 @@ def deliver_batch(
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="deliver") as pool:
         futures = [pool.submit(run.deliver_order, group) for group in orders_of(events)]
     run.alert_dead_letters()
+    parts.latency.observe(run.report.latencies)
     for future in futures:
         future.result()  # an unexpected error fails the run (its events stay un-acknowledged)
     return run.report
@@ -328,6 +330,8 @@ class _Delivery:
             self.report.outcomes[event.stream_id] = outcome
             if document:
                 self.report.documents[event.stream_id] = document
+            if outcome is Outcome.DELIVERED:
+                self.report.latencies.append((event.shop, time.time() - event.received_at))
 
     def alert_dead_letters(self) -> None:
         """One alert per error class per batch: the data team fixes data, operations the rest."""

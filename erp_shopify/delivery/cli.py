@@ -1,4 +1,4 @@
-"""``erp-shopify dlq list|show|replay`` and ``erp-shopify resume``: the operator's hands on stopped
+"""``erp-shopify dlq list|show|replay|purge`` and ``erp-shopify resume``: the operator's hands on stopped
 order delivery. The same functions as the ``replay_dlq`` and ``resume_deliveries`` jobs. Expected
 failures (config, Redis, unknown ids) become one line and an exit code in ``erp_shopify/cli.py``."""
 
@@ -131,6 +131,24 @@ def dlq_replay(
     for item in done:
         click.echo(f"{item.dead_letter_id} -> queued as {item.stream_id}  ({item.shop} {item.topic})")
     click.echo(f"{len(done)} dead letter(s) re-queued", err=True)
+
+
+@dlq.command("purge")
+@_config_option
+@click.option(
+    "--older-than-days",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Remove letters older than this (default: delivery.dlq_retention_days of the config).",
+)
+def dlq_purge(config_path: Path | None, older_than_days: float | None) -> None:
+    """Remove dead letters past their retention (delivery runs do this too, after each batch)."""
+    settings = load_settings(config_path)
+    days = settings.delivery.dlq_retention_days if older_than_days is None else older_than_days
+    with open_queue(settings.redis) as parts:
+        removed = parts.dead_letters.purge(days * 86400)
+        left = parts.dead_letters.depth()
+    click.echo(f"{removed} dead letter(s) older than {days:g} day(s) removed, {left} kept")
 
 
 @click.command("resume")

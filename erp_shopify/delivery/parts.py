@@ -22,6 +22,7 @@ from erp_shopify.mapping.xref import SkuLookup
 from erp_shopify.store.connection import connect
 from erp_shopify.store.dlq import DeadLetterQueue
 from erp_shopify.store.erp_slots import ErpSlots
+from erp_shopify.store.latency import DeliveryLatency
 from erp_shopify.store.ledger import Ledger
 from erp_shopify.store.pause import PauseFlags
 from erp_shopify.store.pending import PendingUnits
@@ -37,6 +38,7 @@ class QueueParts:
     pauses: PauseFlags
     pending: PendingUnits
     skus: SkuTable
+    latency: DeliveryLatency
 
     @classmethod
     def connect(cls, client: redis.Redis, prefix: str, **stream_options: Any) -> QueueParts:
@@ -48,6 +50,7 @@ class QueueParts:
             pauses=PauseFlags(client, prefix),
             pending=PendingUnits(client, prefix),
             skus=SkuTable(client, prefix),
+            latency=DeliveryLatency(client, prefix),
         )
 
     def erp_slots(self, settings: Settings) -> ErpSlots:

@@ -12,23 +12,24 @@ def build_adapter(config: ErpConfig, inventory: InventoryConfig | None = None) -
     """The adapter for the configured ERP (imported lazily: each pulls in its own client stack).
 
     ``inventory.overlap_seconds`` is the journal window every adapter re-reads, so one setting
-    governs all three rather than each adapter's own default.
+    governs all three rather than each adapter's own default; ``request_timeout_seconds`` likewise.
     """
+    timeout = config.request_timeout_seconds
     overlap = timedelta(seconds=(inventory or InventoryConfig()).overlap_seconds)
     if isinstance(config, SapConfig):
         from erp_shopify.erp.sap.adapter import SapAdapter
 
-        return SapAdapter(config, overlap=overlap)
+        return SapAdapter(config, overlap=overlap, timeout=timeout)
     if isinstance(config, NetSuiteConfig):
         from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 
-        return NetSuiteAdapter(config, overlap=overlap)
+        return NetSuiteAdapter(config, overlap=overlap, timeout=timeout)
     if isinstance(config, TrytonConfig):
         from erp_shopify.erp.tryton.adapter import TrytonAdapter
 
-        return TrytonAdapter(config, overlap=overlap)
+        return TrytonAdapter(config, overlap=overlap, timeout=timeout)
     if isinstance(config, OracleConfig):
         from erp_shopify.erp.oracle.adapter import OracleAdapter
 
-        return OracleAdapter(config)  # a snapshot difference re-reads everything: no overlap window
+        return OracleAdapter(config, timeout=timeout)  # a snapshot difference re-reads everything: no overlap window
     raise TypeError(f"no adapter for ERP config {type(config).__name__}")

@@ -4,7 +4,11 @@ to understand and replay them.
 A Redis stream, so entries keep their order and an id. Each holds the raw Shopify payload and
 headers (signature and credentials redacted), the ERP payload we built (if we got that far), the
 classified error with its status and response body (redacted), and the start time of every
-attempt. ``erp-shopify dlq`` lists, shows, replays and removes entries.
+attempt. ``erp-shopify dlq`` lists, shows, replays, removes and purges entries.
+
+Entries expire after a retention (``delivery.dlq_retention_days``): a dead letter holds a customer's
+name and address, kept only as long as an operator plausibly needs them to replay. The stream's ids
+are the time each letter was added, so expiry is one ``XTRIM MINID``.
 """
 
 from __future__ import annotations
@@ -175,3 +179,8 @@ class DeadLetterQueue:
 
     def depth(self) -> int:
         return int(self.client.xlen(self.key))
+
+    def purge(self, older_than_seconds: float, *, now: float | None = None) -> int:
+        """Remove the letters added more than ``older_than_seconds`` ago; how many went."""
+        cutoff_ms = int(((time.time() if now is None else now) - older_than_seconds) * 1000)
+        return int(self.client.xtrim(self.key, minid=f"{max(cutoff_ms, 0)}-0", approximate=False))

@@ -136,3 +136,7 @@ class Keys:
     def ingest_counters(self) -> str:
         """Hash: what the webhook receiver did (queued, duplicate, echo, rejected_*)."""
         return f"{self.prefix}:ingest:counters"
+
+    def delivery_latency(self, shop: str) -> str:
+        """Counts per latency bucket of the shop's delivered order events (``store/latency.py``)."""
+        return f"{self.prefix}:latency:{shop}:delivery"

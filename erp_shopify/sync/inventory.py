@@ -34,6 +34,8 @@ from erp_shopify.store.rechecks import Rechecks
 from erp_shopify.sync.holds import HoldReader, Holds, level_holds, moved_items
 from erp_shopify.sync.inventory_writes import WRITE_WORKERS, InventoryWriter, WriteTally, read_levels
 
+UNMAPPED_SAMPLE = 20  # ERP items without a variant named in a run's metadata
+
 
 @dataclass
 class InventorySyncResult:
@@ -213,8 +215,9 @@ class InventorySync:
         )
         result.unmapped_items += len(placed.unmapped_items)
         result.unmapped_locations += len(placed.unmapped_locations)
-        room = 20 - len(result.unmapped_sample)
-        result.unmapped_sample += placed.unmapped_items["item_code"].head(max(room, 0)).tolist()
+        # An item unmapped at several locations is one row per location: name it once.
+        codes = dict.fromkeys([*result.unmapped_sample, *placed.unmapped_items["item_code"]])
+        result.unmapped_sample = list(codes)[:UNMAPPED_SAMPLE]
         return placed.targets
 
     def drift_sample(self, xref: pd.DataFrame, size: int) -> pd.DataFrame:

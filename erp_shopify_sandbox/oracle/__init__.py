@@ -1,5 +1,7 @@
 """A local Oracle Fusion Cloud SCM pod on loopback: REST resources for on-hand balances, price lists
-and Order Management orders with the ADF REST framework's conventions, Basic auth and faults.
+and Order Management orders with the ADF REST framework's conventions, Basic auth or OAuth 2.0
+client credentials with a JWT client assertion (the identity domain's token endpoint is served by the
+same server: ``identity.py``), and faults.
 ``erp-shopify sandbox --erp oracle``.
 
 Control API (no auth): ``PUT /_sandbox/stock {item, location: "ORG/SUBINVENTORY", quantity, lot?}``,
@@ -13,15 +15,27 @@ import secrets
 
 from erp_shopify_sandbox.faults import Faults, FaultState
 from erp_shopify_sandbox.oracle.app import ROOT, build_app
+from erp_shopify_sandbox.oracle.identity import SCOPE_SUFFIX, TOKEN_PATH, IdentityDomain, key_pair
 from erp_shopify_sandbox.oracle.state import RETAIL_PRICE_LIST, SEED_ITEMS, SEED_ORGANIZATION, SEED_SUBINVENTORIES, Pod
 from erp_shopify_sandbox.server import ServerThread
 
 USERNAME = "scm.integration"
-ENV = {"username": "ORACLE_USERNAME", "password": "ORACLE_PASSWORD"}
+CLIENT_ID = "erp-shopify-integration"  # the confidential application registered in the identity domain
+KEY_ID = "erp-shopify-cert"  # the alias of the certificate it trusts
+SCOPE = f"urn:opc:resource:fa:instanceid=sandbox{SCOPE_SUFFIX}"
+ENV = {
+    "username": "ORACLE_USERNAME",
+    "password": "ORACLE_PASSWORD",
+    "client_id": "ORACLE_CLIENT_ID",
+    "private_key": "ORACLE_PRIVATE_KEY",
+}
 
 __all__ = [
+    "CLIENT_ID",
     "ENV",
+    "KEY_ID",
     "RETAIL_PRICE_LIST",
+    "SCOPE",
     "SEED_ITEMS",
     "SEED_ORGANIZATION",
     "SEED_SUBINVENTORIES",
@@ -41,7 +55,10 @@ class OracleSandbox:
         self.password = password or secrets.token_urlsafe(16)
         self.pod = Pod()
         self.faults = FaultState(faults)
-        self._server = ServerThread(build_app(self.pod, self.username, self.password, self.faults), port=port)
+        self.private_key, public_key = key_pair()
+        self.identity = IdentityDomain(CLIENT_ID, public_key, KEY_ID)
+        app = build_app(self.pod, self.username, self.password, self.faults, self.identity)
+        self._server = ServerThread(app, port=port)
 
     def start(self) -> OracleSandbox:
         self._server.start()
@@ -53,7 +70,16 @@ class OracleSandbox:
 
     def environment(self) -> dict[str, str]:
         """The environment variables an ``OracleConfig`` names for its secrets, with this sandbox's values."""
-        return {ENV["username"]: self.username, ENV["password"]: self.password}
+        return {
+            ENV["username"]: self.username,
+            ENV["password"]: self.password,
+            ENV["client_id"]: CLIENT_ID,
+            ENV["private_key"]: self.private_key,
+        }
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.url}{TOKEN_PATH}"
 
     def describe(self) -> dict[str, str]:
         return {
@@ -61,7 +87,8 @@ class OracleSandbox:
             "resources": f"{self.url}{ROOT}",
             "items": ", ".join(SEED_ITEMS),
             "locations": ", ".join(f"{SEED_ORGANIZATION}/{s}" for s in SEED_SUBINVENTORIES),
-            **{f"export {k}": v for k, v in self.environment().items()},
+            "oauth2 token_url": f"{self.token_url} (client {CLIENT_ID}, key_id {KEY_ID}, scope {SCOPE})",
+            **{f"export {k}": v for k, v in self.environment().items() if k != ENV["private_key"]},
         }
 
     def stop(self) -> None:

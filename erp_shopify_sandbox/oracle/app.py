@@ -1,7 +1,8 @@
 """The Oracle sandbox's HTTP surface: SCM REST resources on their real paths with the ADF REST
 framework's conventions (``limit``/``offset``/``hasMore``/``items``, ``q=`` row-match from framework
 version 2, ``fields``, ``orderBy``, ``expand``, ``onlyData``, nested children as collections from
-version 3), Basic auth, error bodies, faults, and the ``/_sandbox`` control API."""
+version 3), Basic auth or a bearer token of the identity domain (``identity.py``), error bodies,
+faults, and the ``/_sandbox`` control API."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from erp_shopify_sandbox.faults import CONTROL_PREFIX, FaultMiddleware, Faults, FaultState
+from erp_shopify_sandbox.oracle.identity import TOKEN_PATH, IdentityDomain
 from erp_shopify_sandbox.oracle.rowmatch import RowMatchError, compile_rowmatch
 from erp_shopify_sandbox.oracle.state import OrderError, Pod
 
@@ -60,12 +62,14 @@ def _collection(rows: list[dict[str, Any]], version: int) -> Any:
 
 
 class OracleService:
-    def __init__(self, pod: Pod, username: str, password: str, faults: FaultState) -> None:
-        self.pod, self.faults = pod, faults
+    def __init__(self, pod: Pod, username: str, password: str, faults: FaultState, identity: IdentityDomain) -> None:
+        self.pod, self.faults, self.identity = pod, faults, identity
         self._authorization = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
     def _refusal(self, request: Request) -> Response | None:
         header = request.headers.get("authorization", "")
+        if self.identity.accepts(header):
+            return None
         try:
             valid = header == self._authorization and bool(base64.b64decode(header[6:]))
         except (binascii.Error, ValueError):
@@ -208,9 +212,10 @@ class OracleService:
         return JSONResponse({"SourceTransactionId": source_id, "count": self.pod.count_orders(source_id)})
 
 
-def build_app(pod: Pod, username: str, password: str, faults: FaultState) -> ASGIApp:
-    service = OracleService(pod, username, password, faults)
+def build_app(pod: Pod, username: str, password: str, faults: FaultState, identity: IdentityDomain) -> ASGIApp:
+    service = OracleService(pod, username, password, faults, identity)
     routes = [
+        Route(TOKEN_PATH, identity.token, methods=["POST"]),
         Route(f"{ROOT}/inventoryOnhandBalances", service.onhand, methods=["GET"]),
         Route(f"{ROOT}/priceLists", service.price_lists, methods=["GET"]),
         Route(f"{ROOT}/priceLists/{{price_list_id}}/child/items", service.price_list_items, methods=["GET"]),

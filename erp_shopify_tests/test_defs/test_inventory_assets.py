@@ -1,4 +1,4 @@
-"""inventory_levels in a real Dagster instance: per-partition watermarks, blocking xref check,
+"""inventory_levels in a real Dagster instance: per-partition watermarks and check results, blocking xref check,
 the reconciliation job run as a backfill over shops, and the whole code location loading."""
 
 from __future__ import annotations
@@ -36,11 +36,17 @@ def test_watermarks_round_trip_per_shop_and_never_cross(tmp_path: Path, redis_ur
         assert meta["previous_watermark"] == watermark(first_a)
         assert (meta["changes_read"], meta["written"]) == (1, 1)
         assert watermark(second_a) != watermark(first_a)
+        at = json.loads(watermark(second_a))["at"]  # SAP's watermark is JSON; the UI shows it readable
+        assert meta["synced_through"].startswith(f"{at} (seen ") and "{" not in meta["synced_through"]
 
         first_b = materialize(w, instance, "shop-b", "sku_xref", "inventory_levels")
         assert metadata(first_b, "inventory_levels")["previous_watermark"] is None  # shop A's runs moved only A's
         assert w.shopify_available("shop-b")[sku(2)] == 1
         assert check_passed(second_a, "no_drift_in_sample")
+        # Check results are per shop partition: the UI shows each shop's own, none hides another's.
+        drift = dg.AssetCheckKey(dg.AssetKey("inventory_levels"), "no_drift_in_sample")
+        history = instance.event_log_storage.get_asset_check_execution_history(drift, limit=10)
+        assert [r.partition for r in history] == ["shop-b", "shop-a", "shop-a"]
 
 
 def test_collapsed_xref_blocks_the_inventory_write(tmp_path: Path, redis_url: str, key_prefix: str) -> None:

@@ -86,6 +86,8 @@ def test_sensor_to_job_end_to_end_delivers_the_batch(rig: Rig, instance: dg.Dags
     for n in (4020, 4021, 4022):
         rig.order(n)
     rig.order(4020)  # a duplicate webhook in the same batch
+    dlq = rig.parts.dead_letters
+    dlq.client.xadd(dlq.key, {"shop": SHOP}, id="1000-0")  # a letter from 1970: past any retention
     result = _tick(rig, instance)
     assert result.run_requests is not None
     [request] = result.run_requests
@@ -99,6 +101,7 @@ def test_sensor_to_job_end_to_end_delivers_the_batch(rig: Rig, instance: dg.Dags
         e.asset_observation_data.asset_observation for e in run.all_events if e.event_type_value == "ASSET_OBSERVATION"
     ]
     assert observations and observations[0].metadata["events_delivered"].value == 4
+    assert observations[0].metadata["dead_letters_expired"].value == 1 and dlq.depth() == 0
 
 
 def test_replay_and_resume_jobs_drive_the_same_functions(rig: Rig, instance: dg.DagsterInstance) -> None:

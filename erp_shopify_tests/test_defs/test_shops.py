@@ -85,9 +85,10 @@ def test_a_broken_shops_file_stops_the_code_location_and_a_good_one_sets_the_cro
     broken.write_text(good.read_text().replace("gid://shopify/Location/1", "Location-1"))
     bin_dir = Path(sys.executable).parent
     validate = [str(bin_dir / "dagster"), "definitions", "validate", "-m", "erp_shopify.definitions"]
-    failed = subprocess.run(
-        validate, env={**os.environ, CONFIG_ENV: str(broken)}, capture_output=True, text=True, timeout=300
-    )
+    home = tmp_path / "dagster_home"  # the command needs an existing DAGSTER_HOME; a fresh clone has none
+    home.mkdir()
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    failed = subprocess.run(validate, env={**env, CONFIG_ENV: str(broken)}, capture_output=True, text=True, timeout=300)
     assert failed.returncode != 0
     assert "broken.yaml: invalid configuration" in failed.stderr + failed.stdout
     assert "shops[0] (shop 'demo-us').locations" in failed.stderr + failed.stdout
@@ -96,7 +97,7 @@ def test_a_broken_shops_file_stops_the_code_location_and_a_good_one_sets_the_cro
     )
     loaded = subprocess.run(
         [sys.executable, "-c", script],
-        env={**os.environ, CONFIG_ENV: str(good)},
+        env={**env, CONFIG_ENV: str(good)},
         capture_output=True,
         text=True,
         timeout=300,

@@ -48,3 +48,22 @@ def test_resume_command_keeps_the_pause_while_the_erp_refuses_then_lifts_it(rig:
     resumed = CliRunner().invoke(main, ["resume", "--config", str(rig.config_path)])
     assert resumed.exit_code == 0 and "resumed" in resumed.output
     assert rig.parts.pauses.status(erp_connection(rig.settings)) is None
+
+
+def test_dlq_purge_removes_only_letters_past_the_retention(rig: Rig) -> None:
+    rig.queue("orders/create", order_payload(5002, [("GHOST-6", 1, "1.00")]))
+    rig.deliver()
+    key, client = rig.parts.dead_letters.key, rig.parts.dead_letters.client
+    [(_, fields)] = client.xrange(key)
+    client.delete(key)
+    client.xadd(key, fields, id="1000-0")  # a letter added in 1970: far past any retention
+    fresh = client.xadd(key, fields)
+    config = ["--config", str(rig.config_path)]
+    purged = CliRunner().invoke(main, ["dlq", "purge", *config])
+    assert purged.exit_code == 0, purged.output
+    assert purged.output.strip() == "1 dead letter(s) older than 30 day(s) removed, 1 kept"
+    assert [x.id for x in rig.parts.dead_letters.list()] == [fresh.decode()]
+    again = CliRunner().invoke(main, ["dlq", "purge", *config, "--older-than-days", "0"])
+    assert (
+        again.exit_code == 2 and "0.0 is not in the range x>0" in again.output
+    )  # a zero retention would empty the queue by accident

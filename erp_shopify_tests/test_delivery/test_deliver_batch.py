@@ -24,6 +24,18 @@ def test_order_reaches_the_erp_and_its_entry_is_acknowledged(rig: Rig) -> None:
     assert entry is not None and (entry.state, entry.erp_document) == (LedgerState.DELIVERED, document.number)
 
 
+def test_each_acknowledged_order_event_is_timed_from_its_queueing_and_a_dead_letter_is_not(rig: Rig) -> None:
+    queued_at = time.time()
+    rig.order(1011)
+    rig.order(1012)
+    rig.queue("orders/create", order_payload(1013, [("GHOST-13", 1, "1.00")]))
+    rig.deliver()
+    acknowledged_at = time.time()
+    histogram = rig.parts.latency.read(SHOP)
+    assert histogram.count == 2
+    assert 0 < histogram.sum <= 2 * (acknowledged_at - queued_at)
+
+
 def test_duplicate_webhooks_of_one_order_make_one_erp_order(rig: Rig) -> None:
     rig.order(1002)
     rig.order(1002)  # a redelivery with a new event id gets past the receiver's dedupe

@@ -20,9 +20,8 @@ LOCATION = f"{SEED_ORGANIZATION}/{SEED_SUBINVENTORIES[0]}"
 
 
 def oracle_config(sandbox: OracleSandbox, **options: Any) -> OracleConfig:
-    return OracleConfig(
-        kind="oracle", base_url=sandbox.url, **{f: Secret(env=env) for f, env in ENV.items()}, **options
-    )
+    secrets: dict[str, Any] = {field: Secret(env=env) for field, env in ENV.items()}
+    return OracleConfig(kind="oracle", base_url=sandbox.url, **{**secrets, **options})
 
 
 def sandbox_environment(sandbox: OracleSandbox) -> AbstractContextManager[None]:

@@ -10,14 +10,16 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from erp_shopify.config import OracleConfig, Secret
 from erp_shopify.erp import build_adapter
 from erp_shopify.erp.oracle.adapter import OracleAdapter
 from erp_shopify.erp.oracle.rest import oracle_error
-from erp_shopify.errors import DataError, ErrorClass, IntegrationError
+from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure
 from erp_shopify.records import Address, CreditLine, CreditNote, Customer, InventoryChange, SalesOrder, SalesOrderLine
 from erp_shopify_sandbox.cli import start_erp
 from erp_shopify_sandbox.faults import Faults
-from erp_shopify_sandbox.oracle import ENV, SEED_ITEMS, SEED_ORGANIZATION, SEED_SUBINVENTORIES
+from erp_shopify_sandbox.oracle import ENV, KEY_ID, SCOPE, SEED_ITEMS, SEED_ORGANIZATION, SEED_SUBINVENTORIES
+from erp_shopify_sandbox.oracle.identity import key_pair
 from erp_shopify_tests.test_erp.harness_oracle import (
     QUICK_RETRIES,
     OracleHarness,
@@ -275,3 +277,50 @@ def test_lots_of_one_item_and_subinventory_are_summed_across_a_page_boundary(ora
     changes, _ = _drain(oracle.adapter, cursor)
     assert levels == [("LOT-ITEM", f"{SEED_ORGANIZATION}/FinGood", Decimal(12))]
     assert [(c.item_code, c.available) for c in changes] == [("LOT-ITEM", Decimal(12))]
+
+
+# -- OAuth 2.0 client credentials with a JWT client assertion -----------------------------------------
+
+
+def _oauth2(oracle: OracleHarness, **overrides: object) -> OracleAdapter:
+    config = {"auth": "oauth2", "token_url": oracle.sandbox.token_url, "key_id": KEY_ID, "scope": SCOPE, **overrides}
+    return _adapter(oracle, **config)
+
+
+def test_oauth2_client_assertion_gets_one_token_that_serves_reads_and_an_order(oracle: OracleHarness) -> None:
+    adapter = _oauth2(oracle)
+    try:
+        rows, _ = _drain(adapter, None)
+        document = adapter.create_sales_order(_order("oauth-1"))
+    finally:
+        adapter.close()
+    assert rows and document.external_ref == "oauth-1" and oracle.count_sales_orders("oauth-1") == 1
+    assert len(oracle.sandbox.identity.tokens) == 1  # kept between requests, not fetched per call
+
+
+def test_oauth2_with_a_key_the_domain_does_not_trust_is_a_system_failure(
+    oracle: OracleHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    untrusted, _ = key_pair()
+    monkeypatch.setenv("ORACLE_UNTRUSTED_KEY", untrusted)
+    adapter = _oauth2(oracle, private_key=Secret(env="ORACLE_UNTRUSTED_KEY"))
+    with pytest.raises(IntegrationError) as failure:
+        adapter.health()
+    adapter.close()
+    assert (failure.value.error_class, failure.value.status) == (ErrorClass.SYSTEM, 401)
+    assert failure.value.codes == ("invalid_client",) and "signature does not verify" in str(failure.value)
+    assert untrusted.splitlines()[1] not in str(failure.value.to_dict())  # the key never reaches a log
+
+
+def test_oauth2_without_the_fields_it_needs_is_refused_naming_them(oracle: OracleHarness) -> None:
+    with pytest.raises(ValueError, match=r"auth oauth2 needs token_url, private_key, scope"):
+        OracleConfig(kind="oracle", base_url=oracle.sandbox.url, auth="oauth2", client_id=Secret(env="X"))
+
+
+def test_oauth2_with_a_private_key_that_is_no_pem_fails_when_built_without_showing_it(
+    oracle: OracleHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORACLE_BROKEN_KEY", "-----BEGIN PRIVATE KEY-----\nnot-a-key-s3cr3t\n-----END PRIVATE KEY-----")
+    with pytest.raises(SystemFailure, match="not an RSA key in PEM") as failure:
+        _oauth2(oracle, private_key=Secret(env="ORACLE_BROKEN_KEY"))
+    assert "s3cr3t" not in str(failure.value.to_dict())

@@ -11,6 +11,7 @@ import pytest
 from erp_shopify.config import parse_settings
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
+from erp_shopify.erp.oracle.adapter import OracleAdapter
 from erp_shopify.erp.sap.adapter import SapAdapter
 from erp_shopify.erp.tryton.adapter import TrytonAdapter
 from erp_shopify.errors import ErrorClass, IntegrationError
@@ -22,6 +23,7 @@ ADAPTERS: dict[str, Callable[..., ErpAdapter]] = {
     "sap": SapAdapter,
     "netsuite": NetSuiteAdapter,
     "tryton": TrytonAdapter,
+    "oracle": OracleAdapter,
 }
 
 

@@ -1,13 +1,18 @@
-"""The dead-letter queue keeps full context without secrets; the loop guard tells echoes from changes."""
+"""The dead-letter queue keeps full context without secrets and expires; the loop guard tells echoes from
+changes; delivery latency is counted per shop."""
 
 from __future__ import annotations
 
 import json
+import math
+import time
 
+import pytest
 import redis
 
 from erp_shopify.errors import DataError, SystemFailure
 from erp_shopify.store import DeadLetter, DeadLetterQueue, Fingerprints, InboundEvent, Verdict, inventory_object_key
+from erp_shopify.store.latency import DeliveryLatency
 
 EVENT = InboundEvent(
     shop="demo-us",
@@ -148,3 +153,32 @@ def test_unconfirmed_intents_are_bounded(redis_client: redis.Redis, key_prefix: 
         guard.intend("demo-us", {variant: {"price": f"10.0{cents}"}})
     accepted = [cents for cents in range(10) if guard.is_echo("demo-us", variant, {"price": f"10.0{cents}"})]
     assert accepted == [6, 7, 8, 9]
+
+
+def test_purge_removes_the_letters_added_before_the_retention_and_keeps_the_rest(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    dlq = DeadLetterQueue(redis_client, key_prefix)
+    letter = DeadLetter.from_failure(EVENT, DataError("bad", status=422))
+    older = dlq.add(letter)
+    older_ms = int(older.split("-")[0])
+    while time.time() * 1000 < older_ms + 5:  # the next id is at least 5 ms later
+        time.sleep(0.001)
+    newer = dlq.add(letter)
+    newer_ms = int(newer.split("-")[0])
+    week = 7 * 86400
+    assert dlq.purge(week, now=(older_ms - 1) / 1000 + week) == 0  # both younger than a week then
+    assert dlq.purge(week, now=(newer_ms - 2) / 1000 + week) == 1
+    assert [x.id for x in dlq.list()] == [newer]
+
+
+def test_the_delivery_latency_histogram_counts_each_sample_in_its_bucket_per_shop(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    latency = DeliveryLatency(redis_client, key_prefix)
+    latency.observe([("demo-us", 0.7), ("demo-us", 4000.0), ("demo-eu", 0.1)])
+    latency.observe([("demo-us", 1.0)])  # on a bound: counted in it, as Prometheus's ``le`` says
+    us = latency.read("demo-us")
+    assert dict(us.buckets)[0.5] == 0 and dict(us.buckets)[1.0] == 2 and dict(us.buckets)[3600.0] == 2
+    assert us.buckets[-1] == (math.inf, 3) and us.count == 3 and us.sum == pytest.approx(4001.7)
+    assert latency.read("demo-eu").count == 1 and latency.read("demo-ca").count == 0

@@ -274,3 +274,16 @@ def test_a_delta_touching_one_of_two_merged_warehouses_writes_their_whole_sum(
         second = _sync(w).run(xref, first.watermark, "run-2")
         assert second.changes_read == 1 and second.siblings_reread == 1
         assert w.shopify_available("shop-a")[sku(2)] == 11  # 7 + 4, not 4
+
+
+def test_an_item_without_a_variant_is_named_once_however_many_locations_stock_it(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    with world(tmp_path, redis_url, key_prefix, items=2) as w:
+        for n in (10, 11):
+            w.sap.store.add_material(sku(n))
+        for location in PLANT_LOCATIONS:
+            w.set_erp_stock({sku(10): 4, sku(11): 2, sku(0): 1}, location=location)
+        result = _sync(w).run(w.xref("shop-a").xref, None, "run-1")
+        assert result.unmapped_items == 2 * len(PLANT_LOCATIONS)  # rows: one per item and location
+        assert result.unmapped_sample == [sku(10), sku(11)]

@@ -30,9 +30,18 @@ def _step(storm: Storm, rng: random.Random, shops: list[str]) -> str:
         storm.deliver()
         return "deliver"
     if roll < 0.72:
-        kill = (rng.randint(1, 2), rng.random() < 0.5) if rng.random() < 0.4 else None
-        storm.sync(shop, kill=kill)
-        return "sync killed" if kill else "sync"
+        if rng.random() < 0.4:
+            # A run that dies at its first write, before or after Shopify applied it. A receipt that
+            # lifts one SKU above what Shopify shows first gives the run that write, whatever else the
+            # storm did: how many writes a run has otherwise depends on what the machine's timing let
+            # reach the ERP.
+            code = sku(rng.randrange(ITEMS))
+            gap = storm.shown(shop)[code] - storm.truth(shop)[code]
+            storm.set_stock(code, storm.erp_available(code) + max(1, gap + 1))
+            storm.sync(shop, kill=(1, rng.random() < 0.5))
+            return "sync killed"
+        storm.sync(shop)
+        return "sync"
     if roll < 0.80:
         # A receipt in the ERP. (A fall in ERP stock reaches Shopify with the next sync whatever we
         # do; the promise under test is about sales made in Shopify.)
@@ -92,14 +101,16 @@ def _storm(tmp_path: Path, redis_url: str, key_prefix: str, seed: int, shops: tu
             for shop in names:
                 assert storm.oversold(shop) == {}
                 assert storm.shown(shop) == {c: max(0, t) for c, t in storm.truth(shop).items()}, f"seed {seed}"
-            assert len(storm.orders) > 5 and storm.kills > 0 and "ship" in history, history  # the seed exercises them
+            assert len(storm.orders) > 5 and storm.kills == history.count("sync killed") > 0 and "ship" in history, (
+                history
+            )  # the seed exercises them
         finally:
             storm.close()
 
 
 @pytest.mark.slow
 @pytest.mark.chaos
-@pytest.mark.parametrize("seed", [1, 2, 3, 5])
+@pytest.mark.parametrize("seed", [1, 2, 4, 5])
 def test_one_shop_never_oversells_and_converges(tmp_path: Path, redis_url: str, key_prefix: str, seed: int) -> None:
     _storm(tmp_path, redis_url, key_prefix, seed, ("shop-a",))
 

@@ -10,7 +10,7 @@ import dagster as dg
 import pandas as pd
 
 from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
-from erp_shopify.defs.shops import latest_metadata, shops_partitions, table_sample
+from erp_shopify.defs.shops import OWNERS, human_watermark, kinds, latest_metadata, shops_partitions, table_sample
 from erp_shopify.defs.xref.assets import require_usable_xref
 from erp_shopify.sync.holds import stock_peers
 from erp_shopify.sync.inventory import InventorySync
@@ -45,10 +45,13 @@ def last_watermark(instance: dg.DagsterInstance, asset_key: dg.AssetKey, shop: s
     partitions_def=shops_partitions,
     pool="erp",
     group_name="inventory",
+    owners=OWNERS,
+    kinds=kinds("shopify"),
     check_specs=[
         dg.AssetCheckSpec(
             "no_drift_in_sample",
             asset="inventory_levels",
+            partitions_def=shops_partitions,
             description="A random sample of mapped items shows the same available in Shopify as the ERP target",
         )
     ],
@@ -86,5 +89,6 @@ def inventory_levels(
         },
     )
     metadata = {**result.metadata(), WATERMARK: result.watermark, "previous_watermark": cursor}
+    metadata["synced_through"] = human_watermark(result.watermark)  # the watermark as a person reads it
     metadata["unmapped_sample"] = ", ".join(result.unmapped_sample)
     return dg.MaterializeResult(metadata=metadata, check_results=[drift])

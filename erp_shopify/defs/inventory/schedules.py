@@ -44,12 +44,20 @@ inventory_reconciliation_job = dg.define_asset_job(
     job=inventory_job,
     cron_schedule=at_load(lambda s: s.inventory.schedule, cadence(Domain.INVENTORY)),
     default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="One inventory_sync run per shop (inventory.schedule, else the sync policy's cadence); a new "
+    "shop's run builds its sku_xref first.",
 )
 def inventory_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
     return xref_first_where_missing(context)
 
 
-@dg.schedule(job=inventory_reconciliation_job, cron_schedule=RECONCILIATION_CRON)
+@dg.schedule(
+    job=inventory_reconciliation_job,
+    cron_schedule=RECONCILIATION_CRON,
+    description="Nightly full comparison of every mapped item, per shop. Off by default: it reads every level "
+    "of the catalog and writes all drift, so turn it on once the delta sync's drift check is trusted, or "
+    "launch inventory_reconciliation by hand (as a backfill over shops).",
+)
 def inventory_reconciliation_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
     return xref_first_where_missing(context)
 

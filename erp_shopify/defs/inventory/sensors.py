@@ -33,7 +33,13 @@ def _waiting(instance: dg.DagsterInstance, shop: str) -> bool:
     return bool(runs)
 
 
-@dg.sensor(job=inventory_job, minimum_interval_seconds=5, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(
+    job=inventory_job,
+    minimum_interval_seconds=5,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Launches the inventory sync of every shop that shares stock with a shop whose pending order "
+    "units changed, so a sale in one shop lowers what the others offer within seconds.",
+)
 def shared_stock_sensor(
     context: dg.SensorEvaluationContext, settings: SettingsResource, redis: RedisResource
 ) -> dg.SensorResult:

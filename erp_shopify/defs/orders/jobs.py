@@ -56,12 +56,14 @@ def deliver_order_batch(
         if len(events) < len(config.stream_ids):
             context.log.info(f"{len(config.stream_ids) - len(events)} event(s) already acknowledged by an earlier run")
         alerts = notifier.notifier(context.log)
+        retention = settings.settings.delivery.dlq_retention_seconds
         for n, report in enumerate(
             deliver_while_queued(events, adapter, parts, settings.settings, alerts, owner=context.run_id)
         ):
             summary = report.summary()
             context.log.info(f"delivered batch {n + 1} of {len(report.outcomes)} event(s): {summary}")
             metadata: dict[str, dg.RawMetadataValue] = {f"events_{k}": v for k, v in summary.items()}
+            metadata["dead_letters_expired"] = parts.dead_letters.purge(retention)  # past dlq_retention_days
             metadata["dead_letter_depth"] = parts.dead_letters.depth()
             metadata["paused"] = report.paused.reason if report.paused else ""
             context.log_event(dg.AssetObservation(asset_key=ORDER_QUEUE, metadata=metadata))

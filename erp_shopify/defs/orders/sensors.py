@@ -17,7 +17,7 @@ import dagster as dg
 from erp_shopify.config import DeliveryConfig, Settings
 from erp_shopify.defs.orders.jobs import ORDER_QUEUE, deliver_orders
 from erp_shopify.defs.resources import RedisResource, SettingsResource
-from erp_shopify.defs.shops import at_load
+from erp_shopify.defs.shops import OWNERS, at_load
 from erp_shopify.delivery import QueueParts, erp_connection
 from erp_shopify.store.stream import QueuedEvent
 
@@ -28,8 +28,12 @@ NOT_PAUSED = "delivery_not_paused"
 order_queue = dg.AssetSpec(
     ORDER_QUEUE,
     description="Shopify order, refund and cancel events on their way to the ERP (a Redis stream), "
-    "with the dead-letter queue and the ERP connection's pause flag.",
+    "with the dead-letter queue and the ERP connection's pause flag. Not materialized: the order_sensor "
+    "launches deliver_orders runs, which observe it (see Automation > order_sensor).",
+    # Dagster lists only automations that target an asset; the order sensor targets a job.
+    metadata={"delivered_by": "order_sensor -> deliver_orders runs; reclaim_failed_batch re-queues a failed batch"},
     group_name="orders",
+    owners=OWNERS,
     kinds={"redis"},
 )
 

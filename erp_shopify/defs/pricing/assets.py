@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
-from erp_shopify.defs.shops import shops_partitions, table_sample
+from erp_shopify.defs.shops import OWNERS, kinds, shops_partitions, table_sample
 from erp_shopify.defs.xref.assets import require_usable_xref
 from erp_shopify.store.fingerprints import Fingerprints
 from erp_shopify.store.price_snapshot import PriceSnapshot
@@ -21,10 +21,13 @@ ANOMALY_COLUMNS = ["item_code", "target", "min_quantity", "previous_price", "pri
     partitions_def=shops_partitions,
     pool="erp",
     group_name="pricing",
+    owners=OWNERS,
+    kinds=kinds("pandas"),
     check_specs=[
         dg.AssetCheckSpec(
             "no_price_anomalies",
             asset="price_changes",
+            partitions_def=shops_partitions,
             blocking=True,
             description="No zero/negative price and no change above max_change_percent; blocks the write",
         )
@@ -59,7 +62,7 @@ def price_changes(
     )
 
 
-@dg.asset(partitions_def=shops_partitions, group_name="pricing")
+@dg.asset(partitions_def=shops_partitions, group_name="pricing", owners=OWNERS, kinds={"shopify"})
 def prices(
     context: dg.AssetExecutionContext,
     price_changes: PricePlan,

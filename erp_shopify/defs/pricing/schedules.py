@@ -14,6 +14,8 @@ from erp_shopify.policy import Domain, cadence
 nightly_job = dg.define_asset_job(
     "nightly_xref_and_prices",
     selection=[sku_xref, price_changes, prices],
+    description="Rebuilds the shop's SKU cross-reference, plans the price changes (stopped by an anomaly) "
+    "and writes them to Shopify.",
     tags={"domain": "pricing"},
 )
 
@@ -22,6 +24,7 @@ nightly_job = dg.define_asset_job(
     job=nightly_job,
     cron_schedule=at_load(lambda s: s.pricing.schedule, cadence(Domain.PRICES)),
     default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="One nightly_xref_and_prices run per shop (pricing.schedule, else the sync policy's cadence).",
 )
 def prices_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
     return per_shop(context)

@@ -12,7 +12,7 @@ import dagster as dg
 import pandas as pd
 
 from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
-from erp_shopify.defs.shops import latest_metadata, shops_partitions, table_sample
+from erp_shopify.defs.shops import OWNERS, kinds, latest_metadata, shops_partitions, table_sample
 from erp_shopify.mapping.xref import XrefResult, xref_collapsed
 from erp_shopify.store.sku_table import SkuTable
 from erp_shopify.sync.xref import build_shop_xref
@@ -22,12 +22,28 @@ VARIANTS = "variants"
 COLLAPSED = "mapping_collapsed"
 
 CHECKS = [
-    dg.AssetCheckSpec("no_duplicate_skus", asset="sku_xref", description="SKUs carried by several variants"),
-    dg.AssetCheckSpec("erp_items_have_variants", asset="sku_xref", description="ERP items without a variant"),
-    dg.AssetCheckSpec("variants_have_erp_items", asset="sku_xref", description="variants without an ERP item"),
+    dg.AssetCheckSpec(
+        "no_duplicate_skus",
+        asset="sku_xref",
+        partitions_def=shops_partitions,
+        description="SKUs carried by several variants",
+    ),
+    dg.AssetCheckSpec(
+        "erp_items_have_variants",
+        asset="sku_xref",
+        partitions_def=shops_partitions,
+        description="ERP items without a variant",
+    ),
+    dg.AssetCheckSpec(
+        "variants_have_erp_items",
+        asset="sku_xref",
+        partitions_def=shops_partitions,
+        description="variants without an ERP item",
+    ),
     dg.AssetCheckSpec(
         "mapping_not_collapsed",
         asset="sku_xref",
+        partitions_def=shops_partitions,
         blocking=True,
         description="Blocks the syncs downstream when more than max_unmapped_share of ERP items lost their variant",
     ),
@@ -89,7 +105,14 @@ def publish_skus(redis: RedisResource, shop: str, result: XrefResult) -> int:
         return SkuTable(client, redis.key_prefix).publish(shop, rows)
 
 
-@dg.asset(partitions_def=shops_partitions, check_specs=CHECKS, pool="erp", group_name="xref")
+@dg.asset(
+    partitions_def=shops_partitions,
+    check_specs=CHECKS,
+    pool="erp",
+    group_name="xref",
+    owners=OWNERS,
+    kinds=kinds("shopify", "pandas"),
+)
 def sku_xref(
     context: dg.AssetExecutionContext,
     settings: SettingsResource,

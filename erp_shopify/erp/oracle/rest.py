@@ -1,4 +1,5 @@
-"""Oracle Fusion Cloud REST on the wire: one Basic-auth session, the ADF REST framework's paging
+"""Oracle Fusion Cloud REST on the wire: one session (Basic auth, or an OAuth 2.0 bearer token from the
+pod's identity domain, ``oracle_auth``), the ADF REST framework's paging
 (``limit``/``offset``/``hasMore``/``items``), ``q=`` row-match filters, and its error bodies classified.
 
 Every request sends ``REST-Framework-Version: 4`` (row-match ``q=`` expressions with ``in`` need
@@ -19,6 +20,7 @@ from typing import Any
 import httpx
 
 from erp_shopify.config import OracleConfig
+from erp_shopify.erp.oauth import ClientCredentials, private_key_jwt
 from erp_shopify.erp.rest import RestSession
 from erp_shopify.errors import DataError, IntegrationError, error_for_status
 from erp_shopify.retrying import RetryPolicy
@@ -30,6 +32,8 @@ ERROR_MEDIA_TYPE = "application/vnd.oracle.adf.error+json"
 MAX_PAGE = 500  # the framework's largest page; a larger limit is cut silently, so paging follows ``count``
 IN_LIST_CHUNK = 200  # literals per ``in (...)`` filter, to keep the URL well under common limits
 DEFAULT_RETRIES = RetryPolicy()
+# The audience OCI IAM identity domains require of a client assertion.
+IDENTITY_AUDIENCE = "https://identity.oraclecloud.com/"
 
 
 def literal(value: str) -> str:
@@ -74,8 +78,22 @@ def oracle_error(response: httpx.Response) -> IntegrationError:
     )
 
 
+def oracle_auth(config: OracleConfig) -> httpx.Auth:
+    """Basic auth, or client credentials with a JWT client assertion signed by the configured key
+    (the config's validator has made sure the fields each needs are there)."""
+    if config.auth == "oauth2":
+        if not (config.token_url and config.client_id and config.private_key):
+            raise DataError("Oracle oauth2 needs token_url, client_id, private_key and scope", system=SYSTEM)
+        client_id = config.client_id.value()
+        assertion = private_key_jwt(client_id, config.private_key.value(), IDENTITY_AUDIENCE, config.key_id)
+        return ClientCredentials(config.token_url, assertion, system=SYSTEM, scope=config.scope)
+    if not (config.username and config.password):
+        raise DataError("Oracle basic auth needs username and password", system=SYSTEM)
+    return httpx.BasicAuth(config.username.value(), config.password.value())
+
+
 class FusionRest(RestSession):
-    """One Basic-authenticated session against an Oracle Fusion pod's SCM REST resources."""
+    """One authenticated session against an Oracle Fusion pod's SCM REST resources."""
 
     def __init__(
         self,
@@ -88,7 +106,7 @@ class FusionRest(RestSession):
     ) -> None:
         http = httpx.Client(
             base_url=config.base_url.rstrip("/") + API_ROOT,
-            auth=httpx.BasicAuth(config.username.value(), config.password.value()),
+            auth=oracle_auth(config),
             timeout=timeout,
             transport=transport,
             headers={"Accept": f"application/json, {ERROR_MEDIA_TYPE}", "REST-Framework-Version": FRAMEWORK_VERSION},

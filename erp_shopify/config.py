@@ -231,11 +231,17 @@ class RedisConfig(_Model):
 class DeliveryConfig(_Model):
     concurrency: int = Field(5, ge=1, le=64)  # ERP requests in flight, across all delivery runs together
     batch_size: int = Field(1000, ge=1, le=5000)
-    max_concurrent_runs: int = Field(4, ge=1, le=64)  # deliver_orders runs the sensor keeps going at once
+    # deliver_orders runs the sensor keeps going at once. One: its threads fill the ERP slots and it
+    # keeps claiming; more runs add process starts and slot contention, not throughput (benchmarks.md).
+    max_concurrent_runs: int = Field(1, ge=1, le=64)
     max_attempts: int = Field(5, ge=1, le=50)
     initial_backoff_seconds: float = Field(0.5, ge=0)
     max_backoff_seconds: float = Field(30, ge=0)
     sensor_interval_seconds: int = Field(10, ge=1)
+    # A run that finished its batch claims the next while the queue has one, for up to this long (a
+    # new run costs a process start). It holds one "erp" pool slot meanwhile, of the four the
+    # inventory and price steps share. 0: one batch per run.
+    keep_claiming_seconds: int = Field(600, ge=0, le=3600)
     lease_seconds: int = Field(300, ge=1)  # an in-flight event a crashed worker held is taken over after this
     order_wait_seconds: int = Field(3600, ge=0)  # a cancel/refund waits this long for its order, then DLQ
     dlq_retention_days: float = Field(30, gt=0)  # dead letters (customer data) expire after this

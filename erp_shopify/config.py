@@ -222,6 +222,18 @@ class PricingConfig(_Model):
     max_change_percent: Decimal = Field(Decimal("50"), gt=0)
 
 
+class ProductsConfig(_Model):
+    """The product master sync: its cadence, the ``customId`` metafield that keys every product, and
+    which Shopify-owned fields (``policy.HANDOVER_PRODUCT_FIELDS``) the ERP is given."""
+
+    schedule: str | None = None  # a cron expression; None: the sync policy's cadence
+    id_namespace: str = "erp"
+    id_key: str = "item"
+    erp_owns: list[Literal["tags"]] = Field(default_factory=list)
+    synchronous_up_to_variants: int = Field(100, ge=1)  # larger products run as a ProductSetOperation
+    write_concurrency: int = Field(4, ge=1, le=16)
+
+
 class Settings(_Model):
     erp: ErpConfig
     shops: list[ShopConfig]
@@ -230,6 +242,7 @@ class Settings(_Model):
     ingest: IngestConfig = IngestConfig()
     inventory: InventoryConfig = InventoryConfig()
     pricing: PricingConfig = PricingConfig()
+    products: ProductsConfig = ProductsConfig()
     alert_webhook_url: Secret | None = None
 
     @model_validator(mode="after")

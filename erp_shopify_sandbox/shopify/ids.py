@@ -26,6 +26,8 @@ BASES = {
     "InventoryAdjustmentGroup": 38_000_000_000_000,
     "BulkOperation": 5_100_000_000_000,
     "Shop": 69_000_000_000,
+    "ProductSetOperation": 2_700_000_000_000,
+    "MetafieldDefinition": 160_000_000_000,
 }
 
 

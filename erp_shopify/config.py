@@ -110,6 +110,7 @@ class SapConfig(_Model):
     rejection_reason: str = "10"  # SalesDocumentRjcnReason set on every item of a cancelled order
     credit_order_type: str = "CBAR"  # returns order type that carries a Shopify refund
     manual_price_condition_type: str = "PMP0"  # item condition carrying the Shopify net unit price
+    product_language: str = "EN"  # the to_Description language that titles products in Shopify
 
 
 class NetSuiteConfig(_Model):

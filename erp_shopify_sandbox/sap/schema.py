@@ -13,6 +13,7 @@ SERVICES = (
     "API_MATERIAL_STOCK_SRV",
     "API_SLSPRICINGCONDITIONRECORD_SRV",
     "API_SALES_ORDER_SRV",
+    "API_PRODUCT_SRV",
 )
 _EDM = "{http://schemas.microsoft.com/ado/2008/09/edm}"
 

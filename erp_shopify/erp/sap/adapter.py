@@ -4,6 +4,7 @@
   cursor, then the absolute unrestricted stock of the touched materials (``API_MATERIAL_STOCK_SRV``),
   because the stock entity has no change timestamp. Every read is retried (``ODataClient.get``).
 - Prices: ``prices.read_prices`` (sales pricing condition records, read as a snapshot).
+- Product master: ``products.SapProducts`` (``API_PRODUCT_SRV``, by ``LastChangeDateTime``).
 - Orders and credits: ``orders.SapOrders`` (sent once; order delivery retries them).
 """
 
@@ -33,6 +34,7 @@ from erp_shopify.erp.sap.odata import (
 )
 from erp_shopify.erp.sap.orders import SALES_ORDERS, SapOrders
 from erp_shopify.erp.sap.prices import read_prices
+from erp_shopify.erp.sap.products import SapProducts
 from erp_shopify.errors import DataError
 from erp_shopify.records import (
     CreditNote,
@@ -40,6 +42,8 @@ from erp_shopify.records import (
     InventoryChange,
     InventoryPage,
     PriceRecord,
+    ProductPage,
+    ProductRecord,
     SalesOrder,
     StockLevel,
 )
@@ -71,6 +75,7 @@ class SapAdapter(ErpAdapter):
             config.base_url, auth=sap_auth(config), timeout=timeout, retry=retry, transport=transport
         )
         self.orders = SapOrders(self.odata, config)
+        self.products = SapProducts(self.odata, page_size=page_size, overlap=overlap, language=config.product_language)
 
     # --- inventory -------------------------------------------------------------------------------
 
@@ -172,6 +177,15 @@ class SapAdapter(ErpAdapter):
 
     def prices(self) -> Iterator[list[PriceRecord]]:
         return read_prices(self.odata, self.config, self.page_size)
+
+    # --- product master --------------------------------------------------------------------------
+
+    def product_changes(self, cursor: str | None) -> Iterator[ProductPage]:
+        return self.products.changes(cursor)
+
+    def product_snapshot(self, items: Sequence[str]) -> Iterator[list[ProductRecord]]:
+        for chunk in _chunks(sorted(set(items))):
+            yield self.products.snapshot(chunk)
 
     # --- orders ----------------------------------------------------------------------------------
 

@@ -124,6 +124,8 @@ class NetSuiteConfig(_Model):
     subsidiary: str = "1"
     customer: str = "1"
     account_timezone: str = "UTC"  # SuiteQL compares dates in the account's zone (Setup > Company)
+    # Shopify option name -> the item field holding a matrix child's value of that option
+    matrix_options: dict[str, str] = Field(default_factory=lambda: {"Size": "custitem_size"})
 
     @field_validator("account_timezone")
     @classmethod

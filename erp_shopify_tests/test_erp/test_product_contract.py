@@ -11,7 +11,7 @@ import pytest
 from erp_shopify.erp.base import ProductSource
 from erp_shopify.records import ProductRecord
 
-BACKENDS = [pytest.param("sap", id="sap")]
+BACKENDS = [pytest.param("sap", id="sap"), pytest.param("netsuite", id="netsuite")]
 
 
 @pytest.fixture(params=BACKENDS)

@@ -158,8 +158,10 @@ class Account:
     def put_item(self, spec: dict[str, Any]) -> str:
         """Create or change an item (a matrix parent, a matrix child naming its ``parent`` item id,
         or a plain item): every change stamps ``lastmodifieddate``, as NetSuite does."""
-        columns = ("displayname", "matrixtype", "isinactive", "upccode", "manufacturer", "weight", "weightunit")
-        columns += ("custitem_size", "custitem_color")
+        columns = (
+            *("displayname", "matrixtype", "isinactive", "upccode", "manufacturer", "weight", "weightunit"),
+            *("custitem_size", "custitem_color"),
+        )
         with self.lock:
             now = self._now()
             item = self.item_id(spec["itemid"])

@@ -149,8 +149,8 @@ class ProductSync:
 
     def _sync_batch(self, records: Iterable[ProductRecord], edited: dict[str, Conflict], result: Any) -> None:
         latest = {r.product_code: r for r in records}  # a product read twice in a run: its newest state
+        result.read += len(set(latest) - self._seen)
         self._seen |= set(latest)
-        result.read += len(latest)
         before = self.written.load(self.shop.name, latest)
         todo = []
         for code, record in latest.items():

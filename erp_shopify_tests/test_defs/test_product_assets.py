@@ -11,10 +11,10 @@ from typing import Any
 import dagster as dg
 import httpx
 
-from erp_shopify.definitions import defs
 from erp_shopify.defs.inventory.assets import WATERMARK
 from erp_shopify.defs.inventory.schedules import BOOTSTRAP_TAG, NEW_VARIANTS_REASON, inventory_schedule
 from erp_shopify.defs.products.assets import products
+from erp_shopify.defs.products.schedules import product_resync_job, products_job, products_schedule
 from erp_shopify.defs.shops import sync_shop_partitions
 from erp_shopify_tests.test_defs.dagster_world import ASSETS, check_passed, materialize, metadata, resources
 from erp_shopify_tests.test_sync.world import World, world
@@ -73,9 +73,7 @@ def test_new_variants_make_the_next_inventory_run_rebuild_the_xref(
             assert after.asset_selection == [dg.AssetKey("inventory_levels")]
 
 
-def test_the_code_location_holds_the_product_job_and_schedule() -> None:
-    loaded = defs()
-    assert loaded.resolve_job_def("product_sync").partitions_def.name == "shops"  # type: ignore[union-attr]
-    assert loaded.resolve_job_def("product_resync").tags["erp_shopify/full_resync"] == "true"
-    schedules = {s.name: s.cron_schedule for s in loaded.schedules or []}
-    assert schedules["products_schedule"] == "*/5 * * * *"
+def test_the_resync_job_carries_the_full_resync_tag_and_the_schedule_the_policy_cadence() -> None:
+    assert products_job.tags["domain"] == "products" and "erp_shopify/full_resync" not in products_job.tags
+    assert product_resync_job.tags["erp_shopify/full_resync"] == "true"
+    assert products_schedule.cron_schedule == "*/5 * * * *"

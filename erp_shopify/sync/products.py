@@ -30,7 +30,7 @@ import redis
 
 from erp_shopify.config import ProductsConfig, ShopConfig
 from erp_shopify.erp.base import ProductSource
-from erp_shopify.errors import DataError
+from erp_shopify.errors import DataError, TransientError
 from erp_shopify.mapping.products import default_owned, product_input, product_values
 from erp_shopify.records import ProductRecord
 from erp_shopify.shopify.client import ShopifyClient, ShopifyUserErrors, UserError
@@ -40,6 +40,7 @@ from erp_shopify.store.written_products import WrittenProduct, WrittenProducts
 
 PRODUCT_GID = "gid://shopify/Product/"
 POLL_SECONDS = 0.5
+MAX_WAIT_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,9 @@ class ProductSync:
         codes = self.written.codes_of(self.shop.name, conflicts)
         return {code: conflicts[product_id] for product_id, code in codes.items()}
 
-    def _sync_batch(self, records: Iterable[ProductRecord], edited: dict[str, Conflict], result: Any) -> None:
+    def _sync_batch(
+        self, records: Iterable[ProductRecord], edited: dict[str, Conflict], result: ProductSyncResult
+    ) -> None:
         latest = {r.product_code: r for r in records}  # a product read twice in a run: its newest state
         result.read += len(set(latest) - self._seen)
         self._seen |= set(latest)
@@ -167,7 +170,9 @@ class ProductSync:
             outcomes = list(pool.map(lambda job: self._write(*job), todo))
         self._record(outcomes, before, edited, result)
 
-    def _record(self, outcomes: list[_Written], before: dict, edited: dict[str, Conflict], result: Any) -> None:
+    def _record(
+        self, outcomes: list[_Written], before: dict, edited: dict[str, Conflict], result: ProductSyncResult
+    ) -> None:
         accepted = {o.record.product_code: o.entry for o in outcomes if o.entry is not None}
         self.written.store(self.shop.name, accepted)
         self.guard.record_many(
@@ -218,12 +223,17 @@ class ProductSync:
         return _Written(record, WrittenProduct(product_id, _content_digest(record, self.owned), variants))
 
     def _wait(self, operation_id: str) -> tuple[str, tuple[UserError, ...]]:
-        """Poll a ``ProductSetOperation`` until it is complete: (product id, user errors)."""
+        """Poll a ``ProductSetOperation`` until it is complete: (product id, user errors). One
+        still running after ``MAX_WAIT_SECONDS`` fails the run as transient: the next run writes
+        the product again, an upsert by its custom id."""
+        deadline = time.monotonic() + MAX_WAIT_SECONDS
         while True:
             operation = self.client.execute("product_operation", {"id": operation_id})["productOperation"]
             if operation and operation["status"] == "COMPLETE":
                 product = operation.get("product") or {}
                 return product.get("id", ""), _user_errors(operation)
+            if time.monotonic() > deadline:
+                raise TransientError(f"productSet operation {operation_id} still running", system="shopify")
             self.sleep(POLL_SECONDS)
 
 

@@ -152,14 +152,15 @@ class ProductSync:
         self, records: Iterable[ProductRecord], edited: dict[str, Conflict], result: ProductSyncResult
     ) -> None:
         latest = {r.product_code: r for r in records}  # a product read twice in a run: its newest state
-        result.read += len(set(latest) - self._seen)
-        self._seen |= set(latest)
+        first_read = set(latest) - self._seen
+        result.read += len(first_read)
+        self._seen |= first_read
         before = self.written.load(self.shop.name, latest)
         todo = []
         for code, record in latest.items():
             last = before.get(code)
             if last is not None and last.digest == _content_digest(record, self.owned) and code not in edited:
-                result.unchanged += 1
+                result.unchanged += code in first_read
                 continue
             todo.append((record, last))
         if not todo:

@@ -41,6 +41,7 @@ class ProductMaster:
         self.store = store
         self.rows: dict[str, dict[str, Any]] = {}
         store.indexes[("A_Product", "Product")] = Index()
+        store.indexes[("A_Product", "CrossPlantConfigurableProduct")] = Index()
 
     def descriptions(self) -> list[dict[str, Any]]:
         return [d for row in self.rows.values() for d in row["to_Description"]]
@@ -58,9 +59,15 @@ class ProductMaster:
                 row["to_Description"] = []
                 self.rows[code] = row
                 self.store.indexes[("A_Product", "Product")].add(code, row)
+            generic = row.get("CrossPlantConfigurableProduct")
             for name, prop in _FIELDS.items():
                 if name in spec:
                     row[prop] = spec[name] or ""
+            if row.get("CrossPlantConfigurableProduct") != generic:
+                # a lookup under the old value still finds the row; the whole filter then drops it
+                self.store.indexes[("A_Product", "CrossPlantConfigurableProduct")].add(
+                    row["CrossPlantConfigurableProduct"], row
+                )
             if "gross_weight" in spec:
                 row["GrossWeight"] = Decimal(str(spec["gross_weight"]))
             if "deleted" in spec:

@@ -129,6 +129,7 @@ class SapConfig(_ErpConnection):
     manual_price_condition_type: str = "PMP0"  # item condition carrying the Shopify net unit price
     tracking_field: str = "BillOfLading"  # the outbound delivery header property holding the tracking number
     delivery_overlap_days: int = Field(1, ge=1)  # LastChangeDate has no time: re-read this many days
+    product_language: str = "EN"  # the to_Description language that titles products in Shopify
 
 
 class NetSuiteConfig(_ErpConnection):
@@ -142,6 +143,8 @@ class NetSuiteConfig(_ErpConnection):
     subsidiary: str = "1"
     customer: str = "1"
     account_timezone: str = "UTC"  # SuiteQL compares dates in the account's zone (Setup > Company)
+    # Shopify option name -> the item field holding a matrix child's value of that option
+    matrix_options: dict[str, str] = Field(default_factory=lambda: {"Size": "custitem_size"})
 
     @field_validator("account_timezone")
     @classmethod
@@ -278,6 +281,18 @@ class PricingConfig(_Model):
     max_change_percent: Decimal = Field(Decimal("50"), gt=0)
 
 
+class ProductsConfig(_Model):
+    """The product master sync: its cadence, the ``customId`` metafield that keys every product, and
+    which Shopify-owned fields (``policy.HANDOVER_PRODUCT_FIELDS``) the ERP is given."""
+
+    schedule: str | None = None  # a cron expression; None: the sync policy's cadence
+    id_namespace: str = "erp"
+    id_key: str = "item"
+    erp_owns: list[Literal["tags"]] = Field(default_factory=list)
+    synchronous_up_to_variants: int = Field(100, ge=1)  # larger products run as a ProductSetOperation
+    write_concurrency: int = Field(4, ge=1, le=16)
+
+
 class Settings(_Model):
     erp: ErpConfig
     shops: list[ShopConfig]
@@ -287,6 +302,7 @@ class Settings(_Model):
     inventory: InventoryConfig = InventoryConfig()
     pricing: PricingConfig = PricingConfig()
     fulfillments: FulfillmentConfig = FulfillmentConfig()
+    products: ProductsConfig = ProductsConfig()
     alert_webhook_url: Secret | None = None
 
     @model_validator(mode="after")

@@ -129,6 +129,7 @@ class SapConfig(_ErpConnection):
     manual_price_condition_type: str = "PMP0"  # item condition carrying the Shopify net unit price
     tracking_field: str = "BillOfLading"  # the outbound delivery header property holding the tracking number
     delivery_overlap_days: int = Field(1, ge=1)  # LastChangeDate has no time: re-read this many days
+    product_language: str = "EN"  # the to_Description language that titles products in Shopify
 
 
 class NetSuiteConfig(_ErpConnection):
@@ -142,6 +143,8 @@ class NetSuiteConfig(_ErpConnection):
     subsidiary: str = "1"
     customer: str = "1"
     account_timezone: str = "UTC"  # SuiteQL compares dates in the account's zone (Setup > Company)
+    # Shopify option name -> the item field holding a matrix child's value of that option
+    matrix_options: dict[str, str] = Field(default_factory=lambda: {"Size": "custitem_size"})
 
     @field_validator("account_timezone")
     @classmethod
@@ -240,11 +243,17 @@ class RedisConfig(_Model):
 class DeliveryConfig(_Model):
     concurrency: int = Field(5, ge=1, le=64)  # ERP requests in flight, across all delivery runs together
     batch_size: int = Field(1000, ge=1, le=5000)
-    max_concurrent_runs: int = Field(4, ge=1, le=64)  # deliver_orders runs the sensor keeps going at once
+    # deliver_orders runs the sensor keeps going at once. One: its threads fill the ERP slots and it
+    # keeps claiming; more runs add process starts and slot contention, not throughput (benchmarks.md).
+    max_concurrent_runs: int = Field(1, ge=1, le=64)
     max_attempts: int = Field(5, ge=1, le=50)
     initial_backoff_seconds: float = Field(0.5, ge=0)
     max_backoff_seconds: float = Field(30, ge=0)
     sensor_interval_seconds: int = Field(10, ge=1)
+    # A run that finished its batch claims the next while the queue has one, for up to this long (a
+    # new run costs a process start). It holds one "erp" pool slot meanwhile, of the four the
+    # inventory and price steps share. 0: one batch per run.
+    keep_claiming_seconds: int = Field(600, ge=0, le=3600)
     lease_seconds: int = Field(300, ge=1)  # an in-flight event a crashed worker held is taken over after this
     order_wait_seconds: int = Field(3600, ge=0)  # a cancel/refund waits this long for its order, then DLQ
     dlq_retention_days: float = Field(30, gt=0)  # dead letters (customer data) expire after this
@@ -281,6 +290,18 @@ class PricingConfig(_Model):
     max_change_percent: Decimal = Field(Decimal("50"), gt=0)
 
 
+class ProductsConfig(_Model):
+    """The product master sync: its cadence, the ``customId`` metafield that keys every product, and
+    which Shopify-owned fields (``policy.HANDOVER_PRODUCT_FIELDS``) the ERP is given."""
+
+    schedule: str | None = None  # a cron expression; None: the sync policy's cadence
+    id_namespace: str = "erp"
+    id_key: str = "item"
+    erp_owns: list[Literal["tags"]] = Field(default_factory=list)
+    synchronous_up_to_variants: int = Field(100, ge=1)  # larger products run as a ProductSetOperation
+    write_concurrency: int = Field(4, ge=1, le=16)
+
+
 class Settings(_Model):
     erp: ErpConfig
     shops: list[ShopConfig]
@@ -290,6 +311,7 @@ class Settings(_Model):
     inventory: InventoryConfig = InventoryConfig()
     pricing: PricingConfig = PricingConfig()
     fulfillments: FulfillmentConfig = FulfillmentConfig()
+    products: ProductsConfig = ProductsConfig()
     alert_webhook_url: Secret | None = None
 
     @model_validator(mode="after")

@@ -67,7 +67,7 @@ SYNC_POLICY: dict[Domain, DomainPolicy] = {
             Domain.PRODUCT_MASTER,
             Owner.ERP,
             Direction.ERP_TO_SHOPIFY,
-            "on_change",
+            "*/5 * * * *",  # on change: the ERP's change stamps are polled every few minutes
             echo_topics=("products/update",),
         ),
         DomainPolicy(
@@ -114,3 +114,34 @@ def owner(domain: Domain) -> Owner:
 def cadence(domain: Domain) -> str:
     """How often ``domain`` syncs: a cron expression for the scheduled domains."""
     return SYNC_POLICY[domain].cadence
+
+
+# Product master: who owns each field of a product in Shopify (``productSet`` input names). The
+# ERP's fields are sent whole on every write, so a merchant's edit of one is overwritten (and
+# counted as a conflict); Shopify's are never sent, so ``productSet``, which replaces every list it
+# is sent, cannot touch merchant media, SEO, tags, collections or metafields. A shops file may
+# hand some of Shopify's fields to the ERP (``products.erp_owns``).
+PRODUCT_FIELD_OWNERS: dict[str, Owner] = {
+    "title": Owner.ERP,
+    "descriptionHtml": Owner.ERP,
+    "vendor": Owner.ERP,
+    "productType": Owner.ERP,
+    "productOptions": Owner.ERP,
+    "variants": Owner.ERP,  # SKU, barcode, weight and unit, option values
+    "status": Owner.ERP,  # only ever ARCHIVED for an item deleted in the ERP, or ACTIVE
+    "files": Owner.SHOPIFY,
+    "seo": Owner.SHOPIFY,
+    "tags": Owner.SHOPIFY,
+    "collections": Owner.SHOPIFY,
+    "metafields": Owner.SHOPIFY,
+}
+# The Shopify-owned fields an ERP can describe, and so may be handed to it.
+HANDOVER_PRODUCT_FIELDS = frozenset({"tags"})
+
+
+def product_fields_owned_by_erp(handed_over: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The ``productSet`` input fields the sync may send: the ERP's, plus those handed to it."""
+    unknown = handed_over - HANDOVER_PRODUCT_FIELDS
+    if unknown:
+        raise ValueError(f"product fields {sorted(unknown)} cannot be handed to the ERP")
+    return frozenset(f for f, o in PRODUCT_FIELD_OWNERS.items() if o is Owner.ERP) | handed_over

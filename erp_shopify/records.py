@@ -142,3 +142,37 @@ class ShipmentPage(_Record):
 
     shipments: list[Shipment]
     cursor: str | None
+
+
+class ProductVariantRecord(_Record):
+    """One sellable variant of an ERP product: its SKU is the ERP item code."""
+
+    item_code: str
+    options: dict[str, str] = Field(default_factory=dict)  # option name -> value, in the product's option order
+    barcode: str = ""  # GTIN / EAN as the ERP keeps it
+    weight: Decimal | None = None
+    weight_unit: str = "KILOGRAMS"  # Shopify's WeightUnit: GRAMS, KILOGRAMS, OUNCES, POUNDS
+
+
+class ProductRecord(_Record):
+    """A product as the ERP describes it: the whole of what the ERP owns, never a delta. Left
+    unvalidated beyond types on purpose: an empty title or too many options is Shopify's to refuse,
+    and the refusal is reported with this record rather than lost at the adapter."""
+
+    product_code: str  # the ERP's key of the product (SAP Product, NetSuite parent item, Tryton template)
+    title: str
+    description: str | None = None  # None: the ERP keeps no description, Shopify's is left alone
+    vendor: str = ""
+    product_type: str = ""
+    options: list[str] = Field(default_factory=list)  # option names in order; empty for a single variant
+    variants: list[ProductVariantRecord] = Field(default_factory=list)
+    tags: list[str] | None = None  # sent only when the shops file hands tags to the ERP
+    deleted: bool = False  # archived in Shopify, never deleted
+    changed_at: datetime | None = None
+
+
+class ProductPage(_Record):
+    """One page of changed products and the cursor to resume *after* it."""
+
+    products: list[ProductRecord]
+    cursor: str | None

@@ -6,6 +6,7 @@ these same functions; nothing here knows about either.
 """
 
 from erp_shopify.delivery.batch import BatchReport, Outcome, deliver_batch
+from erp_shopify.delivery.claims import deliver_while_queued, run_consumer
 from erp_shopify.delivery.parts import QueueParts, erp_connection, open_queue
 from erp_shopify.delivery.replay import ReplaySelection, Resumed, release_failed_run, replay, resume
 
@@ -16,9 +17,11 @@ __all__ = [
     "ReplaySelection",
     "Resumed",
     "deliver_batch",
+    "deliver_while_queued",
     "erp_connection",
     "open_queue",
     "release_failed_run",
     "replay",
     "resume",
+    "run_consumer",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from erp_shopify.config import Settings
+from erp_shopify.delivery.claims import run_consumer
 from erp_shopify.delivery.parts import QueueParts, erp_connection
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.notify import Notifier, Severity
@@ -96,10 +97,12 @@ def resume(adapter: ErpAdapter, parts: QueueParts, settings: Settings, notifier:
 
 
 def release_failed_run(parts: QueueParts, stream_ids: list[str], owner: str) -> int:
-    """Hand a failed run's batch back at once, rather than after its leases expire: give back every
-    ledger lease ``owner`` (the dead run) still holds on it, and make its stream entries claimable
-    by the next claim. What the run finished stays finished (``give_back`` leaves a final entry
-    alone, and acknowledged entries are no longer pending). Answers the entries made claimable."""
+    """Hand a failed run's batches back at once, rather than after its leases expire: the one it was
+    launched with (``stream_ids``) and those it claimed itself (``delivery/claims.py``). Give back
+    every ledger lease ``owner`` (the dead run) still holds on them, and make their stream entries
+    claimable by the next claim. What the run finished stays finished (``give_back`` leaves a final
+    entry alone, and acknowledged entries are no longer pending). Answers the entries made claimable."""
+    stream_ids = list(dict.fromkeys([*stream_ids, *parts.stream.pending_of(run_consumer(owner))]))
     for event in parts.stream.get(stream_ids):
         parts.ledger.give_back(event.ledger_key, owner)
     return parts.stream.reclaim_now(stream_ids)

@@ -24,6 +24,8 @@ from erp_shopify.records import (
     ErpDocument,
     InventoryPage,
     PriceRecord,
+    ProductPage,
+    ProductRecord,
     SalesOrder,
     ShipmentPage,
     StockLevel,
@@ -80,3 +82,20 @@ class ErpAdapter(Protocol):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+@runtime_checkable
+class ProductSource(Protocol):
+    """The product master side of an adapter (SAP, NetSuite, Tryton). Kept apart from ``ErpAdapter``
+    so that an ERP without it (Oracle, for now) still serves stock, prices and orders, and the
+    ``products`` asset says clearly which ERP cannot feed it.
+
+    A product is read whole (every variant), since Shopify's ``productSet`` replaces the lists it
+    is sent: a change to one variant yields its whole product."""
+
+    def product_changes(self, cursor: str | None) -> Iterator[ProductPage]:
+        """Products changed since ``cursor`` (the ERP's own change stamp, re-reading an overlap
+        window and deduped), each page with the cursor to resume after it. ``None``: every product."""
+
+    def product_snapshot(self, items: Sequence[str]) -> Iterator[list[ProductRecord]]:
+        """The current state of the products with these product codes (unknown codes are left out)."""

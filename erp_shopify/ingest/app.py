@@ -31,7 +31,13 @@ from starlette.routing import Route
 
 from erp_shopify.config import ConfigError, Settings, ShopConfig
 from erp_shopify.ingest.counts import IngestCounts
-from erp_shopify.ingest.events import MalformedWebhook, observations, pending_lines, routing_key
+from erp_shopify.ingest.events import (
+    MalformedWebhook,
+    observations,
+    pending_lines,
+    product_observation,
+    routing_key,
+)
 from erp_shopify.ingest.metrics import IngestMetrics
 from erp_shopify.policy import routed_topics
 from erp_shopify.shopify.webhooks import verify
@@ -168,7 +174,15 @@ class WebhookReceiver:
             return _answer(200, "echo" if echo else "recheck")
         if topic in ECHO_TOPICS:
             seen = observations(topic, payload)
-            verdicts = {await self.guard.observe(shop.name, topic, key, values) for key, values in seen.items()}
+            verdicts: set[Verdict | None] = {
+                await self.guard.observe(shop.name, topic, key, values) for key, values in seen.items()
+            }
+            product = product_observation(topic, payload)
+            if product is not None:
+                judged = await self.guard.observe(shop.name, topic, *product, tracked_only=True)
+                if judged is not None:
+                    seen[product[0]] = product[1]
+                    verdicts.add(judged)
             if not seen or verdicts == {Verdict.ECHO}:
                 self.count("echo" if seen else "ignored")
                 return _answer(200, "echo" if seen else "ignored")

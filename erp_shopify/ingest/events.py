@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from erp_shopify.mapping.products import payload_values
 from erp_shopify.policy import REFUND_TOPIC
 from erp_shopify.store.fingerprints import address_values, inventory_object_key, inventory_values, price_values
 from erp_shopify.store.pending import PendingLine
@@ -67,6 +68,14 @@ def restocked_unshipped_lines(payload: Mapping[str, Any], default_location_gid: 
         if item.get("sku") and isinstance(refunded.get("quantity"), int):
             lines.append(PendingLine(sku=str(item["sku"]), location_gid=location_gid, quantity=refunded["quantity"]))
     return lines
+
+
+def product_observation(topic: str, payload: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """For ``products/update``: the product and the product master values it shows (judged only
+    for products the product sync wrote: it alone records them)."""
+    if topic != "products/update":
+        return None
+    return str(payload["admin_graphql_api_id"]), payload_values(payload)
 
 
 def observations(topic: str, payload: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -8,10 +8,12 @@ bound ops (here: runs), not the requests inside them, hence this.
 A slot is a member of one sorted set scored by its lease's expiry; taking one first drops expired
 leases, so the slots of a run that died come back after ``lease_seconds`` without anyone's help.
 Releasing a slot also pushes a wake-up onto a list that waiting threads block on (``BLPOP``), so a
-freed slot is taken again at once without anyone polling Redis in a loop; a waiter that missed a
-wake-up tries again after ``WAKE_SECONDS`` at the latest (which is also how an expired lease is
-noticed). Each process first takes a local slot of the same count, so no more threads wait on
-Redis than could ever send.
+freed slot is taken again at once without anyone polling Redis in a loop. A wake-up stays in the
+list until a waiter takes it, so none is missed; the waiters look again after ``WAKE_SECONDS`` only
+to notice an expired lease (a dead holder), which is rare, hence a long wait: polling every 50 ms
+cost four concurrent runs 20 waiters waking 400 times a second on a CPU-starved machine (the
+daemon bench, docs/benchmarks.md). Each process first takes a local slot of the same count, so no
+more threads wait on Redis than could ever send.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from erp_shopify.store.keys import Keys
 # A request holds its slot for at most this long before another may take it: longer than any ERP
 # client's timeout, so only a dead holder's slot is ever taken back.
 SLOT_LEASE_SECONDS = 120
-WAKE_SECONDS = 0.05
+WAKE_SECONDS = 1.0  # at most a quarter of the lease (a test's short lease is noticed in time)
 
 # KEYS[1] the slots, KEYS[2] the wake-ups; ARGV: token, now, lease_seconds, limit. Answers 1 (taken)
 # or 0 (all busy).
@@ -76,9 +78,10 @@ class ErpSlots:
         """Hold one slot for the duration of one ERP request."""
         token = uuid.uuid4().hex
         keys = [self.key, self.wake_key]
+        wait = min(WAKE_SECONDS, self.lease_seconds / 4)
         with self.local:
             while not self._take(keys=keys, args=[token, repr(time.time()), self.lease_seconds, self.limit]):
-                self.client.blpop([self.wake_key], timeout=WAKE_SECONDS)
+                self.client.blpop([self.wake_key], timeout=wait)
             try:
                 yield
             finally:

@@ -191,9 +191,21 @@ class AsyncFingerprints:
         self.keys = Keys(prefix)
 
     async def observe(
-        self, shop: str, topic: str, object_key: str, values: Mapping[str, Any], *, now: float | None = None
-    ) -> Verdict:
-        verdict = judge(await self.client.hget(self.keys.fingerprints(shop), object_key), topic, values)
+        self,
+        shop: str,
+        topic: str,
+        object_key: str,
+        values: Mapping[str, Any],
+        *,
+        now: float | None = None,
+        tracked_only: bool = False,
+    ) -> Verdict | None:
+        """``tracked_only``: an object the middleware never wrote is not judged (None), e.g. a
+        product that the product sync does not manage."""
+        stored = await self.client.hget(self.keys.fingerprints(shop), object_key)
+        if stored is None and tracked_only:
+            return None
+        verdict = judge(stored, topic, values)
         if verdict is Verdict.CONFLICT:
             now = time.time() if now is None else now
             await self.client.hset(self.keys.conflicts(shop), object_key, _conflict_json(topic, values, now))

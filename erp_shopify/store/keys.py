@@ -150,6 +150,14 @@ class Keys:
         """Hash: inventory object key -> the ``on_hand`` quantity the inventory sync last set."""
         return f"{self.prefix}:inventory:{tag(shop)}:on-hand"
 
+    def products_written(self, shop: str) -> str:
+        """The products last written to a shop: ERP product code -> product, variants, input digest."""
+        return f"{self.prefix}:products:{shop}:written"
+
+    def product_id_definition(self, shop: str) -> str:
+        """Set once the shop holds the ``id`` metafield definition that keys products (``customId``)."""
+        return f"{self.prefix}:products:{shop}:id-definition"
+
     def prices_written(self, shop: str) -> str:
         """Hash: ``target|variant|min_quantity`` -> the price row the price sync last wrote (JSON)."""
         return f"{self.prefix}:prices:{tag(shop)}:written"

@@ -279,6 +279,14 @@ class EventStream:
             for row in rows
         ]
 
+    def pending_of(self, consumer: str, count: int = 100_000) -> list[str]:
+        """The ids of the entries handed to ``consumer`` and not acknowledged yet."""
+        self._ensure_group()
+        rows: Any = self.client.xpending_range(
+            self.keys.events, self.group, min="-", max="+", count=count, consumername=consumer
+        )
+        return [text(row["message_id"]) for row in rows]
+
     def _ensure_group(self) -> None:
         if self._group_ready:
             return

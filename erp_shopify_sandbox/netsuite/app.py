@@ -208,6 +208,11 @@ class NetSuiteService:
             return JSONResponse({"error": f"expected {{item, location, quantity}}: {exc}"}, status_code=400)
         return JSONResponse({"item": data["item"], "lastquantityavailablechange": changed})
 
+    async def control_items(self, request: Request) -> Response:
+        """Create or change items: a list of {itemid, displayname, parent, matrixtype, isinactive, ...}."""
+        specs = await request.json()
+        return JSONResponse({"lastmodifieddate": [self.account.put_item(spec) for spec in specs]})
+
     async def control_prices(self, request: Request) -> Response:
         data = await request.json()
         try:
@@ -265,6 +270,7 @@ def build_app(
         Route("/services/rest/record/v1/{type}/{key}", service.record, methods=["GET", "PUT", "PATCH"]),
         Route(f"{CONTROL_PREFIX}/stock", service.control_stock, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/prices", service.control_prices, methods=["PUT"]),
+        Route(f"{CONTROL_PREFIX}/items", service.control_items, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/orders", service.control_orders, methods=["GET"]),
         Route(f"{CONTROL_PREFIX}/permissions", service.control_permissions, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/item-fulfillments", service.control_ship, methods=["POST"]),

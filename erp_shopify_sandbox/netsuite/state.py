@@ -26,7 +26,11 @@ _TRANSACTION = re.compile(r'(?<!["\w])transaction(?!["\w])', re.IGNORECASE)
 _TO_TIMESTAMP = re.compile(r"TO_TIMESTAMP\(('(?:[^']|'')*'),\s*" + _SQL_TIME + r"\)", re.IGNORECASE)
 
 SCHEMA = """
-CREATE TABLE item (id INTEGER PRIMARY KEY, itemid TEXT UNIQUE NOT NULL, displayname TEXT, itemtype TEXT);
+CREATE TABLE item (
+    id INTEGER PRIMARY KEY, itemid TEXT UNIQUE NOT NULL, displayname TEXT, itemtype TEXT,
+    parent INTEGER, matrixtype TEXT, isinactive TEXT NOT NULL DEFAULT 'F', upccode TEXT, manufacturer TEXT,
+    weight TEXT, weightunit TEXT, custitem_size TEXT, custitem_color TEXT,
+    lastmodifieddate TEXT NOT NULL DEFAULT '2026-01-01 00:00:00');
 CREATE TABLE location (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE inventoryitemlocations (
     item INTEGER NOT NULL, location INTEGER NOT NULL,
@@ -39,6 +43,7 @@ CREATE TABLE pricing (
     quantity INTEGER NOT NULL, unitprice TEXT NOT NULL, PRIMARY KEY (item, pricelevel, currency, quantity));
 """
 
+_NEW_ITEM = "INSERT INTO item (id, itemid, displayname, itemtype, lastmodifieddate) VALUES (?, ?, ?, 'InvtPart', ?)"
 SEED_ITEMS = ["NS-TEE-S", "NS-TEE-M", "NS-TEE-L", "NS-HOODIE-M", "NS-CAP"]
 SEED_LOCATIONS = {1: "Main Warehouse", 2: "East Coast DC"}
 SEED_PRICE_LEVELS = {1: "Base Price", 2: "Wholesale"}
@@ -96,7 +101,7 @@ class Account:
         self.db.executemany("INSERT INTO pricelevel VALUES (?, ?)", SEED_PRICE_LEVELS.items())
         self.db.executemany("INSERT INTO currency VALUES (?, ?)", SEED_CURRENCIES.items())
         for n, code in enumerate(SEED_ITEMS, start=100):
-            self.db.execute("INSERT INTO item VALUES (?, ?, ?, 'InvtPart')", (n, code, code.title()))
+            self.db.execute(_NEW_ITEM, (n, code, code.title(), now))
             for location in SEED_LOCATIONS:
                 self.db.execute(
                     "INSERT INTO inventoryitemlocations VALUES (?, ?, '100', '0', '100', ?)", (n, location, now)
@@ -144,7 +149,7 @@ class Account:
             item = self.item_id(itemid)
             if item is None:
                 item = self.db.execute("SELECT COALESCE(MAX(id), 99) + 1 FROM item").fetchone()[0]
-                self.db.execute("INSERT INTO item VALUES (?, ?, ?, 'InvtPart')", (item, itemid, itemid))
+                self.db.execute(_NEW_ITEM, (item, itemid, itemid, self._now()))
             if location not in SEED_LOCATIONS:
                 raise RecordError(f"no location {location}", "location")
             now = self._now()
@@ -153,6 +158,27 @@ class Account:
                 "INSERT OR REPLACE INTO inventoryitemlocations VALUES (?, ?, ?, ?, ?, ?)",
                 (item, location, _fmt(quantity + committed), _fmt(committed), _fmt(quantity), now),
             )
+            return now
+
+    def put_item(self, spec: dict[str, Any]) -> str:
+        """Create or change an item (a matrix parent, a matrix child naming its ``parent`` item id,
+        or a plain item): every change stamps ``lastmodifieddate``, as NetSuite does."""
+        columns = (
+            *("displayname", "matrixtype", "isinactive", "upccode", "manufacturer", "weight", "weightunit"),
+            *("custitem_size", "custitem_color"),
+        )
+        with self.lock:
+            now = self._now()
+            item = self.item_id(spec["itemid"])
+            if item is None:
+                item = self.db.execute("SELECT COALESCE(MAX(id), 99) + 1 FROM item").fetchone()[0]
+                self.db.execute(_NEW_ITEM, (item, spec["itemid"], spec["itemid"], now))
+            values = {c: spec[c] for c in columns if c in spec}
+            if "parent" in spec:
+                values["parent"] = self.item_id(spec["parent"]) if spec["parent"] else None
+            for column, value in values.items():
+                self.db.execute(f"UPDATE item SET {column} = ? WHERE id = ?", (value, item))
+            self.db.execute("UPDATE item SET lastmodifieddate = ? WHERE id = ?", (spec.get("at") or now, item))
             return now
 
     def _committed(self, item: int, location: int) -> Decimal:

@@ -171,6 +171,8 @@ class SapSandboxApp:
             "A_SlsPrcgCndnRecordScale": lambda: [
                 s for r in store.condition_records.values() for s in r["to_SlsPrcgCndnRecordScale"]
             ],
+            "A_Product": lambda: list(store.products.rows.values()),
+            "A_ProductDescription": store.products.descriptions,
             "A_SalesOrder": lambda: store.orders,
             "A_SalesOrderItem": lambda: [i for o in store.orders for i in o["to_Item"]],
             "A_OutbDeliveryHeader": lambda: store.deliveries.headers,

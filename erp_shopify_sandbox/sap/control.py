@@ -34,6 +34,7 @@ class SapControl:
             Route("/_sandbox/deliveries/{delivery}", self.change_delivery, methods=["PATCH"]),
             Route("/_sandbox/stock", self.stock, methods=["GET"]),
             Route("/_sandbox/settings", self.settings, methods=["GET", "PUT"]),
+            Route("/_sandbox/products", self.products, methods=["PUT"]),
             Route("/_sandbox/csrf/expire", self.expire_csrf, methods=["POST"]),
         ]
 
@@ -182,6 +183,11 @@ class SapControl:
         return JSONResponse(
             [{**r, "MatlWrhsStkQtyInMatlBaseUnit": str(r["MatlWrhsStkQtyInMatlBaseUnit"])} for r in rows]
         )
+
+    async def products(self, request: Request) -> Response:
+        """Create or change product master records (a list of specs, see ``ProductMaster.put``)."""
+        body = await request.json()
+        return JSONResponse({"products": [self.store.products.put(spec) for spec in body]})
 
     async def settings(self, request: Request) -> Response:
         if request.method == "PUT":

@@ -14,6 +14,7 @@ SERVICES = (
     "API_SLSPRICINGCONDITIONRECORD_SRV",
     "API_SALES_ORDER_SRV",
     "API_OUTBOUND_DELIVERY_SRV",
+    "API_PRODUCT_SRV",
 )
 _EDM = "{http://schemas.microsoft.com/ado/2008/09/edm}"
 

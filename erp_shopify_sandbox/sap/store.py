@@ -21,6 +21,7 @@ from erp_shopify_sandbox.sap.deliveries import OutboundDeliveries
 from erp_shopify_sandbox.sap.edm import parse_json_datetime
 from erp_shopify_sandbox.sap.index import Index
 from erp_shopify_sandbox.sap.pricing import condition_record, price_item
+from erp_shopify_sandbox.sap.products import ProductMaster
 from erp_shopify_sandbox.sap.records import (
     DEFAULT_PLANT,
     DEFAULT_STORAGE_LOCATION,
@@ -67,6 +68,7 @@ class SapStore:
         self.validities: list[dict[str, Any]] = []
         self.condition_records: dict[str, dict[str, Any]] = {}
         self.version = 0  # bumped by every change; query caches key on it
+        self.products = ProductMaster(self)  # API_PRODUCT_SRV
         self._next_document = 4900000000
         self._days: dict[date, datetime] = {}
         self.deliveries = OutboundDeliveries(self)

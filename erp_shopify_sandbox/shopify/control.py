@@ -134,6 +134,13 @@ class SandboxControl:
     def variants(self, skus: list[str]) -> list[dict[str, Any]]:
         return self._call("GET", "/variants", params={"sku": skus})
 
+    def product(self, product_id: str) -> dict[str, Any]:
+        """The product's ``products/update`` payload plus ``media_urls`` and ``metafields``."""
+        return self._call("GET", "/product", params={"id": product_id})
+
+    def add_media(self, product_id: str, url: str) -> dict[str, Any]:
+        return self._call("POST", "/product", params={"id": product_id}, json={"url": url})
+
     def stats(self) -> dict[str, Any]:
         """{"write_calls": {mutation: n}, "cost": {...}, "throttle_status": {...}}"""
         return self._call("GET", "/stats")

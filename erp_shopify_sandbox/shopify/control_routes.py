@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from erp_shopify_sandbox.shopify import ids, payloads
+from erp_shopify_sandbox.shopify import catalog, ids, payloads
 from erp_shopify_sandbox.shopify.state import Order, OutOfStock
 
 
@@ -274,6 +274,28 @@ async def stats(request: Request) -> Response:
     )
 
 
+async def product(request: Request) -> Response:
+    """GET: the product as its webhook payload shows it, plus its media and metafields; POST adds
+    media, as a merchant does in the admin (``productSet`` must leave it alone)."""
+    state = _sandbox(request).state
+    gid = request.query_params.get("id", "")
+    index = ids.parse_gid(gid, "Product") if ids.kind_of(gid) == "Product" else None
+    if index is None or index >= len(state.product_titles):
+        return JSONResponse({"error": f"no product {gid!r}"}, status_code=404)
+    with state.lock:
+        master = catalog.master_of(state, index)
+        if request.method == "POST":
+            master.media.append(str((await request.json())["url"]))
+        owned = [m for m in state.metafields.values() if m.owner == gid]
+        return JSONResponse(
+            {
+                **payloads.product(state, index),
+                "media_urls": list(master.media),
+                "metafields": {f"{m.namespace}.{m.key}": m.value for m in owned},
+            }
+        )
+
+
 async def bulk_file(request: Request) -> Response:
     folder = _sandbox(request).context.bulk_operations.folder
     path = folder / f"{int(request.path_params['index'])}.jsonl"
@@ -298,5 +320,6 @@ ROUTES = [
     Route("/_sandbox/levels/edit", edit_level, methods=["POST"]),
     Route("/_sandbox/variants", variants, methods=["GET"]),
     Route("/_sandbox/stats", stats, methods=["GET"]),
+    Route("/_sandbox/product", product, methods=["GET", "POST"]),
     Route("/_sandbox/bulk/{index:int}.jsonl", bulk_file, methods=["GET"]),
 ]

@@ -38,7 +38,7 @@ def _wire_schema() -> None:
         SCHEMA.query_type.fields[name].resolve = resolve  # type: ignore[union-attr]
     for name, resolve in MUTATION_RESOLVERS.items():
         SCHEMA.mutation_type.fields[name].resolve = resolve  # type: ignore[union-attr]
-    for name in ("Node", "Catalog", "DisplayableError"):
+    for name in ("Node", "Catalog", "DisplayableError", "ProductOperation"):
         SCHEMA.get_type(name).resolve_type = _type_of  # type: ignore[union-attr]
 
 

@@ -30,6 +30,8 @@ BASES = {
     "FulfillmentOrderLineItem": 15_800_000_000_000,
     "Fulfillment": 5_900_000_000_000,
     "FulfillmentLineItem": 12_300_000_000_000,
+    "ProductSetOperation": 2_700_000_000_000,
+    "MetafieldDefinition": 160_000_000_000,
 }
 
 

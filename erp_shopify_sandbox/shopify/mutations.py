@@ -12,6 +12,7 @@ from erp_shopify_sandbox.shopify import ids, payloads
 from erp_shopify_sandbox.shopify.b2b_mutations import price_list_fixed_prices_add, quantity_pricing_by_variant_update
 from erp_shopify_sandbox.shopify.fulfillment_mutations import FULFILLMENT_RESOLVERS
 from erp_shopify_sandbox.shopify.idempotency import IDEMPOTENCY_MESSAGES, fingerprint, idempotency_key
+from erp_shopify_sandbox.shopify.product_mutations import metafield_definition_create, product_set
 from erp_shopify_sandbox.shopify.queries import lookup
 from erp_shopify_sandbox.shopify.state import MAX_QUANTITY, Metafield, now_iso
 from erp_shopify_sandbox.shopify.user_errors import limit_input, user_error
@@ -339,4 +340,6 @@ MUTATION_RESOLVERS = {
     "metafieldsSet": metafields_set,
     "bulkOperationRunQuery": bulk_operation_run_query,
     **FULFILLMENT_RESOLVERS,
+    "productSet": product_set,
+    "metafieldDefinitionCreate": metafield_definition_create,
 }

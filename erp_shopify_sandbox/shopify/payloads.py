@@ -7,6 +7,7 @@ from typing import Any
 
 from erp_shopify_sandbox.shopify import ids
 from erp_shopify_sandbox.shopify.state import Customer, LineItem, Order, Refund, ShopState, now_iso
+from erp_shopify_sandbox.shopify.views import ProductView, VariantView
 
 ADDRESS = {
     "address1": "1 Sandbox Street",
@@ -50,9 +51,11 @@ def inventory_level(state: ShopState, location: int, item: int) -> dict[str, Any
 def _variant(state: ShopState, variant: int, position: int) -> dict[str, Any]:
     product = state.variant_product[variant]
     available = sum(state.quantity(loc, variant, "available") for loc in range(len(state.locations)))
+    view = VariantView(state, variant)
+    values = [value for _, value in view.option_pairs()]
     return {
         "admin_graphql_api_id": ids.gid("ProductVariant", variant),
-        "barcode": None,
+        "barcode": view.barcode,
         "compare_at_price": state.compare_at[variant],
         "created_at": state.created_at,
         "id": ids.legacy_id("ProductVariant", variant),
@@ -61,30 +64,33 @@ def _variant(state: ShopState, variant: int, position: int) -> dict[str, Any]:
         "inventory_policy": "deny",
         "inventory_quantity": available,
         "old_inventory_quantity": available,
-        "option1": "Default Title" if state.product_variant_count[product] == 1 else f"Option {position}",
-        "option2": None,
-        "option3": None,
+        "option1": values[0],
+        "option2": values[1] if len(values) > 1 else None,
+        "option3": values[2] if len(values) > 2 else None,
         "position": position,
         "price": state.prices[variant],
         "product_id": ids.legacy_id("Product", product),
         "sku": state.skus[variant],
         "taxable": True,
-        "title": "Default Title" if state.product_variant_count[product] == 1 else f"Option {position}",
+        "title": view.title,
         "updated_at": state.variant_updated.get(variant, state.created_at),
     }
 
 
 def product(state: ShopState, index: int) -> dict[str, Any]:
-    first, count = state.product_first_variant[index], state.product_variant_count[index]
-    variants = [_variant(state, v, v - first + 1) for v in range(first, first + count)]
+    """A ``products/create`` or ``products/update`` payload."""
+    variants = [_variant(state, v, n + 1) for n, v in enumerate(state.variants_of(index))]
+    view = ProductView(state, index)
+    master = state.masters.get(index)
+    options = master.options if master is not None else [("Title", [v["option1"] for v in variants])]
     product_id = ids.legacy_id("Product", index)
     updated = state.product_updated.get(index, state.created_at)
     return {
         "admin_graphql_api_id": ids.gid("Product", index),
-        "body_html": "",
+        "body_html": view.descriptionHtml,
         "category": None,
         "created_at": state.created_at,
-        "handle": f"product-{index + 1}",
+        "handle": view.handle,
         "has_variants_that_requires_components": False,
         "id": product_id,
         "image": {
@@ -103,27 +109,22 @@ def product(state: ShopState, index: int) -> dict[str, Any]:
         "images": [],
         "media": [],
         "options": [
-            {
-                "id": product_id,
-                "name": "Title",
-                "position": 1,
-                "product_id": product_id,
-                "values": [v["option1"] for v in variants],
-            }
+            {"id": product_id * 10 + n, "name": name, "position": n + 1, "product_id": product_id, "values": values}
+            for n, (name, values) in enumerate(options)
         ],
-        "product_type": "",
+        "product_type": view.productType,
         "published_at": state.created_at,
         "published_scope": "global",
-        "status": "active",
-        "tags": "",
+        "status": view.status.lower(),
+        "tags": ", ".join(view.tags),
         "template_suffix": None,
-        "title": state.product_titles[index],
+        "title": view.title,
         "updated_at": updated,
         "variant_gids": [
             {"admin_graphql_api_id": v["admin_graphql_api_id"], "updated_at": v["updated_at"]} for v in variants
         ],
         "variants": variants,
-        "vendor": "Sandbox",
+        "vendor": view.vendor,
     }
 
 

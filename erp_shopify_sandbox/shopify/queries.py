@@ -7,6 +7,7 @@ from typing import Any
 from erp_shopify_sandbox.shopify import ids
 from erp_shopify_sandbox.shopify.fulfillment_views import FulfillmentOrderView, FulfillmentView
 from erp_shopify_sandbox.shopify.paging import connection, parse_search
+from erp_shopify_sandbox.shopify.product_mutations import product_operation
 from erp_shopify_sandbox.shopify.sales_views import (
     CatalogView,
     CompanyLocationView,
@@ -93,6 +94,8 @@ def lookup(context: Any, gid: str | None) -> Any:
         else False
     ):
         return None
+    if kind in ("ProductVariant", "InventoryItem") and index in state.deleted_variants:
+        return None  # deleted by a productSet that left it out
     return _VIEWS[kind](state, index) if index < _sized(kind, state) else None
 
 
@@ -106,7 +109,7 @@ def _by_id(kind: str):  # type: ignore[no-untyped-def]
 def _sku_keys(state: ShopState, query: str | None) -> Any:
     skus = parse_search(query, ("sku",)).get("sku")
     if skus is None:
-        return range(state.variant_count)
+        return state.live_variants()
     return sorted({v for sku in skus for v in state.variants_by_sku(sku)})
 
 
@@ -226,4 +229,5 @@ QUERY_RESOLVERS = {
     "orders": orders,
     "priceLists": price_lists,
     "shop": shop,
+    "productOperation": product_operation,
 }

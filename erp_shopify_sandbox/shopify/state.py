@@ -14,6 +14,7 @@ import time
 from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from erp_shopify_sandbox.shopify import ids
 
@@ -163,6 +164,12 @@ class ShopState:
 
         self.fulfillment = FulfillmentBook()
         self.write_calls: dict[str, int] = {}
+        # the product master that ``productSet`` keeps (``catalog.py``); seeded products have none
+        self.masters: dict[int, Any] = {}  # product -> catalog.ProductMaster
+        self.deleted_variants: set[int] = set()
+        self.metafield_definitions: dict[tuple[str, str, str], str] = {}  # (owner type, ns, key) -> type
+        self.custom_ids: dict[tuple[str, str, str], int] = {}  # (ns, key, value) -> product
+        self.product_operations: list[dict[str, Any]] = []
 
     # -- catalog -----------------------------------------------------------------------------------
     @property
@@ -211,6 +218,20 @@ class ShopState:
                 columns["available"].extend(array("i", [available]) * count)
                 columns["committed"].extend(array("i", bytes(4 * count)))
             return {"products": products, "variants": count, "locations": len(self.locations)}
+
+    def variants_of(self, product: int) -> list[int] | range:
+        """The product's variants in position order: its master's list once ``productSet`` wrote it."""
+        master = self.masters.get(product)
+        if master is not None:
+            return master.variants
+        first = self.product_first_variant[product]
+        return range(first, first + self.product_variant_count[product])
+
+    def live_variants(self) -> range | list[int]:
+        """Every variant not deleted by a ``productSet`` (a plain range while none was)."""
+        if not self.deleted_variants:
+            return range(self.variant_count)
+        return [v for v in range(self.variant_count) if v not in self.deleted_variants]
 
     def variants_by_sku(self, sku: str) -> list[int]:
         """Every variant with this SKU (exact, case sensitive), the first one indexed first."""
@@ -409,7 +430,7 @@ class ShopState:
 
     def levels_snapshot(self, skus: list[str] | None = None) -> list[dict]:
         with self.lock:
-            wanted = range(self.variant_count) if skus is None else [v for s in skus for v in self.variants_by_sku(s)]
+            wanted = self.live_variants() if skus is None else [v for s in skus for v in self.variants_by_sku(s)]
             return [
                 {
                     "sku": self.skus[item],

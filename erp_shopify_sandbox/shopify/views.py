@@ -73,10 +73,10 @@ class _HasMetafields(_View):
 class ProductView(_HasMetafields):
     typename = kind = "Product"
     __slots__ = ()
-    status = "ACTIVE"
-    vendor = "Sandbox"
-    productType = ""
-    tags: list[str] = []
+
+    def _master(self, attribute: str, seeded: Any) -> Any:
+        master = self.state.masters.get(self.index)
+        return seeded if master is None else getattr(master, attribute)
 
     @property
     def title(self) -> str:
@@ -84,7 +84,27 @@ class ProductView(_HasMetafields):
 
     @property
     def handle(self) -> str:
-        return f"product-{self.index + 1}"
+        return self._master("handle", f"product-{self.index + 1}")
+
+    @property
+    def status(self) -> str:
+        return self._master("status", "ACTIVE")
+
+    @property
+    def vendor(self) -> str:
+        return self._master("vendor", "Sandbox")
+
+    @property
+    def productType(self) -> str:
+        return self._master("product_type", "")
+
+    @property
+    def descriptionHtml(self) -> str:
+        return self._master("description", "")
+
+    @property
+    def tags(self) -> list[str]:
+        return self._master("tags", [])
 
     @property
     def createdAt(self) -> str:
@@ -94,9 +114,8 @@ class ProductView(_HasMetafields):
     def updatedAt(self) -> str:
         return self.state.product_updated.get(self.index, self.state.created_at)
 
-    def variant_indices(self) -> range:
-        first = self.state.product_first_variant[self.index]
-        return range(first, first + self.state.product_variant_count[self.index])
+    def variant_indices(self) -> list[int] | range:
+        return self.state.variants_of(self.index)
 
     @property
     def totalInventory(self) -> int:
@@ -112,7 +131,6 @@ class ProductView(_HasMetafields):
 class VariantView(_HasMetafields):
     typename = kind = "ProductVariant"
     __slots__ = ()
-    barcode = None
 
     @property
     def sku(self) -> str:
@@ -130,11 +148,30 @@ class VariantView(_HasMetafields):
     def product(self) -> ProductView:
         return ProductView(self.state, self.state.variant_product[self.index])
 
+    def option_pairs(self) -> list[tuple[str, str]]:
+        """(option name, value) pairs: the master's, or the seeded "Title" option."""
+        product = self.state.variant_product[self.index]
+        master = self.state.masters.get(product)
+        if master is not None and self.index in master.details:
+            names = [name for name, _ in master.options]
+            return list(zip(names, master.details[self.index].options, strict=True))
+        position = self.index - self.state.product_first_variant[product]
+        single = self.state.product_variant_count[product] == 1
+        return [("Title", "Default Title" if single else f"Option {position + 1}")]
+
     @property
     def title(self) -> str:
-        product = self.product
-        position = self.index - self.state.product_first_variant[product.index]
-        return "Default Title" if self.state.product_variant_count[product.index] == 1 else f"Option {position + 1}"
+        return " / ".join(value for _, value in self.option_pairs())
+
+    @property
+    def selectedOptions(self) -> list[dict[str, str]]:
+        return [{"name": name, "value": value} for name, value in self.option_pairs()]
+
+    @property
+    def barcode(self) -> str | None:
+        master = self.state.masters.get(self.state.variant_product[self.index])
+        detail = master.details.get(self.index) if master else None
+        return detail.barcode if detail else None
 
     @property
     def displayName(self) -> str:

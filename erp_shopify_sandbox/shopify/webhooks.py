@@ -27,6 +27,7 @@ TOPICS = (
     "orders/updated",
     "orders/cancelled",
     "refunds/create",
+    "products/create",
     "products/update",
     "inventory_levels/update",
     "customers/update",

@@ -10,6 +10,10 @@ time runs from the first order acknowledged (the daemon's start and first tick a
 last; progress is read from the stream (an entry is acknowledged once its order is in the ERP), and
 the ERP's count is read once at the end, so polling does not load the ERP sandbox. Everything
 started here is stopped and the run's Redis keys are deleted.
+
+Where the time goes is printed beside the figure: each run's request, process start, step and end
+(from the instance's event log), and the CPU-seconds each role used during the drain (``cpu_share``:
+runs, daemon, code server, webserver, this process with the sandboxes) with the machine's busy share.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from erp_shopify_sandbox.demo import _forget_demo_state, dagster_home, demo_worl
 from erp_shopify_sandbox.demo_orders import order_skus
 from erp_shopify_sandbox.devserver import dagster_dev
 from erp_shopify_tests.bench.bench_latency import _free_port
+from erp_shopify_tests.bench.cpu_share import CpuShare
 from erp_shopify_tests.test_mapping.order_payloads import order_payload
 
 ORDERS = int(os.environ.get("BENCH_DAEMON_ORDERS", "5000"))
@@ -37,6 +42,28 @@ LATENCY_MS = 50
 SET_UP_TIMEOUT = 240.0
 DRAIN_TIMEOUT = 900.0
 GOAL = 0.8
+LIFECYCLE = {dg.DagsterEventType.RUN_START, dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS}
+
+
+def _run_legs(instance: dg.DagsterInstance, first: float) -> list[str]:
+    """Each delivery run's request, process start, step start, step end and run end, in seconds
+    from the first order acknowledged (negative: before it), with the events it delivered: where the
+    drain time goes between runs."""
+    lines = []
+    records = instance.get_run_records(dg.RunsFilter(job_name="deliver_orders"))
+    for record in sorted(records, key=lambda r: r.create_timestamp):
+        marks: dict[dg.DagsterEventType, float] = {}
+        for entry in instance.all_logs(record.dagster_run.run_id, of_type=LIFECYCLE):
+            if entry.dagster_event is not None:
+                marks.setdefault(entry.dagster_event.event_type, entry.timestamp)
+        times = [record.create_timestamp.timestamp(), *(marks.get(k) for k in LIFECYCLE_ORDER), record.end_time]
+        legs = " / ".join("-" if t is None else f"{t - first:+.1f}" for t in times)
+        size = record.dagster_run.tags.get("orders/batch_size", "?")
+        lines.append(f"  run {record.dagster_run.run_id[:8]} ({size} events): {legs} s")
+    return lines
+
+
+LIFECYCLE_ORDER = [dg.DagsterEventType.RUN_START, dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS]
 
 
 def _in_erp(erp_url: str, http: httpx.Client) -> int:
@@ -62,19 +89,23 @@ def run() -> list[str]:
                         parts.stream.append(
                             InboundEvent(shop, "orders/create", f"burst-{n}", payload["admin_graphql_api_id"], body)
                         )
-                with dagster_dev(world, home, _free_port(), quiet=True), open_queue(settings.redis) as parts:
-                    started = time.monotonic()
+                with dagster_dev(world, home, _free_port(), quiet=True) as dev, open_queue(settings.redis) as parts:
+                    started, cpu = time.monotonic(), CpuShare(group=dev.pid)
                     while parts.stream.depth() == ORDERS:  # an entry leaves the stream once in the ERP
                         if time.monotonic() - started > SET_UP_TIMEOUT:
                             raise RuntimeError(f"no order reached the ERP in {SET_UP_TIMEOUT:.0f} s")
                         time.sleep(0.1)
-                    first, set_up = time.monotonic(), time.monotonic() - started
+                    first, set_up, first_wall = time.monotonic(), time.monotonic() - started, time.time()
+                    cpu.open()
                     while parts.stream.depth() and time.monotonic() - first < DRAIN_TIMEOUT:
                         time.sleep(0.1)
+                        cpu.sample_every(1.0)  # catches each run's figure before it ends
                     drained = time.monotonic() - first
+                    cpu_share = cpu.close()
                 done = _in_erp(erp_url, http) - before
                 with dg.DagsterInstance.get() as instance:
                     runs = instance.get_runs_count(dg.RunsFilter(job_name="deliver_orders"))
+                    legs = _run_legs(instance, first_wall)
             finally:
                 _forget_demo_state(world.config_path)
     delivery = settings.delivery
@@ -88,4 +119,8 @@ def run() -> list[str]:
         f"orders/s / ERP bound ({delivery.concurrency} in flight / {LATENCY_MS} ms = {bound:.0f}/s): "
         f"{rate / bound:.2f} (goal >= {GOAL})",
         f"set-up to the first order in the ERP (daemon start, first tick, first run): {set_up:.0f} s",
+        cpu_share,
+        f"runs: requested / process start / step start / step end / run end, from the first order in the ERP "
+        f"(drained at +{drained:.1f} s)",
+        *legs,
     ]

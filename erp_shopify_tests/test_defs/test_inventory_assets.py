@@ -112,8 +112,9 @@ def test_the_reconciliation_job_executed_without_run_config_repairs_a_hand_edit(
 def test_the_code_location_loads_with_every_sync_asset_job_and_schedule() -> None:
     loaded = defs()
     keys = {k.to_user_string() for k in loaded.resolve_asset_graph().get_all_asset_keys()}
-    assert {"sku_xref", "inventory_levels", "price_changes", "prices", "fulfillments"} <= keys
-    for job in ("inventory_sync", "inventory_reconciliation", "nightly_xref_and_prices", "fulfillment_sync"):
+    assert {"sku_xref", "inventory_levels", "price_changes", "prices", "fulfillments", "products"} <= keys
+    jobs = ("inventory_sync", "inventory_reconciliation", "nightly_xref_and_prices", "fulfillment_sync", "product_sync")
+    for job in jobs:
         assert loaded.resolve_job_def(job).partitions_def.name == "shops"  # type: ignore[union-attr]
     schedules = {s.name: s.cron_schedule for s in loaded.schedules or []}
     assert schedules["inventory_schedule"] == "*/10 * * * *"

@@ -12,64 +12,26 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
-import httpx
 import pytest
 
 from erp_shopify.config import ConfigError
 from erp_shopify.defs.resources import io_manager
-from erp_shopify_tests.test_ingest.conftest import free_port
+from erp_shopify_tests.test_deploy.object_store import CREDENTIALS, s3_client, s3_server
 from erp_shopify_tests.test_sync.world import sku, world
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "erp-shopify-runs"
-CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "test-key",
-    "AWS_SECRET_ACCESS_KEY": "test-secret",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 
 
 @pytest.fixture
 def s3_endpoint() -> Iterator[str]:
     """A moto S3 server of this test's own, with one empty bucket."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(endpoint, timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.1)
-        _s3(endpoint).create_bucket(Bucket=BUCKET)
+    with s3_server(BUCKET) as endpoint:
         yield endpoint
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
-def _s3(endpoint: str) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        region_name=CREDENTIALS["AWS_DEFAULT_REGION"],
-    )
 
 
 def _run(home: Path, env: dict[str, str], config_path: Path, *assets: str) -> dict[str, Any]:
@@ -100,7 +62,7 @@ def test_a_run_in_another_process_without_local_storage_reads_the_xref_from_the_
             )
         built = _run(home, env, w.config_path, "sku_xref")
         assert built["success"] and built["materialized"]["sku_xref"]["mapped"] == 4
-        stored = [o["Key"] for o in _s3(s3_endpoint).list_objects_v2(Bucket=BUCKET)["Contents"]]
+        stored = [o["Key"] for o in s3_client(s3_endpoint).list_objects_v2(Bucket=BUCKET)["Contents"]]
         assert stored == ["runs/sku_xref/shop-a"]
         assert not list(home.glob("storage/**/sku_xref*"))  # nothing of it on the local disk
 

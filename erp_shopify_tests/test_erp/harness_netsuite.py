@@ -48,6 +48,17 @@ class NetSuiteHarness:
         body = {"item": item_code, "location": self.location, "quantity": str(quantity)}
         self.control.put("/stock", json=body).raise_for_status()
 
+    def put_product(self, code: str, title: str, sizes: dict[str, str] | None = None, *, deleted: bool = False) -> None:
+        """A matrix parent with children ``{item code: size}``, or a plain item."""
+        specs: list[dict[str, Any]] = [
+            {"itemid": code, "displayname": title, "manufacturer": "ACME", "isinactive": "T" if deleted else "F"}
+        ]
+        if sizes:
+            specs[0]["matrixtype"] = "PARENT"
+        for item, size in (sizes or {}).items():
+            specs.append({"itemid": item, "parent": code, "matrixtype": "CHILD", "custitem_size": size})
+        self.control.put("/items", json=specs).raise_for_status()
+
     def lose_next_create_response(self) -> None:
         # Longer than the adapter's timeout, short enough not to hold the sandbox's shutdown long.
         self._faults(timeout_after_commit_rate=1.0, hang_seconds=3.0)

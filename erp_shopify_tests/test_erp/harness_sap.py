@@ -74,6 +74,15 @@ class SapHarness:
         self.control_call("PUT", "/_sandbox/faults", {})
         self.control_call("PUT", "/_sandbox/settings", {"forbidden": False})
 
+    def put_product(self, code: str, title: str, sizes: dict[str, str] | None = None, *, deleted: bool = False) -> None:
+        """A generic product with variants ``{item code: size}``, or a single-variant product."""
+        specs: list[dict[str, Any]] = [
+            {"product": code, "description": title, "brand": "ACME", "product_group": "TEES", "deleted": deleted}
+        ]
+        for item, size in (sizes or {}).items():
+            specs.append({"product": item, "configurable_product": code, "size": size, "gtin": f"400{len(item)}"})
+        self.control_call("PUT", "/_sandbox/products", specs)
+
     def count_sales_orders(self, external_ref: str) -> int:
         return int(self.control_call("GET", f"/_sandbox/orders?purchase_order_by_customer={external_ref}")["count"])
 

@@ -26,6 +26,9 @@ PASSWORD_ENV = "ERP_SHOPIFY_TEST_TRYTON_PASSWORD"
 ADAPTER_TIMEOUT = 8.0
 
 
+ALL = {"active_test": False}
+
+
 class TrytonHarness:
     name = "tryton"
     location = tryton_demo.WAREHOUSE
@@ -84,6 +87,27 @@ class TrytonHarness:
         line = {"product": product, "quantity": row["quantity"] + float(delta)}
         ids = self.rpc.model("stock.inventory", "create", [{"location": storage, "lines": [["create", [line]]]}])
         self.rpc.model("stock.inventory", "confirm", ids)
+
+    def put_product(self, code: str, title: str, sizes: dict[str, str] | None = None, *, deleted: bool = False) -> None:
+        """A template with variants ``{item code: size}`` (suffix: the code after the template's),
+        or a template with its one variant; written through Tryton's own RPC, as a user would."""
+        found = self.rpc.model("product.template", "search", [("code", "=", code)], 0, 1, None, context=ALL)
+        if not found:
+            [unit] = self.rpc.model("product.uom", "search", [("name", "=", "Unit")], 0, 1, None)
+            template = {"name": title, "code": code, "type": "goods", "default_uom": unit, "list_price": Decimal(10)}
+            found = self.rpc.model("product.template", "create", [template])
+            if not sizes:
+                self.rpc.model("product.product", "create", [{"template": found[0]}])
+        self.rpc.model("product.template", "write", found, {"name": title, "active": not deleted}, context=ALL)
+        for item, size in (sizes or {}).items():
+            suffix = item[len(code) :]
+            variant = self.rpc.model("product.product", "search", [("code", "=", item)], 0, 1, None, context=ALL)
+            if variant:
+                self.rpc.model("product.product", "write", variant, {"description": size})
+            else:
+                self.rpc.model(
+                    "product.product", "create", [{"template": found[0], "suffix_code": suffix, "description": size}]
+                )
 
     def lose_next_create_response(self) -> None:
         self.sandbox.faults.set(Faults(timeout_after_commit_rate=1.0, hang_seconds=ADAPTER_TIMEOUT * 2))

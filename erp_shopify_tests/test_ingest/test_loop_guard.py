@@ -6,6 +6,8 @@ import json
 
 import redis
 
+from erp_shopify.mapping.products import product_values
+from erp_shopify.records import ProductRecord, ProductVariantRecord
 from erp_shopify.store import Fingerprints, inventory_object_key
 from erp_shopify.store.fingerprints import address_values, inventory_values, price_values
 from erp_shopify.store.rechecks import Rechecks
@@ -87,3 +89,36 @@ def test_a_customer_address_change_is_queued_and_our_echo_is_not(
     assert response.json()["status"] == "queued"
     [event] = receiver.stream.claim_batch("worker", count=5)
     assert event.topic == "customers/update" and event.routing_key == "gid://shopify/Customer/115310627314723954"
+
+
+def _tee_payload(title: str) -> dict[str, object]:
+    variant = {"admin_graphql_api_id": "gid://shopify/ProductVariant/11", "sku": "TEE-S", "barcode": None}
+    return {
+        "admin_graphql_api_id": "gid://shopify/Product/70",
+        "title": title,
+        "vendor": "ACME",
+        "product_type": "TEES",
+        "status": "active",
+        "options": [{"name": "Size", "values": ["S"]}],
+        "variants": [{**variant, "option1": "S", "option2": None, "option3": None, "price": "0.00"}],
+    }
+
+
+def test_the_echo_of_our_product_write_is_dropped_and_a_title_edit_is_a_conflict(
+    receiver: Receiver, redis_client: redis.Redis, key_prefix: str
+) -> None:
+    guard = Fingerprints(redis_client, key_prefix)
+    record = ProductRecord(
+        product_code="TEE",
+        title="Blue tee",
+        vendor="ACME",
+        product_type="TEES",
+        options=["Size"],
+        variants=[ProductVariantRecord(item_code="TEE-S", options={"Size": "S"})],
+    )
+    guard.record("demo-us", "gid://shopify/Product/70", product_values(record))
+    guard.record("demo-us", "gid://shopify/ProductVariant/11", price_values("0.00"))
+    assert receiver.send("products/update", _tee_payload("Blue tee")).json()["status"] == "echo"
+    assert receiver.send("products/update", _tee_payload("Cheap tee!")).json()["status"] == "conflict"
+    assert set(guard.conflicts("demo-us")) == {"gid://shopify/Product/70"}
+    assert receiver.stream.depth() == 0

@@ -253,3 +253,64 @@ def test_outbound_deliveries_are_served_as_their_own_metadata_declares_and_sap_o
     [header] = deliveries.entity_sets.A_OutbDeliveryHeader.get_entities().expand("to_DeliveryDocumentItem").execute()
     assert [i.Material for i in header.to_DeliveryDocumentItem] == ["M2"]
     session.close()
+
+
+# Facts of SAP's published API_PRODUCT_SRV metadata that the adapter relies on (name: (type, MaxLength)).
+PRODUCT_EDMX_FACTS = {
+    "A_Product": {
+        "Product": ("Edm.String", "40"),
+        "LastChangeDateTime": ("Edm.DateTimeOffset", None),
+        "IsMarkedForDeletion": ("Edm.Boolean", None),
+        "CrossPlantConfigurableProduct": ("Edm.String", "40"),
+        "SizeOrDimensionText": ("Edm.String", "32"),
+        "ProductStandardID": ("Edm.String", "18"),
+        "GrossWeight": ("Edm.Decimal", None),
+        "WeightUnit": ("Edm.String", "3"),
+        "Brand": ("Edm.String", "4"),
+        "ProductGroup": ("Edm.String", "9"),
+    },
+    "A_ProductDescription": {
+        "Product": ("Edm.String", "40"),
+        "Language": ("Edm.String", "2"),
+        "ProductDescription": ("Edm.String", "40"),
+    },
+}
+
+
+def test_product_service_metadata_keeps_sap_names_types_and_lengths(client: httpx.Client) -> None:
+    schema = next(
+        ET.fromstring(client.get("API_PRODUCT_SRV/$metadata").content).iter(
+            "{http://schemas.microsoft.com/ado/2008/09/edm}Schema"
+        )
+    )
+    edm = "{http://schemas.microsoft.com/ado/2008/09/edm}"
+    declared = {
+        t.get("Name"): {p.get("Name"): (p.get("Type"), p.get("MaxLength")) for p in t.iter(f"{edm}Property")}
+        for t in schema.iter(f"{edm}EntityType")
+    }
+    for entity_set, facts in PRODUCT_EDMX_FACTS.items():
+        assert {name: declared[f"{entity_set}Type"][name] for name in facts} == facts
+    assert service("API_PRODUCT_SRV").sets["A_Product"].navigation["to_Description"] == ("A_ProductDescription", True)
+
+
+def test_sap_own_client_reads_products_with_their_descriptions(sandbox: SapSandbox) -> None:
+    httpx.put(
+        f"{sandbox.url}/_sandbox/products",
+        json=[{"product": "TEE", "description": "Blue tee", "at": "2026-11-27T10:00:00.123+00:00"}],
+    ).raise_for_status()
+    session = requests.Session()
+    session.auth = AUTH
+    products = pyodata.Client(f"{sandbox.odata_url}/API_PRODUCT_SRV/", session)
+    [tee] = products.entity_sets.A_Product.get_entities().expand("to_Description").execute()
+    assert tee.Product == "TEE" and tee.IsMarkedForDeletion is False
+    assert tee.LastChangeDateTime == datetime(2026, 11, 27, 10, 0, 0, 123000, tzinfo=UTC)
+    assert [(d.Language, d.ProductDescription) for d in tee.to_Description] == [("EN", "Blue tee")]
+    session.close()
+
+
+def test_every_served_product_property_is_declared(client: httpx.Client, sandbox: SapSandbox) -> None:
+    httpx.put(f"{sandbox.url}/_sandbox/products", json=[{"product": "MUG", "gross_weight": "0.350"}])
+    row = client.get("API_PRODUCT_SRV/A_Product('MUG')").json()["d"]
+    names = {k for k in row if not k.startswith("__") and not k.startswith("to_")}
+    assert names == set(service("API_PRODUCT_SRV").sets["A_Product"].properties)
+    assert row["GrossWeight"] == "0.350" and row["LastChangeDateTime"].endswith("+0000)/")

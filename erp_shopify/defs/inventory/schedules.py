@@ -11,6 +11,7 @@ from __future__ import annotations
 import dagster as dg
 
 from erp_shopify.defs.inventory.assets import FULL_RESYNC_TAG, inventory_levels
+from erp_shopify.defs.products.assets import new_variants_since_xref
 from erp_shopify.defs.shops import at_load, per_shop
 from erp_shopify.defs.xref.assets import SKU_XREF, sku_xref
 from erp_shopify.policy import Domain, cadence
@@ -19,6 +20,7 @@ RECONCILIATION_CRON = "30 3 * * *"
 INVENTORY_LEVELS = dg.AssetKey("inventory_levels")
 BOOTSTRAP_TAG = "erp_shopify/bootstrap"
 BOOTSTRAP_REASON = "no sku_xref materialization yet for this shop: built first in this run"
+NEW_VARIANTS_REASON = "products created variants since the last sku_xref build: rebuilt first in this run"
 
 inventory_job = dg.define_asset_job(
     "inventory_sync",
@@ -64,13 +66,17 @@ def inventory_reconciliation_schedule(context: dg.ScheduleEvaluationContext) -> 
 
 def xref_first_where_missing(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
     """One run per shop: ``inventory_levels`` alone where the shop has an xref, else ``sku_xref``
-    then ``inventory_levels`` (a new shop's first run would otherwise fail to read its xref)."""
+    then ``inventory_levels`` (a new shop's first run would otherwise fail to read its xref). An
+    xref older than variants the product sync created is rebuilt first too, so their stock flows
+    in the same run."""
     built = context.instance.get_materialized_partitions(SKU_XREF)
     requests = []
     for request in per_shop(context):
-        if request.partition_key in built:
+        shop = request.partition_key or ""
+        stale = shop in built and new_variants_since_xref(context.instance, shop, SKU_XREF)
+        if shop in built and not stale:
             requests.append(request.with_replaced_attrs(asset_selection=[INVENTORY_LEVELS]))
         else:
-            tags = {**request.tags, BOOTSTRAP_TAG: BOOTSTRAP_REASON}
+            tags = {**request.tags, BOOTSTRAP_TAG: NEW_VARIANTS_REASON if stale else BOOTSTRAP_REASON}
             requests.append(request.with_replaced_attrs(asset_selection=[SKU_XREF, INVENTORY_LEVELS], tags=tags))
     return requests

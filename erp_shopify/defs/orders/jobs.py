@@ -1,7 +1,8 @@
 """Order delivery jobs: thin Dagster shells over ``erp_shopify.delivery``.
 
 Each job is one op on the in-process executor: a run costs seconds to start, so a run delivers a
-whole batch, and the batch's parallelism lives inside ``deliver_batch`` (threads), not in Dagster.
+whole batch, and further batches while the queue has them (``deliver_while_queued``); the batch's
+parallelism lives inside ``deliver_batch`` (threads), not in Dagster.
 """
 
 from enum import Enum
@@ -9,7 +10,7 @@ from enum import Enum
 import dagster as dg
 
 from erp_shopify.defs.resources import ErpResource, NotifierResource, RedisResource, SettingsResource
-from erp_shopify.delivery import ReplaySelection, deliver_batch, erp_connection, replay, resume
+from erp_shopify.delivery import ReplaySelection, deliver_while_queued, erp_connection, replay, resume
 from erp_shopify.errors import ErrorClass
 
 ORDER_QUEUE = dg.AssetKey("order_queue")
@@ -37,7 +38,11 @@ class ReplayConfig(dg.Config):
     error_class: ReplayErrorClass | None = None  # type: ignore[valid-type]
 
 
-@dg.op(pool="erp", description="Deliver one claimed batch of order events to the ERP.")
+@dg.op(
+    pool="erp",
+    description="Deliver the claimed batch of order events to the ERP, then further batches the run "
+    "claims itself while the queue has them (up to delivery.keep_claiming_seconds).",
+)
 def deliver_order_batch(
     context: dg.OpExecutionContext,
     config: DeliveryBatchConfig,
@@ -46,23 +51,22 @@ def deliver_order_batch(
     redis: RedisResource,
     notifier: NotifierResource,
 ) -> None:
-    with redis.queue() as parts:
+    with redis.queue() as parts, erp.adapter() as adapter:
         events = parts.stream.get(config.stream_ids)
         if len(events) < len(config.stream_ids):
             context.log.info(f"{len(config.stream_ids) - len(events)} event(s) already acknowledged by an earlier run")
-        with erp.adapter() as adapter:
-            report = deliver_batch(
-                events, adapter, parts, settings.settings, notifier.notifier(context.log), owner=context.run_id
-            )
-        expired = parts.dead_letters.purge(settings.settings.delivery.dlq_retention_seconds)
-        dead_letter_depth = parts.dead_letters.depth()
-    summary = report.summary()
-    context.log.info(f"delivered batch of {len(events)}: {summary}")
-    metadata: dict[str, dg.RawMetadataValue] = {f"events_{k}": v for k, v in summary.items()}
-    metadata["dead_letter_depth"] = dead_letter_depth
-    metadata["dead_letters_expired"] = expired  # past delivery.dlq_retention_days
-    metadata["paused"] = report.paused.reason if report.paused else ""
-    context.log_event(dg.AssetObservation(asset_key=ORDER_QUEUE, metadata=metadata))
+        alerts = notifier.notifier(context.log)
+        retention = settings.settings.delivery.dlq_retention_seconds
+        for n, report in enumerate(
+            deliver_while_queued(events, adapter, parts, settings.settings, alerts, owner=context.run_id)
+        ):
+            summary = report.summary()
+            context.log.info(f"delivered batch {n + 1} of {len(report.outcomes)} event(s): {summary}")
+            metadata: dict[str, dg.RawMetadataValue] = {f"events_{k}": v for k, v in summary.items()}
+            metadata["dead_letters_expired"] = parts.dead_letters.purge(retention)  # past dlq_retention_days
+            metadata["dead_letter_depth"] = parts.dead_letters.depth()
+            metadata["paused"] = report.paused.reason if report.paused else ""
+            context.log_event(dg.AssetObservation(asset_key=ORDER_QUEUE, metadata=metadata))
 
 
 @dg.op(description="Re-queue dead letters for delivery (after the data or the mapping was fixed).")

@@ -19,6 +19,7 @@ from erp_shopify.config import NetSuiteConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.netsuite import suiteql
 from erp_shopify.erp.netsuite.orders import CANCELLED, credit_memo_body, document, sales_order_body
+from erp_shopify.erp.netsuite.products import NetSuiteProducts
 from erp_shopify.erp.netsuite.rest import DEFAULT_RETRIES, SYSTEM, RestClient, validate_external_id
 from erp_shopify.erp.netsuite.shipments import read_shipments
 from erp_shopify.erp.netsuite.suiteql import TIME_FORMAT, change_id, seen_key
@@ -29,6 +30,8 @@ from erp_shopify.records import (
     InventoryChange,
     InventoryPage,
     PriceRecord,
+    ProductPage,
+    ProductRecord,
     SalesOrder,
     ShipmentPage,
     StockLevel,
@@ -64,6 +67,12 @@ class NetSuiteAdapter(ErpAdapter):
         self.zone = ZoneInfo(account_timezone or config.account_timezone)
         self.rest = RestClient(config, timeout=timeout, retry=retry, sleep=sleep, transport=transport)
         self._item_ids: dict[str, str] = {}
+        self.products = NetSuiteProducts(
+            lambda q: self.rest.suiteql(q, limit=self.page_size),
+            self._pages,
+            options=config.matrix_options,
+            overlap=overlap,
+        )
 
     def _pages(self, query: str, *, retried: bool = True) -> Iterator[list[dict]]:
         return self.rest.pages(query, limit=self.page_size, retried=retried)
@@ -133,6 +142,12 @@ class NetSuiteAdapter(ErpAdapter):
 
     def shipment_changes(self, cursor: str | None) -> Iterator[ShipmentPage]:
         return read_shipments(self.rest, cursor, overlap=self.overlap, page_size=self.page_size)
+
+    def product_changes(self, cursor: str | None) -> Iterator[ProductPage]:
+        return self.products.changes(cursor)
+
+    def product_snapshot(self, items: Sequence[str]) -> Iterator[list[ProductRecord]]:
+        yield self.products.snapshot(list(items))
 
     def prices(self) -> Iterator[list[PriceRecord]]:
         """Item pricing per price level and currency; ``quantity`` > 0 rows are quantity breaks."""

@@ -5,6 +5,7 @@
   because the stock entity has no change timestamp. Every read is retried (``ODataClient.get``).
 - Prices: ``prices.read_prices`` (sales pricing condition records, read as a snapshot).
 - Shipments: ``deliveries.read_shipments`` (outbound deliveries with their goods issue posted).
+- Product master: ``products.SapProducts`` (``API_PRODUCT_SRV``, by ``LastChangeDateTime``).
 - Orders and credits: ``orders.SapOrders`` (sent once; order delivery retries them).
 """
 
@@ -35,6 +36,7 @@ from erp_shopify.erp.sap.odata import (
 )
 from erp_shopify.erp.sap.orders import SALES_ORDERS, SapOrders
 from erp_shopify.erp.sap.prices import read_prices
+from erp_shopify.erp.sap.products import SapProducts
 from erp_shopify.errors import DataError
 from erp_shopify.records import (
     CreditNote,
@@ -42,6 +44,8 @@ from erp_shopify.records import (
     InventoryChange,
     InventoryPage,
     PriceRecord,
+    ProductPage,
+    ProductRecord,
     SalesOrder,
     ShipmentPage,
     StockLevel,
@@ -74,6 +78,7 @@ class SapAdapter(ErpAdapter):
             config.base_url, auth=sap_auth(config), timeout=timeout, retry=retry, transport=transport
         )
         self.orders = SapOrders(self.odata, config)
+        self.products = SapProducts(self.odata, page_size=page_size, overlap=overlap, language=config.product_language)
 
     # --- inventory -------------------------------------------------------------------------------
 
@@ -186,6 +191,15 @@ class SapAdapter(ErpAdapter):
             tracking_field=self.config.tracking_field,
             page_size=self.page_size,
         )
+
+    # --- product master --------------------------------------------------------------------------
+
+    def product_changes(self, cursor: str | None) -> Iterator[ProductPage]:
+        return self.products.changes(cursor)
+
+    def product_snapshot(self, items: Sequence[str]) -> Iterator[list[ProductRecord]]:
+        for chunk in _chunks(sorted(set(items))):
+            yield self.products.snapshot(chunk)
 
     # --- orders ----------------------------------------------------------------------------------
 

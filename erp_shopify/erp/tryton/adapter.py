@@ -26,6 +26,7 @@ import httpx
 
 from erp_shopify.config import TrytonConfig
 from erp_shopify.erp.base import ErpAdapter
+from erp_shopify.erp.tryton.products import TrytonProducts, record_stamp
 from erp_shopify.erp.tryton.rpc import SYSTEM, TrytonRpc
 from erp_shopify.erp.tryton.sales import TrytonSales
 from erp_shopify.erp.tryton.shipments import read_shipments
@@ -36,6 +37,8 @@ from erp_shopify.records import (
     InventoryChange,
     InventoryPage,
     PriceRecord,
+    ProductPage,
+    ProductRecord,
     SalesOrder,
     ShipmentPage,
     StockLevel,
@@ -43,23 +46,17 @@ from erp_shopify.records import (
 from erp_shopify.retrying import RetryPolicy, call_with_retries
 
 
-def _stamp(move: dict[str, Any]) -> datetime:
-    created: datetime = move["create_date"]
-    written: datetime | None = move.get("write_date")
-    return max(created, written) if written else created
-
-
 def _version(move: dict[str, Any]) -> str:
-    return f"{move['id']}@{_stamp(move).isoformat()}"
+    return f"{move['id']}@{record_stamp(move).isoformat()}"
 
 
 def _change(level: StockLevel, moves: list[dict[str, Any]]) -> InventoryChange:
     """The change id names the newest move version behind the level: new moves, new id."""
-    newest = max(moves, key=lambda m: (_stamp(m), m["id"]))
+    newest = max(moves, key=lambda m: (record_stamp(m), m["id"]))
     return InventoryChange(
         **level.model_dump(),
         change_id=f"{level.location}/{level.item_code}/move-{_version(newest)}",
-        changed_at=_stamp(newest).replace(tzinfo=UTC),
+        changed_at=record_stamp(newest).replace(tzinfo=UTC),
     )
 
 
@@ -105,6 +102,7 @@ class TrytonAdapter(ErpAdapter):
         )
         self.sales = TrytonSales(self.rpc, config.party)
         self._warehouses: list[tuple[int, str]] | None = None
+        self.products = TrytonProducts(self._read, overlap=overlap)
 
     def _read(self, model: str, method: str, *args: Any, context: dict[str, Any] | None = None) -> Any:
         """A read is safe to repeat: retried per call."""
@@ -130,7 +128,7 @@ class TrytonAdapter(ErpAdapter):
             return None
         ids = [row["id"] for row in newest + latest]
         moves = self._read("stock.move", "read", ids, ["create_date", "write_date"])
-        mark = max(_stamp(m) for m in moves)
+        mark = max(record_stamp(m) for m in moves)
         window = self._moves_since(mark - self.overlap)
         return encode_cursor(mark, {_version(m) for m in window})
 
@@ -163,8 +161,8 @@ class TrytonAdapter(ErpAdapter):
             rows = [_change(level, by_product[product_id]) for product_id, level in self._levels(chunk)]
             delivered.update(_version(m) for product_id in chunk for m in by_product[product_id])
             if number == len(pages):  # the whole window is delivered: advance the mark, keep its overlap
-                mark = max([_stamp(m) for m in moves] + ([mark] if mark else []), default=None)
-                delivered = {_version(m) for m in moves if mark and _stamp(m) >= mark - self.overlap}
+                mark = max([record_stamp(m) for m in moves] + ([mark] if mark else []), default=None)
+                delivered = {_version(m) for m in moves if mark and record_stamp(m) >= mark - self.overlap}
             yield InventoryPage(rows=rows, cursor=encode_cursor(mark, delivered))
 
     def inventory_snapshot(self, items: Sequence[str] | None = None) -> Iterator[list[StockLevel]]:
@@ -239,6 +237,14 @@ class TrytonAdapter(ErpAdapter):
 
     def shipment_changes(self, cursor: str | None) -> Iterator[ShipmentPage]:
         return read_shipments(self._read, cursor, overlap=self.overlap, page_size=self.page_size)
+
+    # product master ----------------------------------------------------------------------------
+
+    def product_changes(self, cursor: str | None) -> Iterator[ProductPage]:
+        return self.products.changes(cursor)
+
+    def product_snapshot(self, items: Sequence[str]) -> Iterator[list[ProductRecord]]:
+        yield self.products.snapshot(items)
 
     def find_sales_order(self, external_ref: str) -> ErpDocument | None:
         return self.sales.find_sales_order(external_ref)

@@ -11,7 +11,8 @@ touches together carries the same tag, and the rule is by what runs together:
 - ``{queue}``: the event stream and everything its scripts touch with it (dedupe markers, the
   ledger, the order-sent markers, the epoch, pending and awaiting units);
 - ``{<shop>}``: a shop's sync state (loop guard, conflicts, rechecks, inventory, prices, SKU table,
-  and the temporary keys swapped in by ``RENAME``, the fulfillment ledger and its errors);
+  and the temporary keys swapped in by ``RENAME``, the fulfillment ledger and its errors, the
+  products written);
 - ``{<connection>}``: an ERP connection's request slots and their wake-ups.
 
 A key that is only ever read or written alone (the DLQ, a pause flag, the receiver's counters)
@@ -152,11 +153,11 @@ class Keys:
 
     def products_written(self, shop: str) -> str:
         """The products last written to a shop: ERP product code -> product, variants, input digest."""
-        return f"{self.prefix}:products:{shop}:written"
+        return f"{self.prefix}:products:{tag(shop)}:written"
 
     def product_id_definition(self, shop: str) -> str:
         """Set once the shop holds the ``id`` metafield definition that keys products (``customId``)."""
-        return f"{self.prefix}:products:{shop}:id-definition"
+        return f"{self.prefix}:products:{tag(shop)}:id-definition"
 
     def prices_written(self, shop: str) -> str:
         """Hash: ``target|variant|min_quantity`` -> the price row the price sync last wrote (JSON)."""

@@ -21,7 +21,7 @@ import dagster as dg
 
 from erp_shopify.config import Settings, load_settings
 from erp_shopify.defs.inventory.assets import WATERMARK
-from erp_shopify.defs.shops import human_watermark
+from erp_shopify.defs.shops import human_watermark, latest_materialization
 from erp_shopify.delivery import erp_connection, open_queue
 
 # domain -> (its asset, the metadata keys shown as its counts)
@@ -46,14 +46,12 @@ def _last_run(instance: dg.DagsterInstance, shop: str, asset: str) -> dg.Dagster
 
 def sync_status(instance: dg.DagsterInstance, shop: str, domain: str, now: float) -> dict[str, Any]:
     asset, count_keys = DOMAINS[domain]
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[shop]), limit=1
-    ).records
+    latest = latest_materialization(instance, dg.AssetKey(asset), shop)
     metadata = {}
     materialized_at = None
-    if records and records[0].asset_materialization is not None:
-        metadata = {k: v.value for k, v in records[0].asset_materialization.metadata.items()}
-        materialized_at = records[0].timestamp
+    if latest and latest.asset_materialization is not None:
+        metadata = {k: v.value for k, v in latest.asset_materialization.metadata.items()}
+        materialized_at = latest.timestamp
     run = _last_run(instance, shop, asset)
     record = instance.get_run_record_by_id(run.run_id) if run else None
     run_at = (record.end_time or record.start_time or record.create_timestamp.timestamp()) if record else None

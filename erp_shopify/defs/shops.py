@@ -83,13 +83,19 @@ def at_load(read: Callable[[Settings], T | None], default: T) -> T:
     return default if value is None else value
 
 
-def latest_metadata(instance: dg.DagsterInstance, asset_key: dg.AssetKey, shop: str, key: str) -> object:
-    """A metadata value of ``shop``'s latest materialization of the asset (None when absent):
-    other shops' runs never move it."""
+def latest_materialization(instance: dg.DagsterInstance, asset_key: dg.AssetKey, shop: str) -> dg.EventLogRecord | None:
+    """``shop``'s latest materialization of the asset (None when it has none): other shops' runs
+    never move it."""
     records = instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[shop]), limit=1
     ).records
-    materialization = records[0].asset_materialization if records else None
+    return records[0] if records else None
+
+
+def latest_metadata(instance: dg.DagsterInstance, asset_key: dg.AssetKey, shop: str, key: str) -> object:
+    """A metadata value of ``shop``'s latest materialization of the asset (None when absent)."""
+    record = latest_materialization(instance, asset_key, shop)
+    materialization = record.asset_materialization if record else None
     value = materialization.metadata.get(key) if materialization else None
     return None if value is None else value.value
 

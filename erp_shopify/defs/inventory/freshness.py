@@ -16,6 +16,7 @@ import dagster as dg
 
 from erp_shopify.defs.inventory.assets import inventory_levels
 from erp_shopify.defs.resources import NotifierResource, SettingsResource
+from erp_shopify.defs.shops import latest_materialization
 from erp_shopify.notify import Alert, Severity
 
 INVENTORY_LEVELS = dg.AssetKey("inventory_levels")
@@ -25,13 +26,8 @@ FRESHNESS_CRON = "*/5 * * * *"
 
 def inventory_ages(instance: dg.DagsterInstance, shops: list[str], now: float) -> dict[str, float | None]:
     """Seconds since each shop's latest ``inventory_levels`` materialization (None: never)."""
-    ages: dict[str, float | None] = {}
-    for shop in shops:
-        records = instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=INVENTORY_LEVELS, asset_partitions=[shop]), limit=1
-        ).records
-        ages[shop] = now - records[0].timestamp if records else None
-    return ages
+    records = {shop: latest_materialization(instance, INVENTORY_LEVELS, shop) for shop in shops}
+    return {shop: None if record is None else now - record.timestamp for shop, record in records.items()}
 
 
 def _previously_stale(instance: dg.DagsterInstance) -> set[str]:

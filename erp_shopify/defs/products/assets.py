@@ -21,7 +21,14 @@ from erp_shopify.defs.inventory.assets import (
     wants_full_resync,
 )
 from erp_shopify.defs.resources import ErpResource, RedisResource, SettingsResource, ShopifyResource
-from erp_shopify.defs.shops import OWNERS, kinds, latest_metadata, shops_partitions, table_sample
+from erp_shopify.defs.shops import (
+    OWNERS,
+    kinds,
+    latest_materialization,
+    latest_metadata,
+    shops_partitions,
+    table_sample,
+)
 from erp_shopify.erp.base import ProductSource
 from erp_shopify.sync.products import ProductSync
 
@@ -94,7 +101,5 @@ def new_variants_since_xref(instance: dg.DagsterInstance, shop: str, xref_key: d
     created = latest_metadata(instance, PRODUCTS, shop, NEW_VARIANTS_AT)
     if not isinstance(created, float | int):
         return False
-    built = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=xref_key, asset_partitions=[shop]), limit=1
-    ).records
-    return not built or built[0].timestamp < created
+    built = latest_materialization(instance, xref_key, shop)
+    return built is None or built.timestamp < created

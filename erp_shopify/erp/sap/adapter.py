@@ -28,6 +28,7 @@ from erp_shopify.erp.sap.odata import (
     SYSTEM,
     ODataClient,
     datetime_literal,
+    filter_chunks,
     parse_date,
     parse_time,
     results,
@@ -55,7 +56,7 @@ from erp_shopify.retrying import RetryPolicy
 MATERIAL_DOCUMENTS = "API_MATERIAL_DOCUMENT_SRV"
 MATERIAL_STOCK = "API_MATERIAL_STOCK_SRV"
 UNRESTRICTED = "01"  # InventoryStockType of stock that can be sold
-_FILTER_BUDGET = 3000  # characters of "Material eq ... or ...": the URL stays near 4 KB once encoded
+MATERIAL_TERM = 20  # a "Material eq '...' or " term beside the material number
 
 
 class SapAdapter(ErpAdapter):
@@ -127,7 +128,7 @@ class SapAdapter(ErpAdapter):
         if items is None:
             yield from _aggregate(self._stock_rows(f"InventoryStockType eq '{UNRESTRICTED}'"))
             return
-        for chunk in _chunks(sorted(set(items))):
+        for chunk in filter_chunks(sorted(set(items)), MATERIAL_TERM):
             levels = [StockLevel(item_code=m, location=f"{p}/{s}", available=q) for (m, p, s), q in self._sum(chunk)]
             if levels:
                 yield levels
@@ -172,7 +173,7 @@ class SapAdapter(ErpAdapter):
 
     def _unrestricted_stock(self, materials: Iterable[str]) -> dict[tuple[str, str, str], Decimal]:
         stock: dict[tuple[str, str, str], Decimal] = {}
-        for chunk in _chunks(sorted(materials)):
+        for chunk in filter_chunks(sorted(materials), MATERIAL_TERM):
             stock.update(self._sum(chunk))
         return stock
 
@@ -198,7 +199,7 @@ class SapAdapter(ErpAdapter):
         return self.products.changes(cursor)
 
     def product_snapshot(self, items: Sequence[str]) -> Iterator[list[ProductRecord]]:
-        for chunk in _chunks(sorted(set(items))):
+        for chunk in filter_chunks(sorted(set(items)), MATERIAL_TERM):
             yield self.products.snapshot(chunk)
 
     # --- orders ----------------------------------------------------------------------------------
@@ -234,21 +235,6 @@ def _created(header: dict[str, Any]) -> datetime:
 
 def _document_key(header: dict[str, Any]) -> str:
     return f"{header['MaterialDocumentYear']}/{header['MaterialDocument']}"
-
-
-def _chunks(materials: Sequence[str]) -> Iterator[list[str]]:
-    """Materials in groups whose ``Material eq`` filter fits the URL budget."""
-    chunk: list[str] = []
-    length = 0
-    for material in materials:
-        cost = len(material) + 20
-        if chunk and length + cost > _FILTER_BUDGET:
-            yield chunk
-            chunk, length = [], 0
-        chunk.append(material)
-        length += cost
-    if chunk:
-        yield chunk
 
 
 def _aggregate(pages: Iterator[list[dict[str, Any]]]) -> Iterator[list[StockLevel]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
@@ -72,6 +72,25 @@ def datetime_literal(value: datetime | date) -> str:
 
 def time_literal(value: timedelta) -> str:
     return f"time'{format_time(value)}'"
+
+
+FILTER_BUDGET = 3000  # characters of one "$filter" of "X eq ... or ...": the URL stays near 4 KB encoded
+
+
+def filter_chunks(values: Iterable[str], per_value: int) -> Iterator[list[str]]:
+    """``values`` in groups whose ``or``-ed ``eq`` filter fits the URL budget; ``per_value`` is
+    what each term adds beside the value itself (property name, ``eq``, quotes, ``or``)."""
+    chunk: list[str] = []
+    length = 0
+    for value in values:
+        cost = len(value) + per_value
+        if chunk and length + cost > FILTER_BUDGET:
+            yield chunk
+            chunk, length = [], 0
+        chunk.append(value)
+        length += cost
+    if chunk:
+        yield chunk
 
 
 def results(value: Any) -> list[dict[str, Any]]:

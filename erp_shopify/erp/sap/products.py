@@ -15,13 +15,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from erp_shopify.erp.sap.odata import SYSTEM, ODataClient, parse_date, results, string_literal
+from erp_shopify.erp.sap.odata import SYSTEM, ODataClient, filter_chunks, parse_date, results, string_literal
 from erp_shopify.errors import DataError
 from erp_shopify.records import ProductPage, ProductRecord, ProductVariantRecord
 
@@ -43,9 +43,9 @@ _SELECT = ",".join(
         "to_Description/ProductDescription",
     )
 )
+PRODUCT_TERM = 40  # a Product (or CrossPlantConfigurableProduct) eq '...' or term beside the code
 # SAP's ISO units of weight -> Shopify's WeightUnit; other units send no weight
 WEIGHT_UNITS = {"KG": "KILOGRAMS", "G": "GRAMS", "LB": "POUNDS", "OZ": "OUNCES"}
-_FILTER_BUDGET = 3000  # characters of "Product eq ... or ...", as for stock reads
 
 
 @dataclass
@@ -104,7 +104,7 @@ class SapProducts:
     def snapshot(self, codes: Sequence[str]) -> list[ProductRecord]:
         """Whole products (every variant) for these product codes."""
         rows: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks(sorted(set(codes))):
+        for chunk in filter_chunks(sorted(set(codes)), PRODUCT_TERM):
             # the products themselves, then their variants: one property per filter, which a
             # database answers from its index on that property
             for prop in ("Product", "CrossPlantConfigurableProduct"):
@@ -160,17 +160,3 @@ def _stamp(row: dict[str, Any]) -> datetime:
 
 def _key(row: dict[str, Any]) -> str:
     return str(row["Product"])
-
-
-def _chunks(codes: Iterable[str]) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    length = 0
-    for code in codes:
-        cost = len(code) + 40
-        if chunk and length + cost > _FILTER_BUDGET:
-            yield chunk
-            chunk, length = [], 0
-        chunk.append(code)
-        length += cost
-    if chunk:
-        yield chunk

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -175,4 +176,33 @@ class ProductPage(_Record):
     """One page of changed products and the cursor to resume *after* it."""
 
     products: list[ProductRecord]
+    cursor: str | None
+
+
+class CustomerRecord(_Record):
+    """A Shopify customer or B2B company location as one side holds it: the whole address list,
+    never a delta (both sides may own addresses, so a writer must merge, not replace).
+
+    ``external_ref`` is our key on both sides: derived from the Shopify id, kept in the ERP's
+    external-reference field; a customer born in the ERP has none until it reaches Shopify, and is
+    then known by ``erp_number`` (Shopify ``customId``)."""
+
+    kind: Literal["customer", "company_location"] = "customer"
+    external_ref: str = Field(default="", max_length=35)
+    shopify_id: str = ""  # gid://shopify/Customer/... or gid://shopify/CompanyLocation/...
+    erp_number: str = ""  # SAP business partner, NetSuite customer id, Tryton party code
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""  # the B2B company's name (company locations), or the customer's company
+    email: str = ""
+    phone: str = ""
+    addresses: list[Address] = Field(default_factory=list)  # the default (or only ship-to) first
+    changed_at: datetime | None = None  # this side's customer-level change time (newest wins)
+    deleted: bool = False
+
+
+class CustomerPage(_Record):
+    """Customers changed since a cursor, and the cursor to resume after them."""
+
+    customers: list[CustomerRecord]
     cursor: str | None

@@ -21,6 +21,8 @@ from typing import Protocol, Self, runtime_checkable
 from erp_shopify.errors import DataError
 from erp_shopify.records import (
     CreditNote,
+    CustomerPage,
+    CustomerRecord,
     ErpDocument,
     InventoryPage,
     PriceRecord,
@@ -99,3 +101,21 @@ class ProductSource(Protocol):
 
     def product_snapshot(self, items: Sequence[str]) -> Iterator[list[ProductRecord]]:
         """The current state of the products with these product codes (unknown codes are left out)."""
+
+
+@runtime_checkable
+class CustomerStore(Protocol):
+    """The customer side of an adapter: customers and B2B company locations, both ways. Kept apart
+    from ``ErpAdapter`` like ``ProductSource``, so an ERP without it says so clearly."""
+
+    def find_customer(self, external_ref: str) -> CustomerRecord | None:
+        """The ERP customer whose external reference is ``external_ref``, with its addresses."""
+
+    def upsert_customer(self, customer: CustomerRecord) -> CustomerRecord:
+        """Found by ``customer.external_ref`` (or ``erp_number``) and updated, else created: never
+        duplicated. Returns the ERP's state after the write (``erp_number`` set). Sent once: the
+        caller owns retries, and a retry finds before it creates."""
+
+    def customer_changes(self, cursor: str | None) -> Iterator[CustomerPage]:
+        """Customers created or changed in the ERP since ``cursor`` (the ERP's own change stamp,
+        re-reading an overlap window and deduped), each page with the cursor to resume after it."""

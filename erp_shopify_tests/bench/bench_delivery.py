@@ -121,8 +121,19 @@ def throughput(tmp: Path) -> list[str]:
         for n in range(ORDERS):
             _queue(bench.parts, 10_000_000 + n)
         requests: list[str] = []
+        sent: dict[int, float] = {}  # request id -> when it left; a response hook turns it into a wire time
+        wire: list[float] = []
         adapter = SapAdapter(bench.settings.erp, retry=RetryPolicy(max_attempts=1))  # type: ignore[arg-type]
-        adapter.odata._http.event_hooks["request"].append(lambda r: requests.append(r.method))
+
+        def on_request(request: httpx.Request) -> None:
+            requests.append(request.method)
+            sent[id(request)] = time.perf_counter()
+
+        def on_response(response: httpx.Response) -> None:
+            wire.append(time.perf_counter() - sent.pop(id(response.request)))
+
+        adapter.odata._http.event_hooks["request"].append(on_request)
+        adapter.odata._http.event_hooks["response"].append(on_response)
         delivered = 0
         start = time.perf_counter()
         while batch := bench.parts.stream.claim_batch("bench", BATCH):
@@ -135,12 +146,17 @@ def throughput(tmp: Path) -> list[str]:
     calls = len(requests) / max(delivered, 1)
     bound_one = CONCURRENCY / (LATENCY_MS / 1000)
     bound_needed = bound_one / calls
+    cycle = CONCURRENCY / (rate * calls) * 1000  # ms from one request taking a slot to the next doing so
+    on_wire = statistics.mean(wire) * 1000
     return [
         f"(b) {delivered}/{ORDERS} orders delivered in {elapsed:.1f} s with concurrency {CONCURRENCY}, "
         f"{LATENCY_MS} ms ERP latency, batches of {BATCH}: {rate:.1f} orders/s",
         f"(b) ratio to the 1-round-trip bound {bound_one:.0f} orders/s: {rate / bound_one:.2f} (goal >= 0.8)",
         f"(b) ERP round trips per order: {calls:.2f} (the create, plus one CSRF token fetch); "
         f"ratio to the bound for that many, {bound_needed:.1f} orders/s: {rate / bound_needed:.2f}",
+        f"(b) each ERP slot's cycle: {cycle:.1f} ms, of which {on_wire:.1f} ms from request sent to response "
+        f"headers ({LATENCY_MS} ms of it the sandbox's latency) and {cycle - on_wire:.1f} ms the rest (request "
+        "building, the slot's hand-over, the body's parsing)",
         f"(b) load average (1 min) at the end: {load:.2f} on {os.cpu_count()} cores",
     ]
 

@@ -16,12 +16,23 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 CONFIG_ENV = "ERP_SHOPIFY_CONFIG"
 DEFAULT_CONFIG = Path("config/shops.yaml")
 SHOPIFY_API_VERSION = "2026-10"
+
+# The one command-line option naming the shops file, for every command that reads it. A path that
+# does not exist is left to ``load_settings``, whose message names the file and what to do.
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=f"Shops file (default ${CONFIG_ENV} or {DEFAULT_CONFIG}).",
+)
 
 
 class ConfigError(ValueError):

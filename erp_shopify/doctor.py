@@ -11,15 +11,14 @@ from pathlib import Path
 
 import click
 
-from erp_shopify.config import load_settings
-from erp_shopify.delivery.cli import _config_option
+from erp_shopify.config import config_option, load_settings
 from erp_shopify.store.connection import connect
 from erp_shopify.store.durability import all_met, check
 from erp_shopify.store.epoch import describe_epoch, start_new_epoch, trusted_from
 
 
 @click.command("doctor")
-@_config_option
+@config_option
 @click.option(
     "--new-deployment",
     is_flag=True,

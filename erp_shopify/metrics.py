@@ -22,7 +22,7 @@ from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
-from erp_shopify.config import Settings, load_settings
+from erp_shopify.config import Settings, config_option, load_settings
 from erp_shopify.delivery import open_queue
 from erp_shopify.status_cli import DOMAINS, order_status, sync_status
 
@@ -108,13 +108,7 @@ def metrics() -> None:
 @metrics.command("serve")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option("--port", default=9464, show_default=True, type=int, help="Port of GET /metrics.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Shops file (default $ERP_SHOPIFY_CONFIG or config/shops.yaml).",
-)
+@config_option
 def serve(host: str, port: int, config_path: Path | None) -> None:
     """Serve queue depth, oldest event age, DLQ, pause, pending units and sync ages, read on each scrape."""
     settings = load_settings(config_path)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 import dagster as dg
 
-from erp_shopify.config import load_settings
+from erp_shopify.config import config_option, load_settings
 from erp_shopify.defs.shops import sync_shop_partitions
 
 
@@ -20,9 +20,7 @@ def shops() -> None:
 
 
 @shops.command("sync")
-@click.option(
-    "--config", "config_path", default=None, help="Shops file (default $ERP_SHOPIFY_CONFIG or config/shops.yaml)."
-)
+@config_option
 def sync(config_path: str | None) -> None:
     """Add partitions for new shops, remove those no longer configured, print what changed."""
     settings = load_settings(config_path)

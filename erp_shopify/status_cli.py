@@ -19,7 +19,7 @@ from typing import Any
 import click
 import dagster as dg
 
-from erp_shopify.config import Settings, load_settings
+from erp_shopify.config import Settings, config_option, load_settings
 from erp_shopify.defs.inventory.assets import WATERMARK
 from erp_shopify.defs.shops import human_watermark, latest_materialization
 from erp_shopify.delivery import erp_connection, open_queue
@@ -112,13 +112,7 @@ def render(syncs: list[dict[str, Any]], orders: dict[str, Any]) -> list[str]:
 
 
 @click.command("status")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Shops file (default $ERP_SHOPIFY_CONFIG or config/shops.yaml).",
-)
+@config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: syncs (per shop and domain) and orders.")
 def status(config_path: Path | None, as_json: bool) -> None:
     """Per shop and domain: watermark, last run, counts, lag; for orders: queue, oldest event, DLQ, pause."""

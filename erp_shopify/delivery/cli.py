@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from erp_shopify.config import load_settings
+from erp_shopify.config import config_option, load_settings
 from erp_shopify.delivery import ReplaySelection, erp_connection, open_queue, replay
 from erp_shopify.delivery import resume as resume_delivery
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError
@@ -22,15 +22,6 @@ from erp_shopify.store.dlq import DeadLetter, UnknownDeadLetter
 
 class ProbeFailed(click.ClickException):
     exit_code = 3  # as erp_shopify/cli.py documents: a dependency (here the ERP) did not answer
-
-
-_config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Shops file (default $ERP_SHOPIFY_CONFIG or config/shops.yaml).",
-)
 
 
 def _when(timestamp: float) -> str:
@@ -81,7 +72,7 @@ def dlq() -> None:
 
 
 @dlq.command("list")
-@_config_option
+@config_option
 @click.option("--shop", default=None, help="Only this shop's entries.")
 @click.option("--error-class", type=click.Choice([str(c) for c in ErrorClass]), default=None)
 @click.option("--limit", type=int, default=100, show_default=True)
@@ -101,7 +92,7 @@ def dlq_list(config_path: Path | None, shop: str | None, error_class: str | None
 
 
 @dlq.command("show")
-@_config_option
+@config_option
 @click.argument("entry_id")
 def dlq_show(config_path: Path | None, entry_id: str) -> None:
     """Everything about one dead letter, as JSON: payload, headers, ERP payload, error, attempts."""
@@ -113,7 +104,7 @@ def dlq_show(config_path: Path | None, entry_id: str) -> None:
 
 
 @dlq.command("replay")
-@_config_option
+@config_option
 @click.option("--all", "everything", is_flag=True, help="Replay every dead letter.")
 @click.option("--id", "ids", multiple=True, help="Replay this entry (repeatable).")
 @click.option("--shop", default=None, help="Replay this shop's entries.")
@@ -134,7 +125,7 @@ def dlq_replay(
 
 
 @dlq.command("purge")
-@_config_option
+@config_option
 @click.option(
     "--older-than-days",
     type=click.FloatRange(min=0, min_open=True),
@@ -152,7 +143,7 @@ def dlq_purge(config_path: Path | None, older_than_days: float | None) -> None:
 
 
 @click.command("resume")
-@_config_option
+@config_option
 def resume(config_path: Path | None) -> None:
     """Probe the ERP, then lift the delivery pause and hand the held events back."""
     from erp_shopify.erp import build_adapter

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from erp_shopify.config import config_option
+
 WORKER_HEALTHCHECK_SECONDS = 30
 
 
@@ -17,13 +19,7 @@ def webhooks() -> None:
 @webhooks.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8070, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),  # a missing file: the one config message
-    default=None,
-    help="Shops file (default $ERP_SHOPIFY_CONFIG or config/shops.yaml).",
-)
+@config_option
 @click.option("--workers", default=1, show_default=True, type=int, help="uvicorn worker processes.")
 def serve(host: str, port: int, config_path: Path | None, workers: int) -> None:
     """Serve POST /webhooks/shopify, /healthz, /readyz and /metrics with uvicorn.
@@ -57,13 +53,7 @@ def serve(host: str, port: int, config_path: Path | None, workers: int) -> None:
 
 
 @webhooks.command("stats")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),  # a missing file: the one config message
-    default=None,
-    help="Shops file (default $ERP_SHOPIFY_CONFIG or config/shops.yaml).",
-)
+@config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: the counts and `waiting`.")
 def stats(config_path: Path | None, as_json: bool) -> None:
     """What every receiver sharing this Redis did (queued, duplicate, echo, conflict, rejected_*),

@@ -26,6 +26,7 @@ import psycopg2
 import pytest
 import redis
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from erp_shopify.config import parse_settings
 from erp_shopify.policy import routed_topics
@@ -59,7 +60,7 @@ DOTENV = {  # deploy/.env as an operator fills it in (deploy/.env.example)
     "SHOPIFY_ACCESS_TOKEN": "shpat_world",  # what the sync world's Shopify sandbox accepts
     "SHOPIFY_WEBHOOK_SECRET": "world-webhook-secret",
 }
-CONTAINER_PORTS = {"code": "4000", "webserver": "3000", "receiver": "8070"}
+CONTAINER_PORTS = {"code": "4000", "webserver": "3000", "receiver": "8070", "metrics": "9464"}
 STOCK = 7  # each SKU's units in SAP (world)
 ENDED = ("SUCCESS", "FAILURE", "CANCELED")
 DEADLINE = 360.0  # a loaded machine: process starts, the next minute's schedule tick, a run each
@@ -239,7 +240,7 @@ def test_the_compose_services_deliver_an_order_to_the_erp_and_erp_stock_to_shopi
 ) -> None:
     compose = load_compose(DOTENV)
     ours = project_services(compose)
-    assert set(ours) == {"code", "daemon", "webserver", "receiver"}
+    assert set(ours) == {"code", "daemon", "webserver", "receiver", "metrics"}
     env = ours["code"]["environment"]
     bucket = env["ERP_SHOPIFY_LOG_BUCKET"]
     assert env["ERP_SHOPIFY_IO"].startswith(f"s3://{bucket}/")
@@ -294,7 +295,7 @@ def test_the_compose_services_deliver_an_order_to_the_erp_and_erp_stock_to_shopi
         )
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         assert "replica: ok" in doctor.stdout
-        for name in ("daemon", "webserver", "receiver"):
+        for name in ("daemon", "webserver", "receiver", "metrics"):
             start(name)
         webserver = f"http://127.0.0.1:{ports['3000']}"
         receiver = f"http://127.0.0.1:{ports['8070']}"
@@ -326,3 +327,14 @@ def test_the_compose_services_deliver_an_order_to_the_erp_and_erp_stock_to_shopi
         stored = {o["Key"] for o in s3_client(endpoint).list_objects_v2(Bucket=bucket).get("Contents", [])}
         assert f"{env['ERP_SHOPIFY_IO'].removeprefix(f's3://{bucket}/')}/sku_xref/{SHOP}" in stored
         assert any(key.startswith("compute-logs/") for key in stored)
+
+        # The exporter reads the same Redis and instance: the delivered order and the sync it saw.
+        exporter = f"http://127.0.0.1:{ports['9464']}/metrics"
+        _until("the metrics exporter answers", lambda: _answers(exporter), 60)
+        samples = {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(httpx.get(exporter, timeout=30).text)
+            for s in family.samples
+        }
+        assert samples[("erp_shopify_delivery_latency_seconds_count", (("shop", SHOP),))] >= 1
+        assert ("erp_shopify_sync_age_seconds", (("domain", "inventory"), ("shop", SHOP))) in samples

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from erp_shopify_sandbox.sap.deliveries import OutboundDeliveries
 from erp_shopify_sandbox.sap.edm import parse_json_datetime
 from erp_shopify_sandbox.sap.index import Index
+from erp_shopify_sandbox.sap.partners import BusinessPartners
 from erp_shopify_sandbox.sap.pricing import condition_record, price_item
 from erp_shopify_sandbox.sap.products import ProductMaster
 from erp_shopify_sandbox.sap.records import (
@@ -72,6 +73,7 @@ class SapStore:
         self._next_document = 4900000000
         self._days: dict[date, datetime] = {}
         self.deliveries = OutboundDeliveries(self)
+        self.partners = BusinessPartners(self)  # API_BUSINESS_PARTNER
 
     # --- master data and stock -------------------------------------------------------------------
 

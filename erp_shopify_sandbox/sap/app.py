@@ -181,6 +181,10 @@ class SapSandboxApp:
             "A_ProductDescription": store.products.descriptions,
             "A_SalesOrder": lambda: store.orders,
             "A_SalesOrderItem": lambda: [i for o in store.orders for i in o["to_Item"]],
+            "A_SalesOrderHeaderPartner": lambda: [p for o in store.orders for p in o["to_Partner"]],
+            "A_SalesOrderPartnerAddress": lambda: [
+                a for o in store.orders for p in o["to_Partner"] for a in p["to_Address"]
+            ],
             "A_OutbDeliveryHeader": lambda: store.deliveries.headers,
             "A_OutbDeliveryItem": store.deliveries.items,
             "A_BusinessPartner": lambda: list(store.partners.rows.values()),
@@ -273,7 +277,7 @@ class SapSandboxApp:
 
 # What each creatable set's answer expands, as SAP answers a deep insert with what it created
 _CREATABLE: dict[str, dict[str, Any]] = {
-    "A_SalesOrder": {"to_Item": (None, {"to_PricingElement": {}})},
+    "A_SalesOrder": {"to_Item": (None, {"to_PricingElement": {}}), "to_Partner": (None, {"to_Address": {}})},
     "A_BusinessPartner": {
         "to_BusinessPartnerAddress": (None, {"to_EmailAddress": {}, "to_PhoneNumber": {}}),
         "to_BusinessPartnerRole": (None, {}),

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from erp_shopify_sandbox.sap.store import SapStore
 
 CUSTOMER_ROLES = frozenset({"FLCU00", "FLCU01"})  # FI customer, sales customer
+DEFAULT_SOLD_TO = "1000001"  # the one customer a fresh sandbox knows: the shop's default sold-to party
 _OPEN_END = datetime(9999, 12, 31, 23, 59, 59)
 
 
@@ -33,6 +34,16 @@ class BusinessPartners:
         self.rows: dict[str, dict[str, Any]] = {}
         self._next = 1000100
         self._next_address = 24000
+        self.create(
+            {
+                "BusinessPartner": DEFAULT_SOLD_TO,
+                "BusinessPartnerCategory": "2",
+                "OrganizationBPName1": "Online shop customers",
+                "to_BusinessPartnerRole": [{"BusinessPartnerRole": "FLCU01"}],
+                "to_BusinessPartnerAddress": [{"CityName": "Walldorf", "PostalCode": "69190", "Country": "DE"}],
+            },
+            datetime(2020, 1, 1),
+        )
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -50,13 +61,6 @@ class BusinessPartners:
 
     def customers(self) -> list[dict[str, Any]]:
         return [bp["to_Customer"] for bp in self.rows.values() if bp["to_Customer"] is not None]
-
-    def is_customer(self, number: str) -> bool:
-        """A partner that may be a sold-to or ship-to party: it has the customer role."""
-        row = self.rows.get(number)
-        return row is not None and row["to_Customer"] is not None
-
-    # --- writes ----------------------------------------------------------------------------------
 
     def create(self, payload: dict[str, Any], at: datetime | None = None) -> dict[str, Any]:
         """A deep insert: the partner with its roles and addresses (and their e-mail and phone)."""
@@ -78,7 +82,7 @@ class BusinessPartners:
                 raise BusinessError("R11/028", f"Business partner {number} already exists", "BusinessPartner")
             now = _now(at)
             day, clock = _split(now)
-            raw_addresses = _results(payload.get("to_BusinessPartnerAddress"))
+            raw_addresses = results(payload.get("to_BusinessPartnerAddress"))
             addresses = [self._address(number, raw, n) for n, raw in enumerate(raw_addresses)]
             row: dict[str, Any] = {
                 "BusinessPartner": number,
@@ -99,7 +103,7 @@ class BusinessPartners:
             }
             self._names(row, payload)
             row["ETag"] = _etag(now)
-            for raw_role in _results(payload.get("to_BusinessPartnerRole")):
+            for raw_role in results(payload.get("to_BusinessPartnerRole")):
                 self._grant(row, str(raw_role.get("BusinessPartnerRole") or ""), now)
             self.rows[number] = row
             self.store.version += 1
@@ -291,10 +295,10 @@ class BusinessPartners:
             "FullName": str(raw.get("CareOfName") or ""),
         }
         address["to_EmailAddress"] = [
-            _email(address_id, e, n) for n, e in enumerate(_results(raw.get("to_EmailAddress")))
+            _email(address_id, e, n) for n, e in enumerate(results(raw.get("to_EmailAddress")))
         ]
         address["to_PhoneNumber"] = [
-            _phone(address_id, country, p, n) for n, p in enumerate(_results(raw.get("to_PhoneNumber")))
+            _phone(address_id, country, p, n) for n, p in enumerate(results(raw.get("to_PhoneNumber")))
         ]
         return address
 
@@ -343,7 +347,7 @@ def _phone(address_id: str, country: str, raw: dict[str, Any], n: int) -> dict[s
     }
 
 
-def _results(value: Any) -> list[dict[str, Any]]:
+def results(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, dict):
         return list(value.get("results", []))
     return list(value or [])

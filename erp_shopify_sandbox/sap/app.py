@@ -21,6 +21,7 @@ from starlette.routing import Route
 from erp_shopify_sandbox.faults import FaultMiddleware, FaultState
 from erp_shopify_sandbox.sap.control import SapControl
 from erp_shopify_sandbox.sap.errors import fault_response, sap_error
+from erp_shopify_sandbox.sap.partners import PreconditionError
 from erp_shopify_sandbox.sap.query import QueryError, Serializer, expand_tree, order, plan_filter, value
 from erp_shopify_sandbox.sap.records import BusinessError
 from erp_shopify_sandbox.sap.schema import SERVICES, EntitySet, service
@@ -71,6 +72,9 @@ class SapSandboxApp:
             response = sap_error(400, "/IWBEP/CM_MGW_RT/022", str(exc), service_id=name)
         except BusinessError as exc:
             response = sap_error(400, exc.code, exc.message, target=exc.target, service_id=name)
+        except PreconditionError as exc:
+            code = "/IWBEP/CM_MGW_RT/153" if exc.status == 412 else "/IWBEP/CM_MGW_RT/154"
+            response = sap_error(exc.status, code, exc.message, service_id=name)
         except KeyError as exc:
             response = sap_error(
                 404, "/IWBEP/CM_MGW_RT/020", f"Resource not found for segment {exc.args[0]}", service_id=name
@@ -102,14 +106,16 @@ class SapSandboxApp:
         if request.method == "POST" and not match:
             return await self._create(request, name, serializer, entity_set)
         if request.method in ("PATCH", "MERGE", "PUT") and match:
-            return await self._update(request, name, _keys(match.group("keys"), entity_set))
+            return await self._update(request, name, entity_set, _keys(match.group("keys"), entity_set))
         if request.method != "GET":
             return sap_error(
                 405, "/IWBEP/CM_MGW_RT/021", f"Method {request.method} not allowed for {set_name}", service_id=name
             )
         if match:
             row = self._find(name, entity_set, _keys(match.group("keys"), entity_set))
-            return JSONResponse({"d": serializer.entity(entity_set, row, selected, expanded)})
+            body = serializer.entity(entity_set, row, selected, expanded)
+            etag = body["__metadata"].get("etag")
+            return JSONResponse({"d": body}, headers={"etag": etag} if etag else None)
         return self._collection(request, name, serializer, entity_set, selected, expanded)
 
     def _collection(
@@ -175,8 +181,18 @@ class SapSandboxApp:
             "A_ProductDescription": store.products.descriptions,
             "A_SalesOrder": lambda: store.orders,
             "A_SalesOrderItem": lambda: [i for o in store.orders for i in o["to_Item"]],
+            "A_SalesOrderHeaderPartner": lambda: [p for o in store.orders for p in o["to_Partner"]],
+            "A_SalesOrderPartnerAddress": lambda: [
+                a for o in store.orders for p in o["to_Partner"] for a in p["to_Address"]
+            ],
             "A_OutbDeliveryHeader": lambda: store.deliveries.headers,
             "A_OutbDeliveryItem": store.deliveries.items,
+            "A_BusinessPartner": lambda: list(store.partners.rows.values()),
+            "A_BusinessPartnerAddress": store.partners.addresses,
+            "A_AddressEmailAddress": store.partners.emails,
+            "A_AddressPhoneNumber": store.partners.phones,
+            "A_BusinessPartnerRole": store.partners.roles,
+            "A_Customer": store.partners.customers,
             "A_SalesOrderItemPrElement": lambda: [
                 e for o in store.orders for i in o["to_Item"] for e in i["to_PricingElement"]
             ],
@@ -192,29 +208,49 @@ class SapSandboxApp:
         raise KeyError(f"'{entity_set.name}({','.join(f'{k}={v}' for k, v in keys.items())})'")
 
     async def _create(self, request: Request, name: str, serializer: Serializer, entity_set: EntitySet) -> Response:
-        if entity_set.name != "A_SalesOrder":
+        if entity_set.name not in _CREATABLE:
             return sap_error(
                 405, "/IWBEP/CM_MGW_RT/021", f"Creating {entity_set.name} is not supported here", service_id=name
             )
-        try:
-            payload = await request.json()
-        except ValueError:
-            raise QueryError("The request body is not valid JSON") from None
-        order_row = self.store.create_sales_order(payload)
+        payload = await _json_body(request)
+        partners = self.store.partners
+        creators: dict[str, Callable[[dict[str, Any]], Any]] = {
+            "A_SalesOrder": self.store.create_sales_order,
+            "A_BusinessPartner": partners.create,
+            "A_BusinessPartnerAddress": partners.add_address,
+            "A_AddressEmailAddress": lambda p: partners.put_email(str(p.get("AddressID") or ""), p),
+            "A_AddressPhoneNumber": lambda p: partners.put_phone(str(p.get("AddressID") or ""), p),
+            "A_BusinessPartnerRole": lambda p: partners.grant_role(
+                str(p.get("BusinessPartner") or ""), str(p.get("BusinessPartnerRole") or "")
+            ),
+        }
+        row = creators[entity_set.name](payload)
         await self.faults.maybe_lose_response()  # committed: a lost answer now is a timeout after commit
-        body = serializer.entity(entity_set, order_row, None, {"to_Item": (None, {"to_PricingElement": {}})})
-        return JSONResponse({"d": body}, status_code=201, headers={"location": body["__metadata"]["uri"]})
+        body = serializer.entity(entity_set, row, None, _CREATABLE[entity_set.name])
+        headers = {"location": body["__metadata"]["uri"]}
+        if body["__metadata"].get("etag"):
+            headers["etag"] = body["__metadata"]["etag"]
+        return JSONResponse({"d": body}, status_code=201, headers=headers)
 
-    async def _update(self, request: Request, name: str, keys: dict[str, str]) -> Response:
-        payload = await request.json()
-        if set(keys) != {"SalesOrder", "SalesOrderItem"} or set(payload) - {"SalesDocumentRjcnReason"}:
+    async def _update(self, request: Request, name: str, entity_set: EntitySet, keys: dict[str, str]) -> Response:
+        payload = await _json_body(request)
+        partners = self.store.partners
+        if entity_set.name == "A_BusinessPartner":
+            partners.update(keys["BusinessPartner"], payload, request.headers.get("if-match"))
+        elif entity_set.name == "A_BusinessPartnerAddress":
+            partners.update_address(keys["BusinessPartner"], keys["AddressID"], payload)
+        elif entity_set.name in ("A_AddressEmailAddress", "A_AddressPhoneNumber"):
+            put = partners.put_email if entity_set.name == "A_AddressEmailAddress" else partners.put_phone
+            put(keys["AddressID"], {**payload, "OrdinalNumber": keys["OrdinalNumber"]})
+        elif set(keys) == {"SalesOrder", "SalesOrderItem"} and set(payload) <= {"SalesDocumentRjcnReason"}:
+            self.store.reject_item(keys["SalesOrder"], keys["SalesOrderItem"], str(payload["SalesDocumentRjcnReason"]))
+        else:
             return sap_error(
                 400,
                 "/IWBEP/CM_MGW_RT/021",
-                "The sandbox updates only SalesDocumentRjcnReason of A_SalesOrderItem",
+                f"The sandbox does not update these properties of {entity_set.name}",
                 service_id=name,
             )
-        self.store.reject_item(keys["SalesOrder"], keys["SalesOrderItem"], str(payload["SalesDocumentRjcnReason"]))
         return Response(status_code=204)
 
     def _authenticated(self, request: Request) -> bool:
@@ -237,6 +273,31 @@ class SapSandboxApp:
         return JSONResponse(
             {"access_token": token, "token_type": "Bearer", "expires_in": 3600, "scope": "API_SALES_ORDER_SRV_0001"}
         )
+
+
+# What each creatable set's answer expands, as SAP answers a deep insert with what it created
+_CREATABLE: dict[str, dict[str, Any]] = {
+    "A_SalesOrder": {"to_Item": (None, {"to_PricingElement": {}}), "to_Partner": (None, {"to_Address": {}})},
+    "A_BusinessPartner": {
+        "to_BusinessPartnerAddress": (None, {"to_EmailAddress": {}, "to_PhoneNumber": {}}),
+        "to_BusinessPartnerRole": (None, {}),
+        "to_Customer": (None, {}),
+    },
+    "A_BusinessPartnerAddress": {"to_EmailAddress": (None, {}), "to_PhoneNumber": (None, {})},
+    "A_AddressEmailAddress": {},
+    "A_AddressPhoneNumber": {},
+    "A_BusinessPartnerRole": {},
+}
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        payload = await request.json()
+    except ValueError:
+        raise QueryError("The request body is not valid JSON") from None
+    if not isinstance(payload, dict):
+        raise QueryError("The request body must be a JSON object")
+    return payload
 
 
 def _basic(request: Request, user: str, password: str) -> bool:

@@ -36,6 +36,7 @@ class SapControl:
             Route("/_sandbox/settings", self.settings, methods=["GET", "PUT"]),
             Route("/_sandbox/products", self.products, methods=["PUT"]),
             Route("/_sandbox/csrf/expire", self.expire_csrf, methods=["POST"]),
+            Route("/_sandbox/business-partners", self.business_partners, methods=["GET", "PUT"]),
         ]
 
     async def seed(self, request: Request) -> Response:
@@ -188,6 +189,52 @@ class SapControl:
         """Create or change product master records (a list of specs, see ``ProductMaster.put``)."""
         body = await request.json()
         return JSONResponse({"products": [self.store.products.put(spec) for spec in body]})
+
+    async def business_partners(self, request: Request) -> Response:
+        """``PUT``: an SAP user creates or edits business partners, customer role included (a list of
+        ``{number, first_name, last_name, organization, external_ref, addresses: [OData address
+        properties], at}``); ``GET ?external_ref=``: the partners carrying that external number."""
+        partners = self.store.partners
+        if request.method == "GET":
+            wanted = request.query_params.get("external_ref")
+            with self.store.lock:
+                found = [
+                    {"BusinessPartner": n, "Customer": r["Customer"], "name": r["BusinessPartnerName"]}
+                    for n, r in partners.rows.items()
+                    if wanted is None or r["BusinessPartnerIDByExtSystem"] == wanted
+                ]
+            return JSONResponse({"count": len(found), "partners": found})
+        numbers = []
+        try:
+            for spec in await request.json():
+                at, number = _at(spec.get("at")), str(spec.get("number") or "")
+                names = {
+                    "FirstName": spec.get("first_name", ""),
+                    "LastName": spec.get("last_name", ""),
+                    "OrganizationBPName1": spec.get("organization", ""),
+                    "BusinessPartnerIDByExtSystem": spec.get("external_ref", ""),
+                }
+                if number in partners.rows:
+                    partners.update(number, names, "*", at)
+                    partners.replace_addresses(number, spec.get("addresses", []), at)
+                else:
+                    row = partners.create(
+                        {
+                            **names,
+                            "BusinessPartner": number,
+                            "BusinessPartnerCategory": "2" if spec.get("organization") else "1",
+                            "to_BusinessPartnerAddress": spec.get("addresses", []),
+                            "to_BusinessPartnerRole": [{"BusinessPartnerRole": "FLCU01"}],
+                        },
+                        at,
+                    )
+                    number = row["BusinessPartner"]
+                numbers.append(number)
+        except BusinessError as exc:
+            return sap_error(400, exc.code, exc.message, target=exc.target)
+        except (KeyError, TypeError, ValueError) as exc:
+            return JSONResponse({"error": f"bad business partner: {exc!r}"}, status_code=400)
+        return JSONResponse({"business_partners": numbers})
 
     async def settings(self, request: Request) -> Response:
         if request.method == "PUT":

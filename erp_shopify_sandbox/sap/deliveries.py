@@ -59,7 +59,10 @@ class OutboundDeliveries:
                 "SalesOrganization": order["SalesOrganization"],
                 "ShippingPoint": plant,
                 "SoldToParty": order["SoldToParty"],
-                "ShipToParty": order["SoldToParty"],
+                "ShipToParty": next(
+                    (p["Customer"] for p in order.get("to_Partner", []) if p["PartnerFunction"] == "SH"),
+                    order["SoldToParty"],
+                ),
                 "CreationDate": day,
                 "CreationTime": clock,
                 "CreatedByUser": "WAREHOUSE",

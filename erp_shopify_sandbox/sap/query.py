@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from erp_shopify_sandbox.sap.edm import duration, json_datetime, json_datetime_offset, parse_duration
+from erp_shopify_sandbox.sap.partners import etag_header
 from erp_shopify_sandbox.sap.schema import EntitySet, Service
 
 
@@ -224,6 +225,8 @@ class Serializer:
     def entity(self, entity_set: EntitySet, row: Any, selected: set[str] | None, expanded: dict[str, Any]) -> dict:
         uri = f"{self.root}/{entity_set.name}({self.key_predicate(entity_set, row)})"
         out: dict[str, Any] = {"__metadata": {"id": uri, "uri": uri, "type": entity_set.type_name}}
+        if "ETag" in entity_set.properties and value(row, "ETag"):  # what a PATCH sends back in If-Match
+            out["__metadata"]["etag"] = etag_header(row)
         for name, prop in entity_set.properties.items():
             if selected is None or name in selected:
                 out[name] = _json(prop.edm_type, prop.scale, value(row, name))

@@ -15,6 +15,7 @@ SERVICES = (
     "API_SALES_ORDER_SRV",
     "API_OUTBOUND_DELIVERY_SRV",
     "API_PRODUCT_SRV",
+    "API_BUSINESS_PARTNER",
 )
 _EDM = "{http://schemas.microsoft.com/ado/2008/09/edm}"
 

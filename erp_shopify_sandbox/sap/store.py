@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 from erp_shopify_sandbox.sap.deliveries import OutboundDeliveries
 from erp_shopify_sandbox.sap.edm import parse_json_datetime
 from erp_shopify_sandbox.sap.index import Index
+from erp_shopify_sandbox.sap.order_partners import order_partners
+from erp_shopify_sandbox.sap.partners import BusinessPartners
 from erp_shopify_sandbox.sap.pricing import condition_record, price_item
 from erp_shopify_sandbox.sap.products import ProductMaster
 from erp_shopify_sandbox.sap.records import (
@@ -72,6 +74,7 @@ class SapStore:
         self._next_document = 4900000000
         self._days: dict[date, datetime] = {}
         self.deliveries = OutboundDeliveries(self)
+        self.partners = BusinessPartners(self)  # API_BUSINESS_PARTNER
 
     # --- master data and stock -------------------------------------------------------------------
 
@@ -207,11 +210,12 @@ class SapStore:
                 "Property 'PurchaseOrderByCustomer' has an invalid value: maximum length 35 exceeded",
                 target="PurchaseOrderByCustomer",
             )
+        number = str(10000000 + len(self.orders) + 1)
+        header_partners = order_partners(self.partners, number, str(payload["SoldToParty"]), payload.get("to_Partner"))
         raw_items = payload.get("to_Item") or []
         raw_items = raw_items.get("results", []) if isinstance(raw_items, dict) else raw_items
         if not raw_items:
             raise BusinessError("V1/555", "The sales document is not yet complete: enter at least one item")
-        number = str(10000000 + len(self.orders) + 1)
         now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         order: dict[str, Any] = {
             **{
@@ -237,6 +241,7 @@ class SapStore:
             "OverallSDDocumentRejectionSts": "A",
             "TotalNetAmount": Decimal(0),
             "to_Item": [],
+            "to_Partner": header_partners,
         }
         for n, raw in enumerate(raw_items, start=1):
             material = str(raw.get("Material") or "")

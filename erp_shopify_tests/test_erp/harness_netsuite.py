@@ -11,6 +11,7 @@ import httpx
 
 from erp_shopify.config import NetSuiteConfig, Secret
 from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
+from erp_shopify.records import Address
 from erp_shopify.retrying import RetryPolicy
 from erp_shopify_sandbox.netsuite import ACCOUNT_ID, ENV, SEED_ITEMS, NetSuiteSandbox
 from erp_shopify_tests.test_erp.harness import exported
@@ -78,6 +79,35 @@ class NetSuiteHarness:
     def clear_faults(self) -> None:
         self._faults()
         self.control.put("/permissions", json={"granted": True}).raise_for_status()
+
+    def put_erp_customer(self, number: str, name: str, addresses: list[Address]) -> str:
+        """A NetSuite user creates (``number`` empty) or edits a customer; returns its internal id."""
+        first, _, last = name.rpartition(" ")
+        book = [
+            {
+                "addressee": a.name,
+                "attention": a.company,
+                "addr1": a.address1,
+                "addr2": a.address2,
+                "city": a.city,
+                "zip": a.zip,
+                "state": a.province_code,
+                "country": a.country_code,
+            }
+            for a in addresses
+        ]
+        spec = {"id": number, "firstName": first, "lastName": last, "addresses": book}
+        response = self.control.put("/customers", json=[spec])
+        response.raise_for_status()
+        return str(response.json()["customers"][0])
+
+    def count_customers(self, external_ref: str) -> int:
+        response = self.control.get("/customers", params={"externalId": external_ref})
+        response.raise_for_status()
+        return int(response.json()["count"])
+
+    def lose_next_customer_create_response(self) -> None:
+        self.lose_next_create_response()
 
     def count_sales_orders(self, external_ref: str) -> int:
         response = self.control.get("/orders", params={"externalId": external_ref})

@@ -14,6 +14,7 @@ import httpx
 
 from erp_shopify.config import SapConfig, Secret
 from erp_shopify.erp.sap.adapter import SapAdapter
+from erp_shopify.records import Address
 from erp_shopify.retrying import RetryPolicy
 from erp_shopify_sandbox.faults import Faults
 from erp_shopify_sandbox.sap import PASSWORD, USERNAME, SapSandbox
@@ -82,6 +83,34 @@ class SapHarness:
         for item, size in (sizes or {}).items():
             specs.append({"product": item, "configurable_product": code, "size": size, "gtin": f"400{len(item)}"})
         self.control_call("PUT", "/_sandbox/products", specs)
+
+    def put_erp_customer(self, number: str, name: str, addresses: list[Address]) -> str:
+        """An SAP user creates (``number`` empty) or edits a customer; returns its partner number."""
+        first, _, last = name.rpartition(" ")
+        spec = {
+            "number": number,
+            "first_name": first,
+            "last_name": last,
+            "addresses": [
+                {
+                    "StreetName": a.address1,
+                    "CityName": a.city,
+                    "PostalCode": a.zip,
+                    "Country": a.country_code,
+                    "Region": a.province_code,
+                    "CareOfName": a.name,
+                    "AdditionalStreetPrefixName": a.company,
+                }
+                for a in addresses
+            ],
+        }
+        return str(self.control_call("PUT", "/_sandbox/business-partners", [spec])["business_partners"][0])
+
+    def count_customers(self, external_ref: str) -> int:
+        return int(self.control_call("GET", f"/_sandbox/business-partners?external_ref={external_ref}")["count"])
+
+    def lose_next_customer_create_response(self) -> None:
+        self.lose_next_create_response()
 
     def count_sales_orders(self, external_ref: str) -> int:
         return int(self.control_call("GET", f"/_sandbox/orders?purchase_order_by_customer={external_ref}")["count"])

@@ -64,7 +64,7 @@ def test_order_search_by_reference_finds_only_its_order(sap: httpx.Client) -> No
             "SalesOrganization": "1010",
             "DistributionChannel": "10",
             "OrganizationDivision": "00",
-            "SoldToParty": "17100001",
+            "SoldToParty": "1000001",
             "PurchaseOrderByCustomer": f"ref-{n % 10}",  # three orders per reference
             "TransactionCurrency": "EUR",
             "to_Item": [{"Material": "M0", "RequestedQuantity": "1", "RequestedQuantityUnit": "PC"}],

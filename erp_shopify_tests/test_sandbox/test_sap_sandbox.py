@@ -205,6 +205,10 @@ def test_order_without_a_manual_price_is_priced_from_the_customer_condition(
             {"material": "M1", "customer": "1000042", "rate": "15", "currency": "EUR"},
         ],
     ).raise_for_status()
+    httpx.put(
+        f"{sandbox.url}/_sandbox/business-partners",
+        json=[{"number": "1000042", "organization": "Key account", "addresses": [{"Country": "DE"}]}],
+    ).raise_for_status()
     token = client.get("API_SALES_ORDER_SRV/", headers={"X-CSRF-Token": "Fetch"}).headers["x-csrf-token"]
     totals = []
     for sold_to in ("1000001", "1000042"):

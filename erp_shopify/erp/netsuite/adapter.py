@@ -18,6 +18,7 @@ import httpx
 from erp_shopify.config import NetSuiteConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.netsuite import suiteql
+from erp_shopify.erp.netsuite.customers import NetSuiteCustomers
 from erp_shopify.erp.netsuite.orders import CANCELLED, credit_memo_body, document, sales_order_body
 from erp_shopify.erp.netsuite.products import NetSuiteProducts
 from erp_shopify.erp.netsuite.rest import DEFAULT_RETRIES, SYSTEM, RestClient, validate_external_id
@@ -26,6 +27,8 @@ from erp_shopify.erp.netsuite.suiteql import TIME_FORMAT, change_id, seen_key
 from erp_shopify.errors import DataError, TransientError
 from erp_shopify.records import (
     CreditNote,
+    CustomerPage,
+    CustomerRecord,
     ErpDocument,
     InventoryChange,
     InventoryPage,
@@ -72,6 +75,14 @@ class NetSuiteAdapter(ErpAdapter):
             self._pages,
             options=config.matrix_options,
             overlap=overlap,
+        )
+
+        self.customers = NetSuiteCustomers(
+            self.rest,
+            lambda q: self.rest.suiteql(q, limit=self.page_size),
+            subsidiary=config.subsidiary,
+            overlap=overlap,
+            zone=self.zone,
         )
 
     def _pages(self, query: str, *, retried: bool = True) -> Iterator[list[dict]]:
@@ -180,6 +191,17 @@ class NetSuiteAdapter(ErpAdapter):
                 system=SYSTEM,
             )
         return {c: self._item_ids[c] for c in codes}
+
+    # -- customers -------------------------------------------------------------------------------
+
+    def find_customer(self, external_ref: str) -> CustomerRecord | None:
+        return self.customers.find_customer(external_ref)
+
+    def upsert_customer(self, customer: CustomerRecord) -> CustomerRecord:
+        return self.customers.upsert_customer(customer)
+
+    def customer_changes(self, cursor: str | None) -> Iterator[CustomerPage]:
+        return self.customers.customer_changes(cursor)
 
     def find_sales_order(self, external_ref: str) -> ErpDocument | None:
         record = self.rest.get_record("salesOrder", external_ref)

@@ -23,10 +23,10 @@ from erp_shopify.erp.netsuite.suiteql import (
     SQL_TIME_FORMAT,
     TIME_FORMAT,
     encode_cursor,
+    keyset_condition,
     literal,
     parse_cursor,
     seen_key,
-    timestamp,
 )
 from erp_shopify.records import ProductPage, ProductRecord, ProductVariantRecord
 
@@ -116,13 +116,7 @@ class NetSuiteProducts:
         )
 
     def _changes_query(self, lower: str | None, after: tuple[str, str] | None) -> str:
-        where = []
-        if lower:
-            where.append(f"{_CHANGED} >= {timestamp(lower)}")
-        if after:
-            at, item = after
-            where.append(f"({_CHANGED} > {timestamp(at)} OR ({_CHANGED} = {timestamp(at)} AND i.id > {int(item)}))")
-        condition = f" WHERE {' AND '.join(where)}" if where else ""
+        condition = keyset_condition(_CHANGED, "i.id", lower, after)
         return f"{_select(self.options)}{condition} ORDER BY {_CHANGED}, i.id"
 
     def _variant(self, row: dict[str, Any], matrix: bool) -> ProductVariantRecord:

@@ -61,6 +61,18 @@ PRICES = (
 LOCATIONS = "SELECT l.id AS id FROM location l ORDER BY l.id"
 
 
+def keyset_condition(changed: str, key: str, lower: str | None, after: tuple[str, str | int] | None) -> str:
+    """`` WHERE`` clause of a change read paged by keyset: rows changed at or after ``lower`` and
+    after the position ``after`` (time, id) in the order ``changed, key``; empty when neither."""
+    where = []
+    if lower:
+        where.append(f"{changed} >= {timestamp(lower)}")
+    if after:
+        at, last = after
+        where.append(f"({changed} > {timestamp(at)} OR ({changed} = {timestamp(at)} AND {key} > {int(last)}))")
+    return f" WHERE {' AND '.join(where)}" if where else ""
+
+
 def changes_query(lower: str | None, upper: str, after: tuple[str, str, str] | None) -> str:
     """Changes in ``[lower, upper]`` after the keyset position ``after`` (time, item, location)."""
     where = [f"{_CHANGED} <= {timestamp(upper)}"]

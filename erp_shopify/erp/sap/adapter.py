@@ -6,6 +6,7 @@
 - Prices: ``prices.read_prices`` (sales pricing condition records, read as a snapshot).
 - Shipments: ``deliveries.read_shipments`` (outbound deliveries with their goods issue posted).
 - Product master: ``products.SapProducts`` (``API_PRODUCT_SRV``, by ``LastChangeDateTime``).
+- Customers: ``customers.SapCustomers`` (``API_BUSINESS_PARTNER``, found by the external BP number).
 - Orders and credits: ``orders.SapOrders`` (sent once; order delivery retries them).
 """
 
@@ -21,6 +22,7 @@ import httpx
 from erp_shopify.config import SapConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.sap.auth import sap_auth
+from erp_shopify.erp.sap.customers import SapCustomers
 from erp_shopify.erp.sap.deliveries import read_shipments
 from erp_shopify.erp.sap.journal import Journal
 from erp_shopify.erp.sap.odata import (
@@ -41,6 +43,8 @@ from erp_shopify.erp.sap.products import SapProducts
 from erp_shopify.errors import DataError
 from erp_shopify.records import (
     CreditNote,
+    CustomerPage,
+    CustomerRecord,
     ErpDocument,
     InventoryChange,
     InventoryPage,
@@ -80,6 +84,7 @@ class SapAdapter(ErpAdapter):
         )
         self.orders = SapOrders(self.odata, config)
         self.products = SapProducts(self.odata, page_size=page_size, overlap=overlap, language=config.product_language)
+        self.customers = SapCustomers(self.odata, page_size=page_size, overlap=overlap)
 
     # --- inventory -------------------------------------------------------------------------------
 
@@ -201,6 +206,17 @@ class SapAdapter(ErpAdapter):
     def product_snapshot(self, items: Sequence[str]) -> Iterator[list[ProductRecord]]:
         for chunk in filter_chunks(sorted(set(items)), MATERIAL_TERM):
             yield self.products.snapshot(chunk)
+
+    # --- customers -------------------------------------------------------------------------------
+
+    def find_customer(self, external_ref: str) -> CustomerRecord | None:
+        return self.customers.find_customer(external_ref)
+
+    def upsert_customer(self, customer: CustomerRecord) -> CustomerRecord:
+        return self.customers.upsert_customer(customer)
+
+    def customer_changes(self, cursor: str | None) -> Iterator[CustomerPage]:
+        return self.customers.customer_changes(cursor)
 
     # --- orders ----------------------------------------------------------------------------------
 

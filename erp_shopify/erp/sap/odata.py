@@ -184,19 +184,28 @@ class ODataClient:
                 return
             skip += received
 
-    def write(self, method: str, url: str, payload: dict[str, Any], service: str) -> httpx.Response:
+    def write(
+        self,
+        method: str,
+        url: str,
+        payload: dict[str, Any],
+        service: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
         """A modifying request with SAP's CSRF protection: token fetched once per session and
-        refetched (once) when the server answers 403 ``x-csrf-token: Required``."""
+        refetched (once) when the server answers 403 ``x-csrf-token: Required``. ``headers``: an
+        ``If-Match`` ETag, where the entity is guarded by one."""
         self._open_session(service)
         used = self._csrf_token
         try:
-            return self._send(method, url, json=payload, csrf=True)
+            return self._send(method, url, json=payload, headers=headers, csrf=True)
         except CsrfTokenRequired:
             pass
         with self._session_lock:
             if self._csrf_token == used:  # a concurrent writer may have refetched already
                 self.fetch_csrf_token(service)
-        return self._send(method, url, json=payload, csrf=True)
+        return self._send(method, url, json=payload, headers=headers, csrf=True)
 
     def _open_session(self, service: str) -> None:
         """The first request opens SAP's security session (its cookie) and takes the session's CSRF

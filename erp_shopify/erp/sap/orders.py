@@ -56,6 +56,7 @@ class SapOrders:
             currency=order.currency,
             ordered=order.ordered_at,
             sold_to=order.customer.erp_party,
+            partners=ship_to_partner(order),
         )
 
     def cancel_sales_order(self, external_ref: str) -> ErpDocument:
@@ -117,6 +118,7 @@ class SapOrders:
         ordered: datetime,
         sold_to: str | None,
         reference: str | None = None,
+        partners: list[dict[str, Any]] | None = None,
     ) -> ErpDocument:
         config = self.config
         payload: dict[str, Any] = {
@@ -132,6 +134,8 @@ class SapOrders:
         }
         if reference:
             payload["ReferenceSDDocument"] = reference
+        if partners:
+            payload["to_Partner"] = partners
         response = self.odata.write("POST", self.odata.url(SALES_ORDERS, "A_SalesOrder"), payload, SALES_ORDERS)
         return _document(response.json()["d"])
 
@@ -153,6 +157,43 @@ class SapOrders:
             params["$expand"] = "to_Item"
             params["$select"] += ",to_Item/SalesOrderItem,to_Item/SalesDocumentRjcnReason"
         return results(self.odata.get(self.odata.url(SALES_ORDERS, "A_SalesOrder"), params, retried=False))
+
+
+SHIP_TO = "SH"  # the ship-to party's external partner function code in English (internal code WE)
+# Address field -> (the sales order partner address property, its MaxLength in the EDMX)
+_DOCUMENT_ADDRESS = {
+    "name": ("AddresseeFullName", 80),
+    "company": ("OrganizationName1", 40),
+    "address1": ("StreetName", 60),
+    "address2": ("StreetSuffixName1", 40),
+    "city": ("CityName", 40),
+    "zip": ("PostalCode", 10),
+    "province_code": ("Region", 3),
+    "country_code": ("Country", 3),
+    "phone": ("PhoneNumber", 30),
+}
+
+
+def ship_to_partner(order: SalesOrder) -> list[dict[str, Any]]:
+    """The ship-to partner of an order that names its SAP customer: that business partner, with the
+    order's ship-to address as the document's own address (the customer's master address stays as
+    it is). Empty for an order sold to the configured default party, which keeps SAP's defaults."""
+    party = order.customer.erp_party
+    if not party:
+        return []
+    partner: dict[str, Any] = {"PartnerFunction": SHIP_TO, "Customer": party}
+    if order.ship_to.country_code:
+        address = {}
+        for field, (prop, limit) in _DOCUMENT_ADDRESS.items():
+            value = getattr(order.ship_to, field)
+            if len(value) > limit:
+                raise DataError(
+                    f"order {order.external_ref!r}: ship_to.{field} is longer than SAP's {prop} ({limit})",
+                    system=SYSTEM,
+                )
+            address[prop] = value
+        partner["to_Address"] = [address]
+    return [partner]
 
 
 def net_unit_price(line: SalesOrderLine) -> Decimal:

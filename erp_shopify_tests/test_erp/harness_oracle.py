@@ -45,6 +45,26 @@ class OracleHarness:
         body = {"item": item_code, "location": location, "quantity": str(quantity), "lot": lot}
         self.control.put("/stock", json=body).raise_for_status()
 
+    def put_product(self, code: str, title: str, sizes: dict[str, str] | None = None, *, deleted: bool = False) -> None:
+        """A style item with SKU items ``{item number: size}``, or a standalone item."""
+        status = "Inactive" if deleted else "Active"
+        specs: list[dict[str, Any]] = [
+            {"ItemNumber": code, "ItemDescription": title, "ItemStatusValue": status, "StyleItemFlag": bool(sizes)}
+        ]
+        for item, size in (sizes or {}).items():
+            sku = {"ItemNumber": item, "ItemDescription": f"{title} {size}", "StyleItemNumber": code}
+            specs.append({**sku, "dff": {"size": size}})
+        self.control.put("/items", json=specs).raise_for_status()
+
+    def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
+        body = {"order": external_ref, "item": item_code, "quantity": str(quantity), "waybill": tracking}
+        response = self.control.post("/shipments", json=body)
+        response.raise_for_status()
+        return str(response.json()["Shipment"])
+
+    def retrack(self, document: str, tracking: str) -> None:
+        self.control.patch(f"/shipments/{document}", json={"waybill": tracking}).raise_for_status()
+
     def lose_next_create_response(self) -> None:
         # Longer than the adapter's timeout, short enough not to hold the sandbox's shutdown long.
         self.set_faults(timeout_after_commit_rate=1.0, hang_seconds=3.0)

@@ -80,3 +80,8 @@ def test_demo_on_oracle_delivers_every_order_and_syncs_stock_and_prices(home: Pa
     assert int(first_us[1]) > 0 and int(first_us[2]) > 0  # stock written, prices written
     statuses = re.findall(r"^demo-(?:us|jp)\s+#\d+\s+demo-\S+\s+\d+\s+(\w+)", output, re.MULTILINE)
     assert sorted(statuses) == ["canceled", "open", "open", "open", "open"]
+    fulfilled = re.findall(r"^demo-us\s+(#\d+)\s+([A-Z_]+)\s+UPS (\S+) \S+$", output, re.MULTILINE)
+    assert fulfilled == [
+        ("#1001", "PARTIALLY_FULFILLED", "1Z999AA10000000001"),
+        ("#1002", "FULFILLED", "1Z999AA10000000002"),
+    ]

@@ -1,6 +1,7 @@
-"""Oracle Fusion Cloud SCM behind the ``ErpAdapter`` protocol: on-hand balances (a snapshot
-difference, ``snapshot_feed``), price lists (``prices``), sales and return orders in Order
-Management (``orders``), over one REST session (``rest``).
+"""Oracle Fusion Cloud SCM behind the ``ErpAdapter`` and ``ProductSource`` protocols: on-hand balances
+(a snapshot difference, ``snapshot_feed``), price lists (``prices``), the item master (``items``),
+shipments (``shipments``), sales and return orders in Order Management (``orders``), over one REST
+session (``rest``).
 
 Orders are addressed by ``SourceTransactionSystem:SourceTransactionId``: a create whose answer was
 lost is resolved by the read that every create not proven new starts with.
@@ -9,7 +10,7 @@ lost is resolved by the read that every create not proven new starts with.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ import httpx
 from erp_shopify.config import OracleConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.oracle import orders, prices
+from erp_shopify.erp.oracle.items import OracleItems
 from erp_shopify.erp.oracle.rest import (
     DEFAULT_RETRIES,
     IN_LIST_CHUNK,
@@ -29,6 +31,7 @@ from erp_shopify.erp.oracle.rest import (
     equals,
     one_of,
 )
+from erp_shopify.erp.oracle.shipments import read_shipments
 from erp_shopify.erp.oracle.snapshot_feed import Key, SnapshotCursor, change_id, quantity_text
 from erp_shopify.errors import DataError, TransientError
 from erp_shopify.records import (
@@ -37,7 +40,10 @@ from erp_shopify.records import (
     InventoryChange,
     InventoryPage,
     PriceRecord,
+    ProductPage,
+    ProductRecord,
     SalesOrder,
+    ShipmentPage,
     StockLevel,
 )
 from erp_shopify.retrying import RetryPolicy
@@ -57,6 +63,7 @@ class OracleAdapter(ErpAdapter):
         config: OracleConfig,
         *,
         page_size: int = MAX_PAGE,
+        overlap: timedelta = timedelta(minutes=5),
         timeout: float = 30.0,
         retry: RetryPolicy = DEFAULT_RETRIES,
         sleep: Callable[[float], None] | None = None,
@@ -68,7 +75,15 @@ class OracleAdapter(ErpAdapter):
             )
         self.config = config
         self.page_size = page_size
+        self.overlap = overlap
         self.rest = FusionRest(config, timeout=timeout, retry=retry, sleep=sleep, transport=transport)
+        self.items = OracleItems(
+            self.rest,
+            organization=config.item_organization,
+            options=config.item_options,
+            overlap=overlap,
+            page_size=page_size,
+        )
 
     # -- inventory -----------------------------------------------------------------------------
 
@@ -164,6 +179,21 @@ class OracleAdapter(ErpAdapter):
                         for item in items
                         for record in prices.price_records(price_list, item, self.config.retail_price_list)
                     ]
+
+    # -- shipments -----------------------------------------------------------------------------
+
+    def shipment_changes(self, cursor: str | None) -> Iterator[ShipmentPage]:
+        return read_shipments(
+            self.rest, cursor, source_system=self.config.source_system, overlap=self.overlap, page_size=self.page_size
+        )
+
+    # -- product master ------------------------------------------------------------------------
+
+    def product_changes(self, cursor: str | None) -> Iterator[ProductPage]:
+        return self.items.changes(cursor)
+
+    def product_snapshot(self, items: Sequence[str]) -> Iterator[list[ProductRecord]]:
+        yield self.items.families(list(items))
 
     # -- documents -----------------------------------------------------------------------------
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 from typing import Any
 
 import httpx
+import redis
 
 from erp_shopify.config import OracleConfig, Secret
 from erp_shopify.erp.oracle.adapter import OracleAdapter
 from erp_shopify.retrying import RetryPolicy
+from erp_shopify.store.onhand_snapshots import OnhandSnapshots
 from erp_shopify_sandbox.oracle import ENV, SEED_ITEMS, SEED_ORGANIZATION, SEED_SUBINVENTORIES, OracleSandbox
+from erp_shopify_tests.conftest import REDIS_URL
 from erp_shopify_tests.test_erp.harness import exported
 
 QUICK_RETRIES = RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05)
@@ -94,16 +98,33 @@ class OracleHarness:
 
 
 @contextmanager
+def snapshot_tables() -> Iterator[OnhandSnapshots]:
+    """The on-hand snapshot tables under a key prefix of their own, deleted afterwards."""
+    prefix = f"test-erp-shopify:{uuid.uuid4().hex[:12]}"
+    tables = OnhandSnapshots(redis.Redis.from_url(REDIS_URL), prefix)
+    try:
+        yield tables
+    finally:
+        with redis.Redis.from_url(REDIS_URL) as client:
+            keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+            if keys:
+                client.delete(*keys)
+
+
+@contextmanager
 def harness(page_size: int = 2, **sandbox_options: Any) -> Iterator[OracleHarness]:
     sandbox = OracleSandbox(**sandbox_options).start()
     try:
-        with sandbox_environment(sandbox):
-            adapter = OracleAdapter(oracle_config(sandbox), page_size=page_size, timeout=1.5, retry=QUICK_RETRIES)
-        test_harness = OracleHarness(sandbox, adapter)
-        try:
-            yield test_harness
-        finally:
-            test_harness.close()
-            adapter.close()
+        with snapshot_tables() as tables:
+            with sandbox_environment(sandbox):
+                adapter = OracleAdapter(
+                    oracle_config(sandbox), page_size=page_size, timeout=1.5, retry=QUICK_RETRIES, tables=tables
+                )
+            test_harness = OracleHarness(sandbox, adapter)
+            try:
+                yield test_harness
+            finally:
+                test_harness.close()
+                adapter.close()
     finally:
         sandbox.stop()

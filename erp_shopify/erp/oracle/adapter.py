@@ -10,7 +10,7 @@ lost is resolved by the read that every create not proven new starts with.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,12 +32,11 @@ from erp_shopify.erp.oracle.rest import (
     one_of,
 )
 from erp_shopify.erp.oracle.shipments import read_shipments
-from erp_shopify.erp.oracle.snapshot_feed import Key, SnapshotCursor, change_id, quantity_text
+from erp_shopify.erp.oracle.snapshot_feed import SnapshotFeed
 from erp_shopify.errors import DataError, TransientError
 from erp_shopify.records import (
     CreditNote,
     ErpDocument,
-    InventoryChange,
     InventoryPage,
     PriceRecord,
     ProductPage,
@@ -47,6 +46,7 @@ from erp_shopify.records import (
     StockLevel,
 )
 from erp_shopify.retrying import RetryPolicy
+from erp_shopify.store.onhand_snapshots import OnhandSnapshots
 
 ONHAND = "inventoryOnhandBalances"
 ONHAND_FIELDS = ("ItemNumber", "OrganizationCode", "SubinventoryCode", "AvailableToTransact")
@@ -54,7 +54,8 @@ ONHAND_ORDER = ("ItemNumber", "OrganizationCode", "SubinventoryCode")
 
 
 class OracleAdapter(ErpAdapter):
-    """``ErpAdapter`` for Oracle Fusion Cloud SCM REST (Basic auth)."""
+    """``ErpAdapter`` and ``ProductSource`` for Oracle Fusion Cloud SCM REST. ``tables`` keeps the
+    on-hand change feed's snapshots (Redis); orders, prices, items and shipments need none."""
 
     name = "oracle"
 
@@ -68,6 +69,7 @@ class OracleAdapter(ErpAdapter):
         retry: RetryPolicy = DEFAULT_RETRIES,
         sleep: Callable[[float], None] | None = None,
         transport: httpx.BaseTransport | None = None,
+        tables: OnhandSnapshots | None = None,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE:
             raise ValueError(
@@ -76,6 +78,7 @@ class OracleAdapter(ErpAdapter):
         self.config = config
         self.page_size = page_size
         self.overlap = overlap
+        self.tables = tables  # the on-hand snapshot tables (Redis); closed with the adapter
         self.rest = FusionRest(config, timeout=timeout, retry=retry, sleep=sleep, transport=transport)
         self.items = OracleItems(
             self.rest,
@@ -117,47 +120,24 @@ class OracleAdapter(ErpAdapter):
         if held:
             yield [held]
 
+    def _feed(self) -> SnapshotFeed:
+        if self.tables is None:
+            raise DataError(
+                "Oracle's on-hand change feed keeps its snapshot tables in Redis: build the adapter with "
+                "the redis settings (erp_shopify.erp.build_adapter(config, inventory, redis))",
+                codes=("NO_SNAPSHOT_STORE",),
+                system=SYSTEM,
+            )
+        return SnapshotFeed(self.tables, lambda: self._balances(self._scope()))
+
     def journal_position(self) -> str | None:
         """The whole current snapshot as a cursor: the next read reports what changes after it."""
-        quantities: dict[Key, str] = {}
-        for levels in self._balances(self._scope()):
-            quantities.update({(s.item_code, s.location): quantity_text(s.available) for s in levels})
-        return SnapshotCursor(0, quantities).encode()
+        return self._feed().position()
 
     def inventory_changes(self, cursor: str | None) -> Iterator[InventoryPage]:
-        """One full pass over the balances, yielding the rows whose quantity differs from the cursor's.
-
-        Only pages that carry changes are yielded: encoding the table is the pass's main cost, and
-        a page without changes would hand back the cursor the caller already holds."""
-        previous = SnapshotCursor.decode(cursor)
-        state = SnapshotCursor(previous.generation + 1, previous.quantities)  # updated in place
-        seen: set[Key] = set()
-        observed = datetime.now(UTC)  # Oracle gives no change time: when this pass saw it
-        for levels in self._balances(self._scope()):
-            rows = []
-            for level in levels:
-                key, quantity = (level.item_code, level.location), quantity_text(level.available)
-                seen.add(key)
-                if state.quantities.get(key) != quantity:
-                    state.quantities[key] = quantity
-                    rows.append(self._change(key, level.available, state.generation, observed))
-            if rows:  # a page without changes leaves the table as it was: no cursor to encode
-                yield InventoryPage(rows=rows, cursor=state.encode())
-        vanished = sorted(set(state.quantities) - seen)
-        if vanished:  # no on-hand row any more: nothing left there
-            emptied = [key for key in vanished if state.quantities.pop(key) != "0"]
-            rows = [self._change(key, Decimal(0), state.generation, observed) for key in emptied]
-            yield InventoryPage(rows=rows, cursor=state.encode())
-
-    @staticmethod
-    def _change(key: Key, quantity: Decimal, generation: int, observed: datetime) -> InventoryChange:
-        return InventoryChange(
-            item_code=key[0],
-            location=key[1],
-            available=quantity,
-            change_id=change_id(key, quantity_text(quantity), generation),
-            changed_at=observed,
-        )
+        """One full pass over the balances, yielding the rows whose quantity differs from the
+        cursor's table (``snapshot_feed``); only pages that carry changes are yielded."""
+        return self._feed().changes(cursor)
 
     def inventory_snapshot(self, items: Sequence[str] | None = None) -> Iterator[list[StockLevel]]:
         if items is None:
@@ -260,3 +240,5 @@ class OracleAdapter(ErpAdapter):
 
     def close(self) -> None:
         self.rest.close()
+        if self.tables is not None:
+            self.tables.close()

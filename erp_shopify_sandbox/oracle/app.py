@@ -21,10 +21,12 @@ from starlette.types import ASGIApp
 
 from erp_shopify_sandbox.faults import CONTROL_PREFIX, FaultMiddleware, Faults, FaultState
 from erp_shopify_sandbox.oracle.identity import TOKEN_PATH, IdentityDomain
+from erp_shopify_sandbox.oracle.parties import PartyError
 from erp_shopify_sandbox.oracle.rowmatch import RowMatchError, compile_rowmatch
 from erp_shopify_sandbox.oracle.state import SEED_SUBINVENTORIES, OrderError, Pod
 
 ROOT = "/fscmRestApi/resources/11.13.18.05"
+CRM_ROOT = "/crmRestApi/resources/11.13.18.05"
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 500
 ERROR_TYPE = "application/vnd.oracle.adf.error+json"
@@ -239,6 +241,48 @@ class OracleService:
             return JSONResponse({"error": f"expected {{name, currency, prices, tiers}}: {exc}"}, 400)
         return JSONResponse({"ok": True})
 
+    async def persons(self, request: Request) -> Response:
+        if refusal := self._refusal(request):
+            return refusal
+        if request.method == "GET":
+            return self._page(request, self.pod.persons.rows())
+        try:
+            person = self.pod.persons.create(json.loads(await request.body()))
+        except ValueError as exc:
+            return error(request, 400, str(exc), exc.code if isinstance(exc, PartyError) else "INVALID_JSON")
+        await self.faults.maybe_lose_response()  # committed; the answer may never arrive
+        return JSONResponse(self._shape(person, [], {"Address": []}, _version(request)), status_code=201)
+
+    async def person(self, request: Request) -> Response:
+        if refusal := self._refusal(request):
+            return refusal
+        number = request.path_params["party_number"]
+        if number not in self.pod.persons.persons:
+            return error(request, 404, f"The person {number} doesn't exist.")
+        try:
+            if request.url.path.endswith("/child/Address"):
+                address = self.pod.persons.add_address(number, json.loads(await request.body()))
+                return JSONResponse(address, status_code=201)
+            if request.method == "PATCH":
+                self.pod.persons.update(number, json.loads(await request.body()))
+        except ValueError as exc:
+            return error(request, 400, str(exc), exc.code if isinstance(exc, PartyError) else "INVALID_JSON")
+        fields, children = _selection(request)
+        [row] = [p for p in self.pod.persons.rows() if p["PartyNumber"] == number]
+        return JSONResponse(self._shape(row, fields, children, _version(request)))
+
+    async def control_persons(self, request: Request) -> Response:
+        """``PUT``: a person entered by an Oracle user ``{FirstName, LastName, Address: [...]}``;
+        ``GET ?SourceSystemReferenceValue=``: how many persons carry that reference."""
+        if request.method == "GET":
+            reference = request.query_params.get("SourceSystemReferenceValue", "")
+            return JSONResponse({"count": self.pod.persons.count(reference)})
+        try:
+            person = self.pod.persons.create(await request.json())
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        return JSONResponse({"PartyNumber": person["PartyNumber"]})
+
     async def control_items(self, request: Request) -> Response:
         specs = await request.json()
         if not isinstance(specs, list) or not all(isinstance(s, dict) and s.get("ItemNumber") for s in specs):
@@ -282,6 +326,10 @@ def build_app(pod: Pod, username: str, password: str, faults: FaultState, identi
         Route(f"{CONTROL_PREFIX}/stock", service.control_stock, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/price-lists", service.control_price_list, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/orders", service.control_orders, methods=["GET"]),
+        Route(f"{CRM_ROOT}/hubPersons", service.persons, methods=["GET", "POST"]),
+        Route(f"{CRM_ROOT}/hubPersons/{{party_number}}", service.person, methods=["GET", "PATCH"]),
+        Route(f"{CRM_ROOT}/hubPersons/{{party_number}}/child/Address", service.person, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/persons", service.control_persons, methods=["GET", "PUT"]),
         Route(f"{CONTROL_PREFIX}/items", service.control_items, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/shipments", service.control_ship, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/shipments/{{shipment}}", service.control_retrack, methods=["PATCH"]),

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from erp_shopify_sandbox.oracle.catalog import Catalog
+from erp_shopify_sandbox.oracle.parties import Persons
 
 SEED_ITEMS = ["AS54888", "AS54999", "AS55111", "AS55222", "AS55333"]
 SEED_ORGANIZATION = "M1"
@@ -53,6 +54,7 @@ class Pod:
         self.price_lists: list[dict[str, Any]] = []
         self._next_id = 300000100000000
         self.catalog = Catalog(self.lock, SEED_ORGANIZATION, SEED_ITEMS)
+        self.persons = Persons(self.lock, self.catalog.stamps)
         for n, item in enumerate(SEED_ITEMS):
             self.balances[(item, SEED_ORGANIZATION, SEED_SUBINVENTORIES[0], "")] = Decimal(100 + n)
             if n % 2:

@@ -13,6 +13,7 @@ import redis
 
 from erp_shopify.config import OracleConfig, Secret
 from erp_shopify.erp.oracle.adapter import OracleAdapter
+from erp_shopify.records import Address
 from erp_shopify.retrying import RetryPolicy
 from erp_shopify.store.onhand_snapshots import OnhandSnapshots
 from erp_shopify_sandbox.oracle import ENV, SEED_ITEMS, SEED_ORGANIZATION, SEED_SUBINVENTORIES, OracleSandbox
@@ -68,6 +69,27 @@ class OracleHarness:
 
     def retrack(self, document: str, tracking: str) -> None:
         self.control.patch(f"/shipments/{document}", json={"waybill": tracking}).raise_for_status()
+
+    def put_erp_customer(self, number: str, name: str, addresses: list[Address]) -> None:
+        """A person an Oracle user enters (``number`` is Oracle's to give: a new one is created)."""
+        first, _, last = name.partition(" ")
+        body = {
+            "FirstName": first,
+            "LastName": last,
+            "Address": [
+                {"Address1": a.address1, "City": a.city, "PostalCode": a.zip, "Country": a.country_code}
+                for a in addresses
+            ],
+        }
+        self.control.put("/persons", json=body).raise_for_status()
+
+    def count_customers(self, external_ref: str) -> int:
+        response = self.control.get("/persons", params={"SourceSystemReferenceValue": external_ref})
+        response.raise_for_status()
+        return int(response.json()["count"])
+
+    def lose_next_customer_create_response(self) -> None:
+        self.lose_next_create_response()
 
     def lose_next_create_response(self) -> None:
         # Longer than the adapter's timeout, short enough not to hold the sandbox's shutdown long.

@@ -1,7 +1,7 @@
-"""Oracle Fusion Cloud SCM behind the ``ErpAdapter`` and ``ProductSource`` protocols: on-hand balances
-(a snapshot difference, ``snapshot_feed``), price lists (``prices``), the item master (``items``),
-shipments (``shipments``), sales and return orders in Order Management (``orders``), over one REST
-session (``rest``).
+"""Oracle Fusion Cloud SCM behind the ``ErpAdapter``, ``ProductSource`` and ``CustomerStore``
+protocols: on-hand balances (a snapshot difference, ``snapshot_feed``), price lists (``prices``),
+the item master (``items``), shipments (``shipments``), sales and return orders in Order Management
+(``orders``) over the SCM REST session (``rest``), and customers (``customers``) over the CRM one.
 
 Orders are addressed by ``SourceTransactionSystem:SourceTransactionId``: a create whose answer was
 lost is resolved by the read that every create not proven new starts with.
@@ -19,8 +19,10 @@ import httpx
 from erp_shopify.config import OracleConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.oracle import orders, prices
+from erp_shopify.erp.oracle.customers import OracleCustomers
 from erp_shopify.erp.oracle.items import OracleItems
 from erp_shopify.erp.oracle.rest import (
+    CRM_ROOT,
     DEFAULT_RETRIES,
     IN_LIST_CHUNK,
     MAX_PAGE,
@@ -36,6 +38,8 @@ from erp_shopify.erp.oracle.snapshot_feed import SnapshotFeed
 from erp_shopify.errors import DataError, TransientError
 from erp_shopify.records import (
     CreditNote,
+    CustomerPage,
+    CustomerRecord,
     ErpDocument,
     InventoryPage,
     PriceRecord,
@@ -54,7 +58,7 @@ ONHAND_ORDER = ("ItemNumber", "OrganizationCode", "SubinventoryCode")
 
 
 class OracleAdapter(ErpAdapter):
-    """``ErpAdapter`` and ``ProductSource`` for Oracle Fusion Cloud SCM REST. ``tables`` keeps the
+    """``ErpAdapter``, ``ProductSource`` and ``CustomerStore`` for Oracle Fusion Cloud. ``tables`` keeps the
     on-hand change feed's snapshots (Redis); orders, prices, items and shipments need none."""
 
     name = "oracle"
@@ -80,6 +84,10 @@ class OracleAdapter(ErpAdapter):
         self.overlap = overlap
         self.tables = tables  # the on-hand snapshot tables (Redis); closed with the adapter
         self.rest = FusionRest(config, timeout=timeout, retry=retry, sleep=sleep, transport=transport)
+        self.crm = FusionRest(config, timeout=timeout, retry=retry, sleep=sleep, transport=transport, root=CRM_ROOT)
+        self.customers = OracleCustomers(
+            self.crm, source_system=config.source_system, overlap=overlap, page_size=page_size
+        )
         self.items = OracleItems(
             self.rest,
             organization=config.item_organization,
@@ -167,6 +175,17 @@ class OracleAdapter(ErpAdapter):
             self.rest, cursor, source_system=self.config.source_system, overlap=self.overlap, page_size=self.page_size
         )
 
+    # -- customers -----------------------------------------------------------------------------
+
+    def find_customer(self, external_ref: str) -> CustomerRecord | None:
+        return self.customers.find(external_ref)
+
+    def upsert_customer(self, customer: CustomerRecord) -> CustomerRecord:
+        return self.customers.upsert(customer)
+
+    def customer_changes(self, cursor: str | None) -> Iterator[CustomerPage]:
+        return self.customers.changes(cursor)
+
     # -- product master ------------------------------------------------------------------------
 
     def product_changes(self, cursor: str | None) -> Iterator[ProductPage]:
@@ -240,5 +259,6 @@ class OracleAdapter(ErpAdapter):
 
     def close(self) -> None:
         self.rest.close()
+        self.crm.close()
         if self.tables is not None:
             self.tables.close()

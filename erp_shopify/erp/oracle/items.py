@@ -30,7 +30,6 @@ from erp_shopify.erp.oracle.rest import (
     children,
     equals,
     instant,
-    literal,
     one_of,
 )
 from erp_shopify.erp.shipment_cursor import ShipmentCursor, digest
@@ -66,24 +65,13 @@ class OracleItems:
 
     def changes(self, cursor: str | None) -> Iterator[ProductPage]:
         state = ShipmentCursor.decode(cursor, self.overlap, system=SYSTEM)
-        lower = changed_since(STAMP, state.window_start())
-        after: dict[str, Any] | None = None
         read: dict[str, str] = {}  # item -> the stamp the family reads of this pass saw
-        while True:
-            keyset = None
-            if after:
-                stamp, item = literal(after[STAMP]), literal(after["ItemNumber"])
-                keyset = f"{STAMP} > {stamp} or ({STAMP} = {stamp} and ItemNumber > {item})"
-            page = self.rest.page(
-                RESOURCE,
-                q=all_of(equals("OrganizationCode", self.organization), lower, keyset),
-                fields=FIELDS,
-                order_by=(STAMP, "ItemNumber"),
-                limit=self.page_size,
-            )
+        q = all_of(equals("OrganizationCode", self.organization), changed_since(STAMP, state.window_start()))
+        for page in self.rest.changed_pages(
+            RESOURCE, stamp=STAMP, key="ItemNumber", q=q, page_size=self.page_size, fields=FIELDS
+        ):
             families: dict[str, None] = {}
-            for row in page.get("items", []):
-                after = row
+            for row in page:
                 known = read.get(row["ItemNumber"]) == row[STAMP]  # a family read of this pass had it
                 if state.observe(row["ItemNumber"], instant(row[STAMP]), digest(row)) and not known:
                     families[_family(row)] = None
@@ -91,8 +79,6 @@ class OracleItems:
             read.update((number, r[STAMP]) for number, r in rows.items())
             products = [record for code in families if (record := self._record(code, rows)) is not None]
             yield ProductPage(products=products, cursor=state.encode())
-            if not page.get("hasMore") or not page.get("items"):
-                return
 
     def families(self, codes: Sequence[str]) -> list[ProductRecord]:
         """Whole products for these product codes (a style item's or a standalone item's number);

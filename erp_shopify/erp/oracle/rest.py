@@ -28,6 +28,7 @@ from erp_shopify.retrying import RetryPolicy
 
 SYSTEM = "oracle"
 API_ROOT = "/fscmRestApi/resources/11.13.18.05"
+CRM_ROOT = "/crmRestApi/resources/11.13.18.05"  # Trading Community (customer) resources
 FRAMEWORK_VERSION = "4"
 ERROR_MEDIA_TYPE = "application/vnd.oracle.adf.error+json"
 MAX_PAGE = 500  # the framework's largest page; a larger limit is cut silently, so paging follows ``count``
@@ -117,17 +118,16 @@ class FusionRest(RestSession):
         retry: RetryPolicy = DEFAULT_RETRIES,
         sleep: Callable[[float], None] | None = None,
         transport: httpx.BaseTransport | None = None,
+        root: str = API_ROOT,
     ) -> None:
         http = httpx.Client(
-            base_url=config.base_url.rstrip("/") + API_ROOT,
+            base_url=config.base_url.rstrip("/") + root,
             auth=oracle_auth(config),
             timeout=timeout,
             transport=transport,
             headers={"Accept": f"application/json, {ERROR_MEDIA_TYPE}", "REST-Framework-Version": FRAMEWORK_VERSION},
         )
-        super().__init__(
-            http, system=SYSTEM, error_for=oracle_error, retry=retry, sleep=sleep, path_prefix=f"{API_ROOT}/"
-        )
+        super().__init__(http, system=SYSTEM, error_for=oracle_error, retry=retry, sleep=sleep, path_prefix=f"{root}/")
 
     def page(
         self,
@@ -168,6 +168,25 @@ class FusionRest(RestSession):
             if not page.get("hasMore") or not items:
                 return
             offset += len(items)
+
+    def changed_pages(
+        self, resource: str, *, stamp: str, key: str, q: str | None, page_size: int, **query: Any
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of ``resource`` matching ``q``, in (``stamp``, ``key``) order, paged by keyset: each
+        page asks for the rows after the last one seen, so a row that changes during the read moves
+        past the end instead of shifting a neighbour out of view (as an offset would)."""
+        after: dict[str, Any] | None = None
+        while True:
+            keyset = None
+            if after:
+                at, last = literal(str(after[stamp])), literal(str(after[key]))
+                keyset = f"{stamp} > {at} or ({stamp} = {at} and {key} > {last})"
+            page = self.page(resource, q=all_of(q, keyset), order_by=(stamp, key), limit=page_size, **query)
+            rows = page.get("items", [])
+            yield rows
+            if not page.get("hasMore") or not rows:
+                return
+            after = rows[-1]
 
     def get_item(self, resource: str, key: str, **params: Any) -> dict[str, Any] | None:
         """One resource item by key, or None on 404; sent once (order calls only)."""

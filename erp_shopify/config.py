@@ -203,6 +203,9 @@ class OracleConfig(_ErpConnection):
     uom: str = "Ea"  # OrderedUOMCode of every order and return line
     cancel_reason: str = "CUSTOMER_REQUEST"
     return_reason: str = "CUSTOMER_RETURN"
+    item_organization: str = "V1"  # the item master organization whose itemsV2 rows are the product master
+    # Shopify option name -> the descriptive flexfield segment (ItemDFF) holding a SKU item's value
+    item_options: dict[str, str] = Field(default_factory=lambda: {"Size": "size"})
 
     @model_validator(mode="after")
     def _credentials_for_the_auth(self) -> OracleConfig:

@@ -169,8 +169,17 @@ def _oracle() -> ErpSide:
     def set_price(code: str, currency: str, price: Decimal) -> None:
         oracle.pod.set_price(RETAIL_PRICE_LIST, code, currency, price)
 
+    def ship(reference: str, lines: dict[str, int], tracking: str) -> None:
+        [order] = [o for o in oracle.pod.order_rows() if o["SourceTransactionId"] == reference]
+        shipped = [
+            {"item": code, "quantity": units, "subinventory": SEED_SUBINVENTORIES[0]} for code, units in lines.items()
+        ]
+        oracle.pod.catalog.ship(order["OrderNumber"], shipped, tracking, "UPS")
+
     locations = [f"{SEED_ORGANIZATION}/{sub}" for sub in SEED_SUBINVENTORIES]
-    return ErpSide("oracle", oracle, config, oracle.environment(), locations, set_stock, set_price)
+    side = ErpSide("oracle", oracle, config, oracle.environment(), locations, set_stock, set_price)
+    side.ship = ship
+    return side
 
 
 ERPS: dict[str, Callable[[], ErpSide]] = {"sap": _sap, "netsuite": _netsuite, "tryton": _tryton, "oracle": _oracle}

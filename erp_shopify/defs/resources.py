@@ -60,7 +60,7 @@ class ErpResource(dg.ConfigurableResource):
         from erp_shopify.erp import build_adapter
 
         settings = self.config.settings
-        return build_adapter(settings.erp, settings.inventory)
+        return build_adapter(settings.erp, settings.inventory, settings.redis)
 
 
 class RedisResource(dg.ConfigurableResource):

@@ -88,8 +88,8 @@ class ErpAdapter(Protocol):
 
 @runtime_checkable
 class ProductSource(Protocol):
-    """The product master side of an adapter (SAP, NetSuite, Tryton). Kept apart from ``ErpAdapter``
-    so that an ERP without it (Oracle, for now) still serves stock, prices and orders, and the
+    """The product master side of an adapter (SAP, NetSuite, Tryton, Oracle). Kept apart from
+    ``ErpAdapter`` so that an ERP without it still serves stock, prices and orders, and the
     ``products`` asset says clearly which ERP cannot feed it.
 
     A product is read whole (every variant), since Shopify's ``productSet`` replaces the lists it

@@ -13,7 +13,9 @@ touches together carries the same tag, and the rule is by what runs together:
 - ``{<shop>}``: a shop's sync state (loop guard, conflicts, rechecks, inventory, prices, SKU table,
   and the temporary keys swapped in by ``RENAME``, the fulfillment ledger and its errors, the
   products written);
-- ``{<connection>}``: an ERP connection's request slots and their wake-ups.
+- ``{<connection>}``: an ERP connection's request slots and their wake-ups;
+- ``{onhand:<lineage>}``: the generations of one chain of snapshot cursors (Oracle's on-hand
+  tables, ``onhand_snapshots.py``), deleted together when superseded.
 
 A key that is only ever read or written alone (the DLQ, a pause flag, the receiver's counters)
 needs no tag. A new store picks the tag of the keys its scripts share, or none. On a single Redis
@@ -170,6 +172,10 @@ class Keys:
     def conflicts(self, shop: str) -> str:
         """Hash: object key -> a change made in Shopify to an ERP-owned field (JSON)."""
         return f"{self.prefix}:conflicts:{tag(shop)}"
+
+    def onhand_snapshot(self, lineage: str, generation: int) -> str:
+        """Hash: ``item<US>location`` -> quantity and pass page, one generation of a snapshot table."""
+        return f"{self.prefix}:onhand:{tag('onhand:' + lineage)}:{generation}"
 
     @property
     def ingest_counters(self) -> str:

@@ -1,12 +1,16 @@
-"""A local Oracle Fusion Cloud SCM pod on loopback: REST resources for on-hand balances, price lists
-and Order Management orders with the ADF REST framework's conventions, Basic auth or OAuth 2.0
-client credentials with a JWT client assertion (the identity domain's token endpoint is served by the
-same server: ``identity.py``), and faults.
+"""A local Oracle Fusion Cloud SCM pod on loopback: REST resources for on-hand balances, price lists,
+the item master (``itemsV2``), shipments, Order Management orders and Customer Data Management
+persons (``hubPersons``, on the CRM root) with the ADF REST framework's conventions, Basic auth or
+OAuth 2.0 client credentials with a JWT client assertion (the identity domain's token endpoint is
+served by the same server: ``identity.py``), and faults.
 ``erp-shopify sandbox --erp oracle``.
 
 Control API (no auth): ``PUT /_sandbox/stock {item, location: "ORG/SUBINVENTORY", quantity, lot?}``,
 ``POST /_sandbox/price-lists {name, currency, prices: {item: price}, tiers: {item: [[from, price]]}}``,
-``GET /_sandbox/orders?SourceTransactionId=``, ``GET|PUT /_sandbox/faults``.
+``GET /_sandbox/orders?SourceTransactionId=``, ``PUT /_sandbox/items [{ItemNumber, ..., dff}]``,
+``POST /_sandbox/shipments {order, item, quantity, subinventory?, waybill?, carrier?}``,
+``PATCH /_sandbox/shipments/{name} {waybill}``, ``PUT /_sandbox/persons {FirstName, LastName, Address}``,
+``GET /_sandbox/persons?SourceSystemReferenceValue=``, ``GET|PUT /_sandbox/faults``.
 """
 
 from __future__ import annotations

@@ -21,10 +21,12 @@ from starlette.types import ASGIApp
 
 from erp_shopify_sandbox.faults import CONTROL_PREFIX, FaultMiddleware, Faults, FaultState
 from erp_shopify_sandbox.oracle.identity import TOKEN_PATH, IdentityDomain
+from erp_shopify_sandbox.oracle.parties import PartyError
 from erp_shopify_sandbox.oracle.rowmatch import RowMatchError, compile_rowmatch
-from erp_shopify_sandbox.oracle.state import OrderError, Pod
+from erp_shopify_sandbox.oracle.state import SEED_SUBINVENTORIES, OrderError, Pod
 
 ROOT = "/fscmRestApi/resources/11.13.18.05"
+CRM_ROOT = "/crmRestApi/resources/11.13.18.05"
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 500
 ERROR_TYPE = "application/vnd.oracle.adf.error+json"
@@ -61,6 +63,21 @@ def _collection(rows: list[dict[str, Any]], version: int) -> Any:
     return {"items": rows, "count": len(rows), "hasMore": False, "limit": DEFAULT_LIMIT, "offset": 0}
 
 
+def _selection(request: Request) -> tuple[list[str], dict[str, list[str]]]:
+    """The attributes and children asked for. ``fields=A,B;child:C,D`` names both (a child with no
+    attribute list comes whole); ``expand=child,child.grandchild`` names children only. As the
+    framework documents, ``fields`` and ``expand`` do not combine: with both, ``fields`` wins."""
+    params = request.query_params
+    if params.get("fields"):
+        root, *named = params["fields"].split(";")
+        children = {}
+        for part in filter(None, named):
+            name, _, attributes = part.partition(":")
+            children[name.strip()] = [a.strip() for a in attributes.split(",") if a.strip()]
+        return [f.strip() for f in root.split(",") if f.strip()], children
+    return [], {e.strip(): [] for e in params.get("expand", "").split(",") if e.strip()}
+
+
 class OracleService:
     def __init__(self, pod: Pod, username: str, password: str, faults: FaultState, identity: IdentityDomain) -> None:
         self.pod, self.faults, self.identity = pod, faults, identity
@@ -76,7 +93,7 @@ class OracleService:
             valid = False
         return None if valid else Response(status_code=401, headers={"WWW-Authenticate": 'Basic realm="oracle"'})
 
-    def _page(self, request: Request, rows: list[dict[str, Any]], expand_children: set[str]) -> Response:
+    def _page(self, request: Request, rows: list[dict[str, Any]]) -> Response:
         params, version = request.query_params, _version(request)
         try:
             limit = min(int(params.get("limit", DEFAULT_LIMIT)), MAX_LIMIT)  # a larger limit is cut, not refused
@@ -97,8 +114,8 @@ class OracleService:
             name, _, direction = spec.partition(":")
             rows.sort(key=lambda row: str(row.get(name, "")), reverse=direction.lower() == "desc")
         page = rows[offset : offset + limit]
-        fields = [f for f in params.get("fields", "").split(",") if f]
-        items = [self._shape(row, fields, expand_children, version) for row in page]
+        fields, children = _selection(request)
+        items = [self._shape(row, fields, children, version) for row in page]
         body: dict[str, Any] = {
             "items": items,
             "count": len(items),
@@ -121,14 +138,16 @@ class OracleService:
 
     @staticmethod
     def _shape(
-        row: dict[str, Any], fields: list[str], expand: set[str], version: int, prefix: str = ""
+        row: dict[str, Any], fields: list[str], children: dict[str, list[str]], version: int, prefix: str = ""
     ) -> dict[str, Any]:
+        """The row with ``fields`` (all when empty) and the selected children, each with its own fields."""
         out: dict[str, Any] = {}
         for key, value in row.items():
             path = f"{prefix}{key}"
             if isinstance(value, list):
-                if path in expand or "all" in expand:
-                    shaped = [OracleService._shape(v, [], expand, version, f"{path}.") for v in value]
+                if path in children or "all" in children:
+                    chosen = children.get(path, [])
+                    shaped = [OracleService._shape(v, chosen, children, version, f"{path}.") for v in value]
                     out[key] = _collection(shaped, version)
             elif not fields or key in fields:
                 out[key] = value
@@ -137,12 +156,12 @@ class OracleService:
     async def onhand(self, request: Request) -> Response:
         if refusal := self._refusal(request):
             return refusal
-        return self._page(request, self.pod.onhand_rows(), set())
+        return self._page(request, self.pod.onhand_rows())
 
     async def price_lists(self, request: Request) -> Response:
         if refusal := self._refusal(request):
             return refusal
-        return self._page(request, [{k: v for k, v in p.items() if k != "items"} for p in self.pod.price_lists], set())
+        return self._page(request, [{k: v for k, v in p.items() if k != "items"} for p in self.pod.price_lists])
 
     async def price_list_items(self, request: Request) -> Response:
         if refusal := self._refusal(request):
@@ -151,8 +170,24 @@ class OracleService:
         found = [p for p in self.pod.price_lists if str(p["PriceListId"]) == wanted]
         if not found:
             return error(request, 404, f"The price list {wanted} doesn't exist.")
-        expand = {e.strip() for e in request.query_params.get("expand", "").split(",") if e.strip()}
-        return self._page(request, list(found[0]["items"]), expand)
+        return self._page(request, list(found[0]["items"]))
+
+    async def items(self, request: Request) -> Response:
+        if refusal := self._refusal(request):
+            return refusal
+        return self._page(request, self.pod.catalog.item_rows())
+
+    async def shipments(self, request: Request) -> Response:
+        if refusal := self._refusal(request):
+            return refusal
+        return self._page(request, self.pod.catalog.shipment_rows())
+
+    async def orders(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await self.create_order(request)
+        if refusal := self._refusal(request):
+            return refusal
+        return self._page(request, self.pod.order_rows())
 
     async def create_order(self, request: Request) -> Response:
         if refusal := self._refusal(request):
@@ -164,7 +199,7 @@ class OracleService:
             code = exc.code if isinstance(exc, OrderError) else "INVALID_JSON"
             return error(request, 400, str(exc), code)
         await self.faults.maybe_lose_response()  # committed; the answer may never arrive
-        return JSONResponse(self._shape(order, [], {"lines"}, _version(request)), status_code=201)
+        return JSONResponse(self._shape(order, [], {"lines": []}, _version(request)), status_code=201)
 
     async def order(self, request: Request) -> Response:
         if refusal := self._refusal(request):
@@ -180,9 +215,8 @@ class OracleService:
                     order = self.pod.cancel_order(order, body.get("CancelReasonCode"))
             except ValueError as exc:
                 return error(request, 400, str(exc), exc.code if isinstance(exc, OrderError) else "INVALID_JSON")
-        expand = {e.strip() for e in request.query_params.get("expand", "").split(",") if e.strip()}
-        fields = [f for f in request.query_params.get("fields", "").split(",") if f]
-        return JSONResponse(self._shape(order, fields, expand, _version(request)))
+        fields, children = _selection(request)
+        return JSONResponse(self._shape(order, fields, children, _version(request)))
 
     # -- control API ---------------------------------------------------------------------------
 
@@ -207,6 +241,72 @@ class OracleService:
             return JSONResponse({"error": f"expected {{name, currency, prices, tiers}}: {exc}"}, 400)
         return JSONResponse({"ok": True})
 
+    async def persons(self, request: Request) -> Response:
+        if refusal := self._refusal(request):
+            return refusal
+        if request.method == "GET":
+            return self._page(request, self.pod.persons.rows())
+        try:
+            person = self.pod.persons.create(json.loads(await request.body()))
+        except ValueError as exc:
+            return error(request, 400, str(exc), exc.code if isinstance(exc, PartyError) else "INVALID_JSON")
+        await self.faults.maybe_lose_response()  # committed; the answer may never arrive
+        return JSONResponse(self._shape(person, [], {"Address": []}, _version(request)), status_code=201)
+
+    async def person(self, request: Request) -> Response:
+        if refusal := self._refusal(request):
+            return refusal
+        number = request.path_params["party_number"]
+        if number not in self.pod.persons.persons:
+            return error(request, 404, f"The person {number} doesn't exist.")
+        try:
+            if request.url.path.endswith("/child/Address"):
+                address = self.pod.persons.add_address(number, json.loads(await request.body()))
+                return JSONResponse(address, status_code=201)
+            if request.method == "PATCH":
+                self.pod.persons.update(number, json.loads(await request.body()))
+        except ValueError as exc:
+            return error(request, 400, str(exc), exc.code if isinstance(exc, PartyError) else "INVALID_JSON")
+        fields, children = _selection(request)
+        [row] = [p for p in self.pod.persons.rows() if p["PartyNumber"] == number]
+        return JSONResponse(self._shape(row, fields, children, _version(request)))
+
+    async def control_persons(self, request: Request) -> Response:
+        """``PUT``: a person entered by an Oracle user ``{FirstName, LastName, Address: [...]}``;
+        ``GET ?SourceSystemReferenceValue=``: how many persons carry that reference."""
+        if request.method == "GET":
+            reference = request.query_params.get("SourceSystemReferenceValue", "")
+            return JSONResponse({"count": self.pod.persons.count(reference)})
+        try:
+            person = self.pod.persons.create(await request.json())
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        return JSONResponse({"PartyNumber": person["PartyNumber"]})
+
+    async def control_items(self, request: Request) -> Response:
+        specs = await request.json()
+        if not isinstance(specs, list) or not all(isinstance(s, dict) and s.get("ItemNumber") for s in specs):
+            return JSONResponse({"error": "expected a list of {ItemNumber, ...attributes, dff}"}, 400)
+        return JSONResponse({"items": [self.pod.catalog.put_item(spec)["ItemNumber"] for spec in specs]})
+
+    async def control_ship(self, request: Request) -> Response:
+        """``{order: SourceTransactionId, item, quantity, subinventory?, waybill?, carrier?}``: ship-confirm."""
+        data = await request.json()
+        order = next((o for (_, sid), o in self.pod.orders.items() if sid == data.get("order")), None)
+        if order is None or not data.get("item"):
+            return JSONResponse({"error": f"no order {data.get('order')!r} or no item"}, 400)
+        line = {"item": data["item"], "quantity": data.get("quantity", 1), "subinventory": data.get("subinventory")}
+        line["subinventory"] = line["subinventory"] or SEED_SUBINVENTORIES[0]
+        shipment = self.pod.catalog.ship(order["OrderNumber"], [line], data.get("waybill", ""), data.get("carrier", ""))
+        return JSONResponse({"Shipment": shipment["Shipment"]})
+
+    async def control_retrack(self, request: Request) -> Response:
+        name = request.path_params["shipment"]
+        if name not in self.pod.catalog.shipments:
+            return JSONResponse({"error": f"no shipment {name}"}, 404)
+        self.pod.catalog.retrack(name, str((await request.json())["waybill"]))
+        return JSONResponse({"Shipment": name})
+
     async def control_orders(self, request: Request) -> Response:
         source_id = request.query_params.get("SourceTransactionId", "")
         return JSONResponse({"SourceTransactionId": source_id, "count": self.pod.count_orders(source_id)})
@@ -219,10 +319,19 @@ def build_app(pod: Pod, username: str, password: str, faults: FaultState, identi
         Route(f"{ROOT}/inventoryOnhandBalances", service.onhand, methods=["GET"]),
         Route(f"{ROOT}/priceLists", service.price_lists, methods=["GET"]),
         Route(f"{ROOT}/priceLists/{{price_list_id}}/child/items", service.price_list_items, methods=["GET"]),
-        Route(f"{ROOT}/salesOrdersForOrderHub", service.create_order, methods=["POST"]),
+        Route(f"{ROOT}/itemsV2", service.items, methods=["GET"]),
+        Route(f"{ROOT}/shipments", service.shipments, methods=["GET"]),
+        Route(f"{ROOT}/salesOrdersForOrderHub", service.orders, methods=["GET", "POST"]),
         Route(f"{ROOT}/salesOrdersForOrderHub/{{order_key}}", service.order, methods=["GET", "PATCH"]),
         Route(f"{CONTROL_PREFIX}/stock", service.control_stock, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/price-lists", service.control_price_list, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/orders", service.control_orders, methods=["GET"]),
+        Route(f"{CRM_ROOT}/hubPersons", service.persons, methods=["GET", "POST"]),
+        Route(f"{CRM_ROOT}/hubPersons/{{party_number}}", service.person, methods=["GET", "PATCH"]),
+        Route(f"{CRM_ROOT}/hubPersons/{{party_number}}/child/Address", service.person, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/persons", service.control_persons, methods=["GET", "PUT"]),
+        Route(f"{CONTROL_PREFIX}/items", service.control_items, methods=["PUT"]),
+        Route(f"{CONTROL_PREFIX}/shipments", service.control_ship, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/shipments/{{shipment}}", service.control_retrack, methods=["PATCH"]),
     ]
     return FaultMiddleware(Starlette(routes=routes), faults, error_response=fault_error)

@@ -1,14 +1,17 @@
 """The ADF REST framework's ``q=`` row-match expressions (framework version 2 and later), as far as a
 client of on-hand balances, price lists and orders needs them: comparisons (``=``, ``!=``, ``<>``,
 ``<``, ``<=``, ``>``, ``>=``, ``like`` with ``%``), ``in (...)``, ``and``/``or``/``not`` and
-parentheses, string literals in single quotes (a quote doubled) and numbers. Anything else is a
-``RowMatchError`` (the service answers 400).
+parentheses, string literals in single quotes (a quote doubled) and numbers. A literal that is a
+date-time (``'2026-11-30T17:00:00.000+00:00'``) is compared as an instant with a date-time attribute,
+whatever either side's precision or offset. Anything else is a ``RowMatchError`` (the service
+answers 400).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -47,10 +50,25 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
     return out
 
 
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _instant(value: str) -> datetime | None:
+    if not _INSTANT.match(value):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _compare(left: Any, op: str, right: Any) -> bool:
     if left is None:
         return False
-    if isinstance(right, Decimal):
+    if isinstance(right, str) and (moment := _instant(right)) and (stamp := _instant(str(left))):
+        left, right = stamp, moment
+    elif isinstance(right, Decimal):
         try:
             left = Decimal(str(left))
         except InvalidOperation:

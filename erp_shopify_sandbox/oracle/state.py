@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from erp_shopify_sandbox.oracle.catalog import Catalog
+from erp_shopify_sandbox.oracle.parties import Persons
+
 SEED_ITEMS = ["AS54888", "AS54999", "AS55111", "AS55222", "AS55333"]
 SEED_ORGANIZATION = "M1"
 SEED_SUBINVENTORIES = ["FinGood", "Stores"]
@@ -50,6 +53,8 @@ class Pod:
         self.orders: dict[tuple[str, str], dict[str, Any]] = {}
         self.price_lists: list[dict[str, Any]] = []
         self._next_id = 300000100000000
+        self.catalog = Catalog(self.lock, SEED_ORGANIZATION, SEED_ITEMS)
+        self.persons = Persons(self.lock, self.catalog.stamps)
         for n, item in enumerate(SEED_ITEMS):
             self.balances[(item, SEED_ORGANIZATION, SEED_SUBINVENTORIES[0], "")] = Decimal(100 + n)
             if n % 2:
@@ -87,7 +92,7 @@ class Pod:
 
     def known_item(self, item: str) -> bool:
         with self.lock:
-            return any(key[0] == item for key in self.balances) or item in SEED_ITEMS
+            return any(key[0] == item for key in self.balances) or self.catalog.known_item(item)
 
     # -- pricing -------------------------------------------------------------------------------
 
@@ -188,6 +193,10 @@ class Pod:
             for line in order["lines"]:
                 line["StatusCode"] = "CANCELED"
             return order
+
+    def order_rows(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [{**order, "lines": [dict(line) for line in order["lines"]]} for order in self.orders.values()]
 
     def count_orders(self, source_id: str) -> int:
         with self.lock:

@@ -1,5 +1,6 @@
 """Oracle adapter on the Oracle sandbox: the snapshot-difference change feed against a raw paging
-loop over the same balances, its memory at ten times the catalogue, and a replayed create against a
+loop over the same balances, its memory at ten times the catalogue (the sandbox then runs in a
+process of its own, so only the adapter's allocations are traced), and a replayed create against a
 first create.
 
 Every figure is a ratio within this run (same machine, same sandbox), never a bare time.
@@ -7,23 +8,30 @@ Every figure is a ratio within this run (same machine, same sandbox), never a ba
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 import tracemalloc
 from collections.abc import Callable
 from decimal import Decimal
+from multiprocessing.connection import Connection
 
+from erp_shopify.config import OracleConfig, Secret
 from erp_shopify.erp.oracle.adapter import ONHAND, ONHAND_FIELDS, ONHAND_ORDER, OracleAdapter
-from erp_shopify_sandbox.oracle import SEED_ITEMS, SEED_ORGANIZATION, SEED_SUBINVENTORIES, OracleSandbox
+from erp_shopify.store.onhand_snapshots import OnhandSnapshots
+from erp_shopify_sandbox.oracle import ENV, SEED_ITEMS, SEED_ORGANIZATION, SEED_SUBINVENTORIES, OracleSandbox
+from erp_shopify_sandbox.oracle.state import Pod
 from erp_shopify_tests.bench.replayed_create import replayed_create_figures
-from erp_shopify_tests.test_erp.harness_oracle import oracle_config, sandbox_environment
+from erp_shopify_tests.test_erp.harness import exported
+from erp_shopify_tests.test_erp.harness_oracle import oracle_config, sandbox_environment, snapshot_tables
 
 ITEMS = 1_000  # x 2 subinventories = 2,000 balances
 CHANGED_SHARE = 10  # one balance in ten changes between the position and the read
+PASSWORD = "bench-oracle-password"
 
 
-def _adapter(sandbox: OracleSandbox, requests: list[str]) -> OracleAdapter:
+def _adapter(sandbox: OracleSandbox, requests: list[str], tables: OnhandSnapshots) -> OracleAdapter:
     with sandbox_environment(sandbox):
-        adapter = OracleAdapter(oracle_config(sandbox))
+        adapter = OracleAdapter(oracle_config(sandbox), tables=tables)
     adapter.rest._http.event_hooks["request"].append(lambda r: requests.append(f"{r.method} {r.url.path}"))
     return adapter
 
@@ -34,16 +42,16 @@ def _timed(fn: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def _stock(sandbox: OracleSandbox, items: int, offset: int = 0) -> None:
+def _stock(pod: Pod, items: int, offset: int = 0) -> None:
     for n in range(items):
         for subinventory in SEED_SUBINVENTORIES:
-            sandbox.pod.set_onhand(f"BENCH-{n:06d}", SEED_ORGANIZATION, subinventory, Decimal((n + offset) % 50 + 1))
+            pod.set_onhand(f"BENCH-{n:06d}", SEED_ORGANIZATION, subinventory, Decimal((n + offset) % 50 + 1))
 
 
-def _feed_against_raw_paging(sandbox: OracleSandbox) -> list[str]:
-    _stock(sandbox, ITEMS)
+def _feed_against_raw_paging(sandbox: OracleSandbox, tables: OnhandSnapshots) -> list[str]:
+    _stock(sandbox.pod, ITEMS)
     requests: list[str] = []
-    adapter = _adapter(sandbox, requests)
+    adapter = _adapter(sandbox, requests, tables)
     position = adapter.journal_position()
     for n in range(0, ITEMS, CHANGED_SHARE):
         sandbox.pod.set_onhand(f"BENCH-{n:06d}", SEED_ORGANIZATION, SEED_SUBINVENTORIES[0], Decimal(999))
@@ -59,42 +67,64 @@ def _feed_against_raw_paging(sandbox: OracleSandbox) -> list[str]:
     ]
 
 
-def _peak_of_a_read(sandbox: OracleSandbox, items: int) -> tuple[int, int]:
-    """Peak traced bytes of one change-feed read after a stock change everywhere, and its cursor's size."""
-    requests: list[str] = []
-    adapter = _adapter(sandbox, requests)
-    position = adapter.journal_position()
-    _stock(sandbox, items, offset=1)
-    tracemalloc.start()
-    cursor = position
-    for page in adapter.inventory_changes(position):
-        cursor = page.cursor
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    adapter.close()
-    return peak, len(cursor or "")
+def _serve(conn: Connection, items: int) -> None:
+    """The sandbox in a process of its own, so the measured process holds the adapter alone."""
+    sandbox = OracleSandbox(password=PASSWORD).start()
+    _stock(sandbox.pod, items)
+    conn.send((sandbox.url, sandbox.environment()))
+    while (command := conn.recv()) != "stop":
+        _stock(sandbox.pod, items, offset=command)
+        conn.send("stocked")
+    sandbox.stop()
+
+
+def _peak_of_a_read(items: int) -> tuple[int, int, int]:
+    """Peak traced bytes of one change-feed read after a stock change everywhere, the cursor's
+    size, and the Redis table's size."""
+    parent, child = multiprocessing.get_context("spawn").Pipe()
+    server = multiprocessing.get_context("spawn").Process(target=_serve, args=(child, items), daemon=True)
+    server.start()
+    url, environment = parent.recv()
+    secrets = {field: Secret(env=env) for field, env in ENV.items()}
+    try:
+        with snapshot_tables() as tables, exported(environment):
+            adapter = OracleAdapter(OracleConfig(kind="oracle", base_url=url, **secrets), tables=tables)  # type: ignore[arg-type]
+            position = adapter.journal_position()
+            parent.send(1)
+            parent.recv()
+            tracemalloc.start()
+            cursor = position
+            for page in adapter.inventory_changes(position):
+                cursor = page.cursor
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            adapter.close()
+            keys = tables.client.scan_iter(match=f"{tables.keys.prefix}:onhand:*")
+            table = max(keys, key=lambda k: int(k.rsplit(b":", 1)[1]))  # the newest generation
+            table_bytes = int(tables.client.memory_usage(table, samples=0) or 0)
+    finally:
+        parent.send("stop")
+        server.join(timeout=30)
+    return peak, len(cursor or ""), table_bytes
 
 
 def _memory_at_ten_times() -> list[str]:
-    figures = []
-    for items in (ITEMS, ITEMS * 10):
-        sandbox = OracleSandbox().start()
-        try:
-            _stock(sandbox, items)
-            figures.append((items * 2, *_peak_of_a_read(sandbox, items)))
-        finally:
-            sandbox.stop()
-    (small, small_peak, small_cursor), (large, large_peak, large_cursor) = figures
+    (small_peak, small_cursor, _), (large_peak, large_cursor, large_table) = (
+        _peak_of_a_read(ITEMS),
+        _peak_of_a_read(ITEMS * 10),
+    )
+    small, large = ITEMS * 2, ITEMS * 20
     return [
         f"peak memory of a read, {large} / {small} balances: {large_peak / small_peak:.2f} "
-        f"({large_peak / large:.0f} bytes a balance at {large}); the table of the last pass is the cursor",
-        f"cursor size: {small_cursor / small:.1f} bytes a balance at {small}, {large_cursor / large:.1f} at {large}",
+        f"({large_peak / 1e6:.1f} MB at {large}, {small_peak / 1e6:.1f} MB at {small}); the tables are in Redis",
+        f"cursor size: {small_cursor} bytes at {small} balances, {large_cursor} at {large}",
+        f"Redis table: {large_table / large:.0f} bytes a balance at {large} (MEMORY USAGE)",
     ]
 
 
-def _replayed_create(sandbox: OracleSandbox) -> list[str]:
+def _replayed_create(sandbox: OracleSandbox, tables: OnhandSnapshots) -> list[str]:
     requests: list[str] = []
-    adapter = _adapter(sandbox, requests)
+    adapter = _adapter(sandbox, requests, tables)
     try:
         return replayed_create_figures(adapter, requests, SEED_ITEMS[0])
     finally:
@@ -104,7 +134,8 @@ def _replayed_create(sandbox: OracleSandbox) -> list[str]:
 def run() -> list[str]:
     sandbox = OracleSandbox().start()
     try:
-        lines = _feed_against_raw_paging(sandbox) + _replayed_create(sandbox)
+        with snapshot_tables() as tables:
+            lines = _feed_against_raw_paging(sandbox, tables) + _replayed_create(sandbox, tables)
     finally:
         sandbox.stop()
     return lines + _memory_at_ten_times()

@@ -15,8 +15,8 @@ BACKENDS = [
 ]
 
 
-# The ERPs the fulfillment sync reads shipments from (Oracle's shipments are not read yet).
-SHIPPING_BACKENDS = [b for b in BACKENDS if b.id != "oracle"]
+# The ERPs the fulfillment sync reads shipments from: all of them.
+SHIPPING_BACKENDS = BACKENDS
 
 
 @pytest.fixture(params=SHIPPING_BACKENDS)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 from typing import Any
 
 import httpx
+import redis
 
 from erp_shopify.config import OracleConfig, Secret
 from erp_shopify.erp.oracle.adapter import OracleAdapter
+from erp_shopify.records import Address
 from erp_shopify.retrying import RetryPolicy
+from erp_shopify.store.onhand_snapshots import OnhandSnapshots
 from erp_shopify_sandbox.oracle import ENV, SEED_ITEMS, SEED_ORGANIZATION, SEED_SUBINVENTORIES, OracleSandbox
+from erp_shopify_tests.conftest import REDIS_URL
 from erp_shopify_tests.test_erp.harness import exported
 
 QUICK_RETRIES = RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05)
@@ -45,6 +50,47 @@ class OracleHarness:
         body = {"item": item_code, "location": location, "quantity": str(quantity), "lot": lot}
         self.control.put("/stock", json=body).raise_for_status()
 
+    def put_product(self, code: str, title: str, sizes: dict[str, str] | None = None, *, deleted: bool = False) -> None:
+        """A style item with SKU items ``{item number: size}``, or a standalone item."""
+        status = "Inactive" if deleted else "Active"
+        specs: list[dict[str, Any]] = [
+            {"ItemNumber": code, "ItemDescription": title, "ItemStatusValue": status, "StyleItemFlag": bool(sizes)}
+        ]
+        for item, size in (sizes or {}).items():
+            sku = {"ItemNumber": item, "ItemDescription": f"{title} {size}", "StyleItemNumber": code}
+            specs.append({**sku, "dff": {"size": size}})
+        self.control.put("/items", json=specs).raise_for_status()
+
+    def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
+        body = {"order": external_ref, "item": item_code, "quantity": str(quantity), "waybill": tracking}
+        response = self.control.post("/shipments", json=body)
+        response.raise_for_status()
+        return str(response.json()["Shipment"])
+
+    def retrack(self, document: str, tracking: str) -> None:
+        self.control.patch(f"/shipments/{document}", json={"waybill": tracking}).raise_for_status()
+
+    def put_erp_customer(self, number: str, name: str, addresses: list[Address]) -> None:
+        """A person an Oracle user enters (``number`` is Oracle's to give: a new one is created)."""
+        first, _, last = name.partition(" ")
+        body = {
+            "FirstName": first,
+            "LastName": last,
+            "Address": [
+                {"Address1": a.address1, "City": a.city, "PostalCode": a.zip, "Country": a.country_code}
+                for a in addresses
+            ],
+        }
+        self.control.put("/persons", json=body).raise_for_status()
+
+    def count_customers(self, external_ref: str) -> int:
+        response = self.control.get("/persons", params={"SourceSystemReferenceValue": external_ref})
+        response.raise_for_status()
+        return int(response.json()["count"])
+
+    def lose_next_customer_create_response(self) -> None:
+        self.lose_next_create_response()
+
     def lose_next_create_response(self) -> None:
         # Longer than the adapter's timeout, short enough not to hold the sandbox's shutdown long.
         self.set_faults(timeout_after_commit_rate=1.0, hang_seconds=3.0)
@@ -74,16 +120,33 @@ class OracleHarness:
 
 
 @contextmanager
+def snapshot_tables() -> Iterator[OnhandSnapshots]:
+    """The on-hand snapshot tables under a key prefix of their own, deleted afterwards."""
+    prefix = f"test-erp-shopify:{uuid.uuid4().hex[:12]}"
+    tables = OnhandSnapshots(redis.Redis.from_url(REDIS_URL), prefix)
+    try:
+        yield tables
+    finally:
+        with redis.Redis.from_url(REDIS_URL) as client:
+            keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+            if keys:
+                client.delete(*keys)
+
+
+@contextmanager
 def harness(page_size: int = 2, **sandbox_options: Any) -> Iterator[OracleHarness]:
     sandbox = OracleSandbox(**sandbox_options).start()
     try:
-        with sandbox_environment(sandbox):
-            adapter = OracleAdapter(oracle_config(sandbox), page_size=page_size, timeout=1.5, retry=QUICK_RETRIES)
-        test_harness = OracleHarness(sandbox, adapter)
-        try:
-            yield test_harness
-        finally:
-            test_harness.close()
-            adapter.close()
+        with snapshot_tables() as tables:
+            with sandbox_environment(sandbox):
+                adapter = OracleAdapter(
+                    oracle_config(sandbox), page_size=page_size, timeout=1.5, retry=QUICK_RETRIES, tables=tables
+                )
+            test_harness = OracleHarness(sandbox, adapter)
+            try:
+                yield test_harness
+            finally:
+                test_harness.close()
+                adapter.close()
     finally:
         sandbox.stop()

@@ -23,6 +23,7 @@ from erp_shopify.records import Address, CustomerRecord
 BACKENDS = [
     pytest.param("sap", id="sap"),
     pytest.param("netsuite", id="netsuite"),
+    pytest.param("oracle", id="oracle"),
     pytest.param("tryton", id="tryton", marks=pytest.mark.slow),
 ]
 

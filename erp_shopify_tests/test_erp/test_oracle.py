@@ -3,12 +3,16 @@ difference change feed, orders, returns and price lists."""
 
 from __future__ import annotations
 
+import base64
+import json
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import httpx
 import pytest
+import redis
 
 from erp_shopify.config import OracleConfig, Secret
 from erp_shopify.erp import build_adapter
@@ -16,10 +20,12 @@ from erp_shopify.erp.oracle.adapter import OracleAdapter
 from erp_shopify.erp.oracle.rest import oracle_error
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure
 from erp_shopify.records import Address, CreditLine, CreditNote, Customer, InventoryChange, SalesOrder, SalesOrderLine
+from erp_shopify.store.onhand_snapshots import OnhandSnapshots
 from erp_shopify_sandbox.cli import start_erp
 from erp_shopify_sandbox.faults import Faults
 from erp_shopify_sandbox.oracle import ENV, KEY_ID, SCOPE, SEED_ITEMS, SEED_ORGANIZATION, SEED_SUBINVENTORIES
 from erp_shopify_sandbox.oracle.identity import key_pair
+from erp_shopify_tests.conftest import REDIS_URL
 from erp_shopify_tests.test_erp.harness_oracle import (
     QUICK_RETRIES,
     OracleHarness,
@@ -28,6 +34,7 @@ from erp_shopify_tests.test_erp.harness_oracle import (
     sandbox_environment,
 )
 
+LOCATION = f"{SEED_ORGANIZATION}/{SEED_SUBINVENTORIES[0]}"
 STORES = f"{SEED_ORGANIZATION}/{SEED_SUBINVENTORIES[1]}"
 
 
@@ -60,8 +67,12 @@ def _order(ref: str, item: str = SEED_ITEMS[0], quantity: int = 2) -> SalesOrder
 
 
 def _adapter(oracle: OracleHarness, **config: object) -> OracleAdapter:
+    """Another adapter on the same sandbox, with its snapshot tables under the harness's prefix."""
+    assert oracle.adapter.tables is not None
+    tables = OnhandSnapshots(redis.Redis.from_url(REDIS_URL), oracle.adapter.tables.keys.prefix)
     with sandbox_environment(oracle.sandbox):
-        return OracleAdapter(oracle_config(oracle.sandbox, **config), page_size=2, timeout=1.5, retry=QUICK_RETRIES)
+        config_ = oracle_config(oracle.sandbox, **config)
+        return OracleAdapter(config_, page_size=2, timeout=1.5, retry=QUICK_RETRIES, tables=tables)
 
 
 # -- paging and q= filters ---------------------------------------------------------------------
@@ -178,7 +189,12 @@ def test_a_balance_that_disappears_is_delivered_once_as_zero(oracle: OracleHarne
     assert again == []
 
 
-def test_the_cursor_of_a_large_catalogue_stays_compact(oracle: OracleHarness) -> None:
+def _table_keys(oracle: OracleHarness) -> list[bytes]:
+    assert oracle.adapter.tables is not None
+    return list(oracle.adapter.tables.client.scan_iter(match=f"{oracle.adapter.tables.keys.prefix}:onhand:*"))
+
+
+def test_the_cursor_of_a_large_catalogue_only_names_its_table_in_redis(oracle: OracleHarness) -> None:
     for n in range(2000):
         oracle.sandbox.pod.set_onhand(f"BULK-{n:05d}", SEED_ORGANIZATION, "FinGood", Decimal(n % 97 + 1))
     adapter = _adapter(oracle)
@@ -187,7 +203,44 @@ def test_the_cursor_of_a_large_catalogue_stays_compact(oracle: OracleHarness) ->
         cursor = adapter.journal_position()
     finally:
         adapter.close()
-    assert cursor is not None and len(cursor) < 12_000  # about 6 bytes a balance, compressed
+    [table] = _table_keys(oracle)
+    assert cursor is not None and len(cursor) < 120
+    assert oracle.adapter.tables is not None and oracle.adapter.tables.client.hlen(table) == 2000 + 7
+
+
+def test_reading_from_a_cursor_deletes_the_tables_it_superseded(oracle: OracleHarness) -> None:
+    cursor = oracle.adapter.journal_position()
+    for quantity in (1, 2, 3):
+        oracle.set_stock(SEED_ITEMS[0], Decimal(quantity))
+        _, cursor = _drain(oracle.adapter, cursor)
+    assert len(_table_keys(oracle)) == 2  # the cursor's table, and the one it superseded until read from
+    _drain(oracle.adapter, cursor)  # nothing changed: no new table, the superseded one deleted
+    assert len(_table_keys(oracle)) == 1
+
+
+def test_a_cursor_whose_table_expired_reads_every_balance_again(oracle: OracleHarness) -> None:
+    cursor = oracle.adapter.journal_position()
+    oracle.adapter.tables.client.delete(*_table_keys(oracle))  # type: ignore[union-attr]
+    rows, _ = _drain(oracle.adapter, cursor)
+    assert len(rows) == 7  # five items in FinGood, two of them also in Stores: delivered again, absolute
+
+
+def test_a_cursor_that_held_its_table_moves_it_to_redis_once(oracle: OracleHarness) -> None:
+    table = [[item, LOCATION, "100"] for item in SEED_ITEMS]
+    legacy = "ohb1." + base64.urlsafe_b64encode(zlib.compress(json.dumps({"g": 3, "q": table}).encode())).decode()
+    rows, cursor = _drain(oracle.adapter, legacy)
+    delivered = sorted((r.item_code, r.location, r.available) for r in rows)
+    fin_good = [(SEED_ITEMS[n], LOCATION, Decimal(100 + n)) for n in range(1, 5)]  # the first item still at 100
+    assert delivered == sorted(fin_good + [(SEED_ITEMS[n], STORES, Decimal(10 + n)) for n in (1, 3)])
+    assert cursor is not None and cursor.startswith("ohb2.") and _drain(oracle.adapter, cursor)[0] == []
+
+
+def test_without_redis_the_stock_feed_says_what_it_needs(oracle: OracleHarness) -> None:
+    with sandbox_environment(oracle.sandbox):
+        adapter = OracleAdapter(oracle_config(oracle.sandbox), retry=QUICK_RETRIES)
+    with adapter, pytest.raises(DataError) as failure:
+        adapter.journal_position()
+    assert failure.value.codes == ("NO_SNAPSHOT_STORE",) and "redis" in str(failure.value)
 
 
 def test_a_cursor_from_another_adapter_is_refused(oracle: OracleHarness) -> None:

@@ -14,6 +14,7 @@ from erp_shopify.records import ProductRecord
 BACKENDS = [
     pytest.param("sap", id="sap"),
     pytest.param("netsuite", id="netsuite"),
+    pytest.param("oracle", id="oracle"),
     pytest.param("tryton", id="tryton", marks=pytest.mark.slow),
 ]
 

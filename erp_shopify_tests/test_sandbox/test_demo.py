@@ -76,7 +76,12 @@ def test_demo_on_oracle_delivers_every_order_and_syncs_stock_and_prices(home: Pa
     output = result.output
     assert _figure(output, r"orders in the ERP: (\d+) of (\d+)") == ("5", "5")
     assert _figure(output, r"events still queued: (\d+)   DLQ depth: (\d+)") == ("0", "0")
-    first_us = _figure(output, r"demo-us\s+(\d+)\s+(\d+)\s+\d+\s+\d+\s+(\d+)\s+ohb1\.")
+    first_us = _figure(output, r"demo-us\s+(\d+)\s+(\d+)\s+\d+\s+\d+\s+(\d+)\s+ohb2\.")
     assert int(first_us[1]) > 0 and int(first_us[2]) > 0  # stock written, prices written
     statuses = re.findall(r"^demo-(?:us|jp)\s+#\d+\s+demo-\S+\s+\d+\s+(\w+)", output, re.MULTILINE)
     assert sorted(statuses) == ["canceled", "open", "open", "open", "open"]
+    fulfilled = re.findall(r"^demo-us\s+(#\d+)\s+([A-Z_]+)\s+UPS (\S+) \S+$", output, re.MULTILINE)
+    assert fulfilled == [
+        ("#1001", "PARTIALLY_FULFILLED", "1Z999AA10000000001"),
+        ("#1002", "FULFILLED", "1Z999AA10000000002"),
+    ]

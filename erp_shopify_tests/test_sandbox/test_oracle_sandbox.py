@@ -106,6 +106,10 @@ def test_orders_are_read_by_source_system_and_id(client: httpx.Client) -> None:
         ("ItemNumber = 'A''B'", {"ItemNumber": "A'B"}, True),
         ("ItemNumber in ('X', 'Y') and not (Qty > 5)", {"ItemNumber": "Y", "Qty": 5}, True),
         ("ItemNumber like 'AS5%' or Qty >= 10", {"ItemNumber": "BX", "Qty": 9}, False),
+        # date-times compare as instants, whatever the precision or offset of either side
+        ("Stamp >= '2026-11-30T17:00:00.000+00:00'", {"Stamp": "2026-11-30T17:30:00.5+01:00"}, False),
+        ("Stamp > '2026-11-30T17:00:00+00:00'", {"Stamp": "2026-11-30T17:00:00.001+00:00"}, True),
+        ("Stamp = '2026-11-30T17:00:00Z'", {"Stamp": "2026-11-30T17:00:00.000+00:00"}, True),
     ],
 )
 def test_row_match_expressions(expression: str, row: dict[str, object], matches: bool) -> None:

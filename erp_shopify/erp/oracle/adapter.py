@@ -1,6 +1,7 @@
-"""Oracle Fusion Cloud SCM behind the ``ErpAdapter`` protocol: on-hand balances (a snapshot
-difference, ``snapshot_feed``), price lists (``prices``), sales and return orders in Order
-Management (``orders``), over one REST session (``rest``).
+"""Oracle Fusion Cloud SCM behind the ``ErpAdapter``, ``ProductSource`` and ``CustomerStore``
+protocols: on-hand balances (a snapshot difference, ``snapshot_feed``), price lists (``prices``),
+the item master (``items``), shipments (``shipments``), sales and return orders in Order Management
+(``orders``) over the SCM REST session (``rest``), and customers (``customers``) over the CRM one.
 
 Orders are addressed by ``SourceTransactionSystem:SourceTransactionId``: a create whose answer was
 lost is resolved by the read that every create not proven new starts with.
@@ -9,7 +10,7 @@ lost is resolved by the read that every create not proven new starts with.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,10 @@ import httpx
 from erp_shopify.config import OracleConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.oracle import orders, prices
+from erp_shopify.erp.oracle.customers import OracleCustomers
+from erp_shopify.erp.oracle.items import OracleItems
 from erp_shopify.erp.oracle.rest import (
+    CRM_ROOT,
     DEFAULT_RETRIES,
     IN_LIST_CHUNK,
     MAX_PAGE,
@@ -29,18 +33,24 @@ from erp_shopify.erp.oracle.rest import (
     equals,
     one_of,
 )
-from erp_shopify.erp.oracle.snapshot_feed import Key, SnapshotCursor, change_id, quantity_text
+from erp_shopify.erp.oracle.shipments import read_shipments
+from erp_shopify.erp.oracle.snapshot_feed import SnapshotFeed
 from erp_shopify.errors import DataError, TransientError
 from erp_shopify.records import (
     CreditNote,
+    CustomerPage,
+    CustomerRecord,
     ErpDocument,
-    InventoryChange,
     InventoryPage,
     PriceRecord,
+    ProductPage,
+    ProductRecord,
     SalesOrder,
+    ShipmentPage,
     StockLevel,
 )
 from erp_shopify.retrying import RetryPolicy
+from erp_shopify.store.onhand_snapshots import OnhandSnapshots
 
 ONHAND = "inventoryOnhandBalances"
 ONHAND_FIELDS = ("ItemNumber", "OrganizationCode", "SubinventoryCode", "AvailableToTransact")
@@ -48,7 +58,8 @@ ONHAND_ORDER = ("ItemNumber", "OrganizationCode", "SubinventoryCode")
 
 
 class OracleAdapter(ErpAdapter):
-    """``ErpAdapter`` for Oracle Fusion Cloud SCM REST (Basic auth)."""
+    """``ErpAdapter``, ``ProductSource`` and ``CustomerStore`` for Oracle Fusion Cloud. ``tables`` keeps the
+    on-hand change feed's snapshots (Redis); orders, prices, items and shipments need none."""
 
     name = "oracle"
 
@@ -57,10 +68,12 @@ class OracleAdapter(ErpAdapter):
         config: OracleConfig,
         *,
         page_size: int = MAX_PAGE,
+        overlap: timedelta = timedelta(minutes=5),
         timeout: float = 30.0,
         retry: RetryPolicy = DEFAULT_RETRIES,
         sleep: Callable[[float], None] | None = None,
         transport: httpx.BaseTransport | None = None,
+        tables: OnhandSnapshots | None = None,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE:
             raise ValueError(
@@ -68,7 +81,20 @@ class OracleAdapter(ErpAdapter):
             )
         self.config = config
         self.page_size = page_size
+        self.overlap = overlap
+        self.tables = tables  # the on-hand snapshot tables (Redis); closed with the adapter
         self.rest = FusionRest(config, timeout=timeout, retry=retry, sleep=sleep, transport=transport)
+        self.crm = FusionRest(config, timeout=timeout, retry=retry, sleep=sleep, transport=transport, root=CRM_ROOT)
+        self.customers = OracleCustomers(
+            self.crm, source_system=config.source_system, overlap=overlap, page_size=page_size
+        )
+        self.items = OracleItems(
+            self.rest,
+            organization=config.item_organization,
+            options=config.item_options,
+            overlap=overlap,
+            page_size=page_size,
+        )
 
     # -- inventory -----------------------------------------------------------------------------
 
@@ -102,47 +128,24 @@ class OracleAdapter(ErpAdapter):
         if held:
             yield [held]
 
+    def _feed(self) -> SnapshotFeed:
+        if self.tables is None:
+            raise DataError(
+                "Oracle's on-hand change feed keeps its snapshot tables in Redis: build the adapter with "
+                "the redis settings (erp_shopify.erp.build_adapter(config, inventory, redis))",
+                codes=("NO_SNAPSHOT_STORE",),
+                system=SYSTEM,
+            )
+        return SnapshotFeed(self.tables, lambda: self._balances(self._scope()))
+
     def journal_position(self) -> str | None:
         """The whole current snapshot as a cursor: the next read reports what changes after it."""
-        quantities: dict[Key, str] = {}
-        for levels in self._balances(self._scope()):
-            quantities.update({(s.item_code, s.location): quantity_text(s.available) for s in levels})
-        return SnapshotCursor(0, quantities).encode()
+        return self._feed().position()
 
     def inventory_changes(self, cursor: str | None) -> Iterator[InventoryPage]:
-        """One full pass over the balances, yielding the rows whose quantity differs from the cursor's.
-
-        Only pages that carry changes are yielded: encoding the table is the pass's main cost, and
-        a page without changes would hand back the cursor the caller already holds."""
-        previous = SnapshotCursor.decode(cursor)
-        state = SnapshotCursor(previous.generation + 1, previous.quantities)  # updated in place
-        seen: set[Key] = set()
-        observed = datetime.now(UTC)  # Oracle gives no change time: when this pass saw it
-        for levels in self._balances(self._scope()):
-            rows = []
-            for level in levels:
-                key, quantity = (level.item_code, level.location), quantity_text(level.available)
-                seen.add(key)
-                if state.quantities.get(key) != quantity:
-                    state.quantities[key] = quantity
-                    rows.append(self._change(key, level.available, state.generation, observed))
-            if rows:  # a page without changes leaves the table as it was: no cursor to encode
-                yield InventoryPage(rows=rows, cursor=state.encode())
-        vanished = sorted(set(state.quantities) - seen)
-        if vanished:  # no on-hand row any more: nothing left there
-            emptied = [key for key in vanished if state.quantities.pop(key) != "0"]
-            rows = [self._change(key, Decimal(0), state.generation, observed) for key in emptied]
-            yield InventoryPage(rows=rows, cursor=state.encode())
-
-    @staticmethod
-    def _change(key: Key, quantity: Decimal, generation: int, observed: datetime) -> InventoryChange:
-        return InventoryChange(
-            item_code=key[0],
-            location=key[1],
-            available=quantity,
-            change_id=change_id(key, quantity_text(quantity), generation),
-            changed_at=observed,
-        )
+        """One full pass over the balances, yielding the rows whose quantity differs from the
+        cursor's table (``snapshot_feed``); only pages that carry changes are yielded."""
+        return self._feed().changes(cursor)
 
     def inventory_snapshot(self, items: Sequence[str] | None = None) -> Iterator[list[StockLevel]]:
         if items is None:
@@ -164,6 +167,32 @@ class OracleAdapter(ErpAdapter):
                         for item in items
                         for record in prices.price_records(price_list, item, self.config.retail_price_list)
                     ]
+
+    # -- shipments -----------------------------------------------------------------------------
+
+    def shipment_changes(self, cursor: str | None) -> Iterator[ShipmentPage]:
+        return read_shipments(
+            self.rest, cursor, source_system=self.config.source_system, overlap=self.overlap, page_size=self.page_size
+        )
+
+    # -- customers -----------------------------------------------------------------------------
+
+    def find_customer(self, external_ref: str) -> CustomerRecord | None:
+        return self.customers.find(external_ref)
+
+    def upsert_customer(self, customer: CustomerRecord) -> CustomerRecord:
+        return self.customers.upsert(customer)
+
+    def customer_changes(self, cursor: str | None) -> Iterator[CustomerPage]:
+        return self.customers.changes(cursor)
+
+    # -- product master ------------------------------------------------------------------------
+
+    def product_changes(self, cursor: str | None) -> Iterator[ProductPage]:
+        return self.items.changes(cursor)
+
+    def product_snapshot(self, items: Sequence[str]) -> Iterator[list[ProductRecord]]:
+        yield self.items.families(list(items))
 
     # -- documents -----------------------------------------------------------------------------
 
@@ -230,3 +259,6 @@ class OracleAdapter(ErpAdapter):
 
     def close(self) -> None:
         self.rest.close()
+        self.crm.close()
+        if self.tables is not None:
+            self.tables.close()

@@ -17,6 +17,7 @@ from erp_shopify.records import CreditNote, ErpDocument, SalesOrder
 
 RESOURCE = "salesOrdersForOrderHub"
 FIELDS = "OrderNumber,HeaderId,SourceTransactionSystem,SourceTransactionId,StatusCode"
+REFERENCE_FIELDS = ("SourceTransactionSystem", "SourceTransactionId")
 
 
 def order_key(config: OracleConfig, external_ref: str) -> str:

@@ -14,7 +14,8 @@ sent once, since order delivery is their one retry layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -27,6 +28,7 @@ from erp_shopify.retrying import RetryPolicy
 
 SYSTEM = "oracle"
 API_ROOT = "/fscmRestApi/resources/11.13.18.05"
+CRM_ROOT = "/crmRestApi/resources/11.13.18.05"  # Trading Community (customer) resources
 FRAMEWORK_VERSION = "4"
 ERROR_MEDIA_TYPE = "application/vnd.oracle.adf.error+json"
 MAX_PAGE = 500  # the framework's largest page; a larger limit is cut silently, so paging follows ``count``
@@ -53,6 +55,19 @@ def all_of(*conditions: str | None) -> str | None:
     """Join the given conditions with ``and`` (None when there is none)."""
     present = [c for c in conditions if c]
     return " and ".join(f"({c})" for c in present) if present else None
+
+
+def instant(value: str) -> datetime:
+    """A date-time attribute as a naive UTC datetime (the clock our change cursors keep)."""
+    moment = datetime.fromisoformat(str(value))
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def changed_since(attribute: str, moment: datetime | None) -> str | None:
+    """``attribute >= moment`` as a row-match condition (a naive ``moment`` is UTC), None without one."""
+    if moment is None:
+        return None
+    return f"{attribute} >= {literal(moment.strftime('%Y-%m-%dT%H:%M:%S.000+00:00'))}"
 
 
 def children(row: dict[str, Any], name: str) -> list[dict[str, Any]]:
@@ -103,17 +118,16 @@ class FusionRest(RestSession):
         retry: RetryPolicy = DEFAULT_RETRIES,
         sleep: Callable[[float], None] | None = None,
         transport: httpx.BaseTransport | None = None,
+        root: str = API_ROOT,
     ) -> None:
         http = httpx.Client(
-            base_url=config.base_url.rstrip("/") + API_ROOT,
+            base_url=config.base_url.rstrip("/") + root,
             auth=oracle_auth(config),
             timeout=timeout,
             transport=transport,
             headers={"Accept": f"application/json, {ERROR_MEDIA_TYPE}", "REST-Framework-Version": FRAMEWORK_VERSION},
         )
-        super().__init__(
-            http, system=SYSTEM, error_for=oracle_error, retry=retry, sleep=sleep, path_prefix=f"{API_ROOT}/"
-        )
+        super().__init__(http, system=SYSTEM, error_for=oracle_error, retry=retry, sleep=sleep, path_prefix=f"{root}/")
 
     def page(
         self,
@@ -121,18 +135,23 @@ class FusionRest(RestSession):
         *,
         q: str | None = None,
         fields: Sequence[str] = (),
+        child_fields: Mapping[str, Sequence[str]] | None = None,
         order_by: Sequence[str] = (),
         expand: str | None = None,
         limit: int = MAX_PAGE,
         offset: int = 0,
         retried: bool = True,
     ) -> dict[str, Any]:
-        """One page of a collection: ``{items, count, hasMore, limit, offset}`` (``onlyData``: no links)."""
+        """One page of a collection: ``{items, count, hasMore, limit, offset}`` (``onlyData``: no links).
+
+        ``child_fields`` brings children with ``fields`` (``A,B;child:C,D``), since the framework
+        ignores ``expand`` when ``fields`` is given."""
         params: dict[str, Any] = {"onlyData": "true", "limit": limit, "offset": offset, "totalResults": "false"}
         if q:
             params["q"] = q
         if fields:
-            params["fields"] = ",".join(fields)
+            children = "".join(f";{name}:{','.join(names)}" for name, names in (child_fields or {}).items())
+            params["fields"] = ",".join(fields) + children
         if order_by:
             params["orderBy"] = ",".join(f"{name}:asc" for name in order_by)
         if expand:
@@ -149,6 +168,25 @@ class FusionRest(RestSession):
             if not page.get("hasMore") or not items:
                 return
             offset += len(items)
+
+    def changed_pages(
+        self, resource: str, *, stamp: str, key: str, q: str | None, page_size: int, **query: Any
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of ``resource`` matching ``q``, in (``stamp``, ``key``) order, paged by keyset: each
+        page asks for the rows after the last one seen, so a row that changes during the read moves
+        past the end instead of shifting a neighbour out of view (as an offset would)."""
+        after: dict[str, Any] | None = None
+        while True:
+            keyset = None
+            if after:
+                at, last = literal(str(after[stamp])), literal(str(after[key]))
+                keyset = f"{stamp} > {at} or ({stamp} = {at} and {key} > {last})"
+            page = self.page(resource, q=all_of(q, keyset), order_by=(stamp, key), limit=page_size, **query)
+            rows = page.get("items", [])
+            yield rows
+            if not page.get("hasMore") or not rows:
+                return
+            after = rows[-1]
 
     def get_item(self, resource: str, key: str, **params: Any) -> dict[str, Any] | None:
         """One resource item by key, or None on 404; sent once (order calls only)."""

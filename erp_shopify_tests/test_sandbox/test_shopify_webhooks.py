@@ -11,6 +11,7 @@ import jsonschema
 from shopify_app import ShopifyApp
 
 from erp_shopify.artefacts import webhook_schema
+from erp_shopify_tests.order_scenarios import SCENARIOS
 from erp_shopify_tests.test_sandbox.conftest import SECRET, graphql
 
 TOPICS = (
@@ -23,6 +24,10 @@ TOPICS = (
 )
 
 
+# line and order discounts, paid shipping with a shipping discount, two taxes on lines
+PRICED = SCENARIOS["discounts-paid-shipping-two-taxes"][1]
+
+
 def _subscribe_all(shop, receiver, topics=TOPICS) -> None:
     for topic in topics:
         shop.control.subscribe(topic, receiver.url)
@@ -31,7 +36,9 @@ def _subscribe_all(shop, receiver, topics=TOPICS) -> None:
 def test_every_payload_validates_against_its_published_schema_and_verifies_with_shopifyapp(shop, receiver) -> None:
     _subscribe_all(shop, receiver, (*TOPICS, "products/update"))
     order = shop.control.place_order(
-        {"SKU-0000001": 2, "SKU-0000002": 1}, customer={"email": "a@example.com", "first_name": "Ada", "last_name": "L"}
+        {"SKU-0000001": 2, "SKU-0000002": 1},
+        customer={"email": "a@example.com", "first_name": "Ada", "last_name": "L"},
+        pricing=PRICED,
     )
     shop.control.refund_order(order["legacy_id"], {"SKU-0000001": 1})
     shop.control.cancel_order(order["legacy_id"])

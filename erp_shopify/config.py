@@ -126,7 +126,12 @@ class SapConfig(_ErpConnection):
     condition_type: str = "PPR0"
     rejection_reason: str = "10"  # SalesDocumentRjcnReason set on every item of a cancelled order
     credit_order_type: str = "CBAR"  # returns order type that carries a Shopify refund
-    manual_price_condition_type: str = "PMP0"  # item condition carrying the Shopify net unit price
+    manual_price_condition_type: str = "PMP0"  # item condition carrying the Shopify unit price (tax excluded)
+    discount_condition_type: str = "RB00"  # item condition (value) carrying a line's own discount
+    order_discount_condition_type: str = "RB00"  # item condition (value) carrying its share of order discounts
+    tax_condition_type: str = "TTX1"  # item condition (percentage) carrying one Shopify tax rate
+    shipping_material: str = "SHIPPING"  # service material of the item that carries a shipping line
+    shipping_condition_type: str = "KF00"  # freight condition (value) pricing that item
     tracking_field: str = "BillOfLading"  # the outbound delivery header property holding the tracking number
     delivery_overlap_days: int = Field(1, ge=1)  # LastChangeDate has no time: re-read this many days
     product_language: str = "EN"  # the to_Description language that titles products in Shopify

@@ -55,6 +55,7 @@ class SapStore:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.base_units: dict[str, str] = {}  # material -> base unit
+        self.services: set[str] = set()  # service materials (shipping): no stock, no goods issue
         self.stock: dict[tuple[str, str, str, str, str], Decimal] = {}  # material, plant, sloc, batch, type
         self.documents: list[MaterialDocumentHeader] = []
         self.orders: list[dict[str, Any]] = []
@@ -76,8 +77,10 @@ class SapStore:
     # --- master data and stock -------------------------------------------------------------------
 
     @_locked
-    def add_material(self, material: str, base_unit: str = "PC") -> None:
+    def add_material(self, material: str, base_unit: str = "PC", *, service: bool = False) -> None:
         self.base_units[material] = base_unit
+        if service:
+            self.services.add(material)
         for row in self.stock_of(material):
             row["MaterialBaseUnit"] = base_unit
         self.version += 1
@@ -308,6 +311,8 @@ class SapStore:
     def _issue(self, order: dict[str, Any], movement_type: str, only: dict[str, Any] | None = None) -> None:
         movements = []
         for line in [only] if only else order["to_Item"]:
+            if line["Material"] in self.services:
+                continue
             plant, location = line["ProductionPlant"], line["StorageLocation"]
             if not (plant and location):
                 plant, location = self._location_of(line["Material"])
@@ -322,7 +327,8 @@ class SapStore:
                     sales_order_item=line["SalesOrderItem"],
                 )
             )
-        self.post_goods_movement(movements)
+        if movements:
+            self.post_goods_movement(movements)
 
     def _location_of(self, material: str) -> tuple[str, str]:
         held = sorted(

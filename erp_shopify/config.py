@@ -147,6 +147,10 @@ class NetSuiteConfig(_ErpConnection):
     token_secret: Secret
     subsidiary: str = "1"
     customer: str = "1"
+    # itemid of a Discount item: a line discount is its line after the item, order discounts the
+    # header discountItem; "" sends every line at its discounted amount instead
+    discount_item: str = ""
+    tax_codes: dict[str, str] = Field(default_factory=dict)  # Shopify tax title -> tax code id (tax details)
     account_timezone: str = "UTC"  # SuiteQL compares dates in the account's zone (Setup > Company)
     # Shopify option name -> the item field holding a matrix child's value of that option
     matrix_options: dict[str, str] = Field(default_factory=lambda: {"Size": "custitem_size"})

@@ -173,6 +173,9 @@ class TrytonConfig(_ErpConnection):
     password: Secret
     warehouses: list[str] = Field(default_factory=list)  # warehouse codes; empty = all
     party: str = "Shopify Customer"
+    shipping_product: str = ""  # product code of the shipping-cost line ("" = a line without product)
+    # Shopify tax title -> Tryton tax name; a title not listed finds the percentage tax of its rate
+    taxes: dict[str, str] = Field(default_factory=dict)
 
 
 class OracleConfig(_ErpConnection):

@@ -33,6 +33,7 @@ from erp_shopify_sandbox.sap.records import (
     Movement,
 )
 
+SHIPPING_MATERIAL = "SHIPPING"  # a service material, there from the start: shipping lines' items
 RETURN_ORDER_TYPES = frozenset({"CBAR", "RE", "G2", "CR"})  # no goods issue for these
 
 
@@ -73,6 +74,7 @@ class SapStore:
         self._next_document = 4900000000
         self._days: dict[date, datetime] = {}
         self.deliveries = OutboundDeliveries(self)
+        self.add_material(SHIPPING_MATERIAL, service=True)
 
     # --- master data and stock -------------------------------------------------------------------
 

@@ -112,7 +112,7 @@ def harness(page_size: int = 1000, **adapter_options: Any) -> Iterator[SapHarnes
             "POST",
             "/_sandbox/seed",
             {
-                "materials": [*ITEMS, {"material": "SHIPPING", "service": True}],
+                "materials": ITEMS,
                 "stock": [
                     {"material": item, "plant": "1010", "storage_location": "0001", "quantity": 100} for item in ITEMS
                 ],

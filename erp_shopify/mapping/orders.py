@@ -229,7 +229,10 @@ def to_sales_order(order: ShopifyOrder, mapping: OrderMapping) -> SalesOrder:
         total=_expected_total(order),
         note=note,
     )
-    check_total(sales_order)
+    if not _edited(order):
+        # an edited or refunded order may already be in the ERP (its update must not be refused);
+        # the adapter checks it before it would create it
+        check_total(sales_order)
     return sales_order
 
 

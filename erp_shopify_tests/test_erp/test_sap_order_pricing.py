@@ -87,3 +87,12 @@ def test_a_pricing_procedure_that_computes_another_total_is_a_data_error_naming_
     assert failure.value.codes == ("TOTAL_MISMATCH",)
     assert f"SAP sales order {created['SalesOrder']}'s total" in str(failure.value)
     assert f"Shopify's total {order.total} EUR" in str(failure.value)
+
+
+def test_an_order_the_adapter_cannot_reproduce_is_refused_before_anything_reaches_sap(sap: SapHarness) -> None:
+    order = _priced(75, "discounts-paid-shipping-two-taxes")
+    off_by_a_cent = order.model_copy(update={"total": order.total + Decimal("0.01")})  # e.g. an edited order
+    with pytest.raises(DataError) as failure:
+        sap.adapter.create_sales_order(off_by_a_cent)
+    assert failure.value.codes == ("TOTAL_MISMATCH",) and "by -0.01" in str(failure.value)
+    assert sap.count_sales_orders(order.external_ref) == 0

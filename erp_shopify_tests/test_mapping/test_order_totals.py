@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from erp_shopify.errors import DataError
-from erp_shopify.mapping.order_totals import document_amounts
+from erp_shopify.mapping.order_totals import check_total, document_amounts
 from erp_shopify.mapping.orders import CreateOrder, OrderMapping, order_action
 from erp_shopify.records import SalesOrder
 from erp_shopify_tests.order_scenarios import SCENARIOS
@@ -101,3 +101,16 @@ def test_an_edited_order_reproduces_its_current_total() -> None:
     assert isinstance(action, CreateOrder)
     assert [line.item_code for line in action.order.lines] == ["TG-A"]
     assert action.order.total == Decimal(payload["current_total_price"])
+
+
+def test_an_update_of_an_edited_order_is_left_to_the_adapter_to_check_before_any_create() -> None:
+    """The order may already be in the ERP; its update must not be dead-lettered for a total the
+    edit changed in ways the lines do not show (a refunded shipping line, say)."""
+    lines, pricing = SCENARIOS["discounts-paid-shipping-two-taxes"]
+    payload = priced_payload(46, lines, pricing)
+    payload["line_items"][1]["current_quantity"] = 2
+    payload["current_total_price"] = "1.00"
+    action = order_action("orders/updated", payload, MAPPING)
+    assert isinstance(action, CreateOrder) and action.order.total == Decimal("1.00")
+    with pytest.raises(DataError, match="TOTAL_MISMATCH"):
+        check_total(action.order)

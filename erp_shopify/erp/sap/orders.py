@@ -32,10 +32,10 @@ class SapOrders:
         return self._find(external_ref, self.config.sales_order_type)
 
     def create_sales_order(self, order: SalesOrder, *, known_new: bool = False) -> ErpDocument:
-        amounts = check_total(order)  # what is sent is what was proven to reproduce Shopify's total
         existing = None if known_new else self._find(order.external_ref, self.config.sales_order_type)
         if existing is not None:
             return existing
+        amounts = check_total(order)  # what is sent is what was proven to reproduce Shopify's total
         units = self._base_units([line.item_code for line in order.lines if not line.unit])
         items = [
             sales_item(line.item_code, line.quantity, line.unit or units.get(line.item_code, ""), line.description)

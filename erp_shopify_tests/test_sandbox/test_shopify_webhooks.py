@@ -6,11 +6,14 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from decimal import Decimal
 
 import jsonschema
 from shopify_app import ShopifyApp
 
 from erp_shopify.artefacts import webhook_schema
+from erp_shopify.mapping.order_totals import document_amounts
+from erp_shopify.mapping.orders import CreateOrder, OrderMapping, order_action
 from erp_shopify_tests.order_scenarios import SCENARIOS
 from erp_shopify_tests.test_sandbox.conftest import SECRET, graphql
 
@@ -121,3 +124,15 @@ def test_a_storefront_order_moves_units_from_available_to_committed(shop) -> Non
     shop.control.refund_order(order["legacy_id"], {"SKU-0000006": 1}, restock=True)
     level = next(row for row in shop.control.levels(["SKU-0000006"]) if row["location_id"].endswith("/70100000001"))
     assert (level["available"], level["committed"]) == (8, 2)
+
+
+def test_a_priced_orders_webhook_maps_to_an_order_with_its_total_to_the_cent(shop, receiver) -> None:
+    _subscribe_all(shop, receiver, ("orders/create",))
+    for _, pricing in SCENARIOS.values():
+        shop.control.place_order({"SKU-0000001": 2, "SKU-0000002": 3}, pricing=pricing)
+    mapping = OrderMapping(shop="sandbox", sku_xref={"SKU-0000001": "A", "SKU-0000002": "B"}, currency="USD")
+    for request in receiver.wait_for(len(SCENARIOS)):
+        payload = json.loads(request["body"])
+        action = order_action("orders/create", payload, mapping)
+        assert isinstance(action, CreateOrder)
+        assert document_amounts(action.order).total == Decimal(payload["total_price"]) == action.order.total

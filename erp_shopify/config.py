@@ -137,7 +137,12 @@ class SapConfig(_ErpConnection):
     condition_type: str = "PPR0"
     rejection_reason: str = "10"  # SalesDocumentRjcnReason set on every item of a cancelled order
     credit_order_type: str = "CBAR"  # returns order type that carries a Shopify refund
-    manual_price_condition_type: str = "PMP0"  # item condition carrying the Shopify net unit price
+    manual_price_condition_type: str = "PMP0"  # item condition carrying the Shopify unit price (tax excluded)
+    discount_condition_type: str = "RB00"  # item condition (value) carrying a line's own discount
+    order_discount_condition_type: str = "RB00"  # item condition (value) carrying its share of order discounts
+    tax_condition_type: str = "TTX1"  # item condition (percentage) carrying one Shopify tax rate
+    shipping_material: str = "SHIPPING"  # service material of the item that carries a shipping line
+    shipping_condition_type: str = "KF00"  # freight condition (value) pricing that item
     tracking_field: str = "BillOfLading"  # the outbound delivery header property holding the tracking number
     delivery_overlap_days: int = Field(1, ge=1)  # LastChangeDate has no time: re-read this many days
     product_language: str = "EN"  # the to_Description language that titles products in Shopify
@@ -153,6 +158,10 @@ class NetSuiteConfig(_ErpConnection):
     token_secret: Secret
     subsidiary: str = "1"
     customer: str = "1"
+    # itemid of a Discount item: a line discount is its line after the item, order discounts the
+    # header discountItem; "" sends every line at its discounted amount instead
+    discount_item: str = ""
+    tax_codes: dict[str, str] = Field(default_factory=dict)  # Shopify tax title -> tax code id (tax details)
     account_timezone: str = "UTC"  # SuiteQL compares dates in the account's zone (Setup > Company)
     # Shopify option name -> the item field holding a matrix child's value of that option
     matrix_options: dict[str, str] = Field(default_factory=lambda: {"Size": "custitem_size"})
@@ -175,6 +184,9 @@ class TrytonConfig(_ErpConnection):
     password: Secret
     warehouses: list[str] = Field(default_factory=list)  # warehouse codes; empty = all
     party: str = "Shopify Customer"
+    shipping_product: str = ""  # product code of the shipping-cost line ("" = a line without product)
+    # Shopify tax title -> Tryton tax name; a title not listed finds the percentage tax of its rate
+    taxes: dict[str, str] = Field(default_factory=dict)
 
 
 class OracleConfig(_ErpConnection):

@@ -69,13 +69,33 @@ class Customer(_Record):
     erp_party: str | None = None  # sold-to party / customer number when known
 
 
+class TaxLine(_Record):
+    """One tax on a line or a shipping charge, as Shopify charged it."""
+
+    title: str = ""
+    rate: Decimal  # 0.2 = 20 %
+    amount: Decimal
+
+
 class SalesOrderLine(_Record):
     item_code: str
     quantity: Decimal = Field(gt=0)
-    unit_price: Decimal
-    discount: Decimal = Decimal("0")  # total discount on the line
+    unit_price: Decimal  # Shopify's price: tax included when the order's ``taxes_included``
+    discount: Decimal = Decimal("0")  # the line's own discounts (product and manual line discounts)
+    order_discount: Decimal = Decimal("0")  # the line's share of order-level discounts, as Shopify allocated it
     tax: Decimal = Decimal("0")  # total tax on the line
+    taxes: list[TaxLine] = Field(default_factory=list)
+    unit: str = ""  # the ERP's sales unit; "" = the adapter reads the item's own
     description: str = ""
+
+
+class ShippingCharge(_Record):
+    """One shipping line: its price before its own discount, the discount, and its taxes."""
+
+    title: str = ""
+    price: Decimal
+    discount: Decimal = Decimal("0")
+    taxes: list[TaxLine] = Field(default_factory=list)
 
 
 class SalesOrder(_Record):
@@ -87,9 +107,12 @@ class SalesOrder(_Record):
     ship_to: Address
     bill_to: Address | None = None
     lines: list[SalesOrderLine] = Field(min_length=1)
-    shipping: Decimal = Decimal("0")
+    shipping: Decimal = Decimal("0")  # net of shipping discounts (tax included when ``taxes_included``)
     shipping_tax: Decimal = Decimal("0")
-    order_discount: Decimal = Decimal("0")
+    order_discount: Decimal = Decimal("0")  # sum of the lines' ``order_discount``
+    shipping_lines: list[ShippingCharge] = Field(default_factory=list)
+    taxes_included: bool = False  # Shopify's ``taxes_included``: prices and discounts carry the tax
+    total: Decimal | None = None  # Shopify's total the ERP document must equal to the cent (None: unchecked)
     note: str = ""
 
 

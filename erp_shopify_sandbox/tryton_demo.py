@@ -21,6 +21,7 @@ import tempfile
 from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 DATABASE = "demo"
 ADMIN_LOGIN = "admin"
@@ -35,6 +36,10 @@ PRODUCTS: tuple[tuple[str, str, str, int], ...] = (
     ("SKU-MUG", "Mug", "9.50", 120),
     ("SKU-CAP", "Cap", "14.00", 0),
 )
+SHIPPING_PRODUCT = "SHIPPING"  # a service product: the shipping-cost line of a sale
+# name, rate: percentage taxes for Shopify's tax lines (found by name, else by rate)
+TAXES: tuple[tuple[str, str], ...] = (("GST", "0.05"), ("PST", "0.07"), ("VAT", "0.2"), ("MwSt", "0.19"))
+_DATA_VERSION = "2"  # the demo data below: a change here builds a fresh template
 _MODULES = ("sale", "stock")
 _DEFAULT_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "tryton"
 
@@ -55,7 +60,7 @@ def template_key() -> str:
         for dist in metadata.distributions()
         if (dist.metadata["Name"] or "").lower().startswith(("trytond", "proteus"))
     )
-    return hashlib.sha256("\n".join(versions).encode()).hexdigest()[:16]
+    return hashlib.sha256("\n".join([*versions, _DATA_VERSION]).encode()).hexdigest()[:16]
 
 
 def demo_template(cache_dir: Path | None = None) -> Path:
@@ -130,6 +135,8 @@ def populate(config_file: str) -> None:
     company = Company.find([])[0]
     proteus_config.get_config()._context = User.get_preferences(True, {})
 
+    _accounting(company)
+
     customer = Party(name=CUSTOMER)
     customer.addresses[0].street = "Shopify orders (ship-to on each sale)"
     customer.save()
@@ -156,8 +163,35 @@ def populate(config_file: str) -> None:
                     company=company,
                 )
             )
+    Template(
+        name="Shipping", code=SHIPPING_PRODUCT, type="service", default_uom=unit, salable=True, list_price=Decimal(0)
+    ).save()
     Move.save(moves)
     Move.click(moves, "do")
+
+
+def _accounting(company: Any) -> None:
+    """A minimal chart of accounts, the demo's percentage taxes, and taxes rounded per line (as
+    Shopify rounds them), so a sale's tax is what Shopify charged."""
+    from proteus import Model
+    from trytond.modules.account.tests.tools import create_chart, get_accounts
+
+    create_chart(company)
+    accounts = get_accounts(company)
+    Tax = Model.get("account.tax")
+    for name, rate in TAXES:
+        Tax(
+            name=name,
+            description=name,
+            type="percentage",
+            rate=Decimal(rate),
+            invoice_account=accounts["tax"],
+            credit_note_account=accounts["tax"],
+        ).save()
+    Configuration = Model.get("account.configuration")
+    configuration = Configuration(1)
+    configuration.tax_rounding = "line"
+    configuration.save()
 
 
 if __name__ == "__main__":

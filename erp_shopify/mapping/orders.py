@@ -1,10 +1,7 @@
 """Shopify order webhooks -> ERP documents: pure functions, no I/O.
 
-The payload models read the ``orders/*`` and ``refunds/create`` webhooks tolerantly (unknown fields
-are ignored, so a new API version does not break delivery) and key every object on its
-``admin_graphql_api_id``: the numeric ``id`` fields lose precision in JavaScript-produced JSON.
-
-One webhook becomes one ``OrderAction``: create a sales order, cancel one, or credit a refund. The
+The payloads are read by the models of ``order_webhooks`` (tolerant, keyed on GraphQL ids). One
+webhook becomes one ``OrderAction``: create a sales order, cancel one, or credit a refund. The
 external reference is the ERP's idempotency key, so it must be the same for every event of one
 order and fit every ERP (SAP ``PurchaseOrderByCustomer``: 35 chars; NetSuite ``externalId``:
 letters, digits, ``_`` and ``-``).
@@ -16,137 +13,29 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from erp_shopify.errors import DataError
+from erp_shopify.mapping.order_totals import check_total, money
+from erp_shopify.mapping.order_webhooks import (
+    LineItem,
+    ShopifyAddress,
+    ShopifyCustomer,
+    ShopifyOrder,
+    ShopifyRefund,
+    legacy_id,
+)
 from erp_shopify.policy import ORDER_TOPICS, REFUND_TOPIC
-from erp_shopify.records import Address, CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
+from erp_shopify.records import CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
+
+__all__ = ["ShopifyOrder", "ShopifyRefund", "legacy_id"]
 
 MAX_REF = 35
 _REF_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 _ZERO = Decimal("0")
-
-
-class _Payload(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class TaxLine(_Payload):
-    price: Decimal = _ZERO
-    title: str = ""
-
-
-class DiscountAllocation(_Payload):
-    amount: Decimal = _ZERO
-
-
-class ShopifyAddress(_Payload):
-    name: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    company: str | None = None
-    address1: str | None = None
-    address2: str | None = None
-    city: str | None = None
-    zip: str | None = None
-    province_code: str | None = None
-    country_code: str | None = None
-    phone: str | None = None
-
-    def to_erp(self) -> Address:
-        name = self.name or " ".join(p for p in (self.first_name, self.last_name) if p)
-        return Address(
-            name=name,
-            company=self.company or "",
-            address1=self.address1 or "",
-            address2=self.address2 or "",
-            city=self.city or "",
-            zip=self.zip or "",
-            province_code=self.province_code or "",
-            country_code=self.country_code or "",
-            phone=self.phone or "",
-        )
-
-
-class ShopifyCustomer(_Payload):
-    admin_graphql_api_id: str | None = None
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-
-
-class LineItem(_Payload):
-    admin_graphql_api_id: str
-    sku: str | None = None
-    title: str = ""
-    quantity: int
-    current_quantity: int | None = None  # after order edits; 0 = removed
-    price: Decimal
-    total_discount: Decimal = _ZERO
-    discount_allocations: list[DiscountAllocation] = []
-    tax_lines: list[TaxLine] = []
-    requires_shipping: bool = True
-
-
-class ShippingLine(_Payload):
-    title: str = ""
-    price: Decimal = _ZERO
-    discounted_price: Decimal | None = None
-    is_removed: bool = False
-    tax_lines: list[TaxLine] = []
-
-
-class ShopifyOrder(_Payload):
-    admin_graphql_api_id: str
-    name: str = ""
-    currency: str
-    created_at: datetime
-    processed_at: datetime | None = None
-    email: str | None = None
-    contact_email: str | None = None
-    note: str | None = None
-    customer: ShopifyCustomer | None = None
-    shipping_address: ShopifyAddress | None = None
-    billing_address: ShopifyAddress | None = None
-    line_items: list[LineItem]
-    shipping_lines: list[ShippingLine] = []
-    total_discounts: Decimal = _ZERO
-    cancelled_at: datetime | None = None
-
-    @property
-    def legacy_id(self) -> str:
-        return legacy_id(self.admin_graphql_api_id)
-
-
-class RefundLineItem(_Payload):
-    quantity: int
-    subtotal: Decimal = _ZERO
-    total_tax: Decimal = _ZERO
-    line_item: LineItem
-
-
-class Transaction(_Payload):
-    kind: str = ""
-    status: str = ""
-    amount: Decimal = _ZERO
-    currency: str | None = None
-
-
-class ShopifyRefund(_Payload):
-    admin_graphql_api_id: str
-    order_id: int  # the refund payload names its order only by legacy id
-    created_at: datetime
-    note: str | None = None
-    refund_line_items: list[RefundLineItem] = []
-    transactions: list[Transaction] = []
-
-    @property
-    def legacy_id(self) -> str:
-        return legacy_id(self.admin_graphql_api_id)
 
 
 @dataclass(frozen=True)
@@ -197,14 +86,6 @@ OrderAction = CreateOrder | CancelOrder | CreditRefund | NothingToSend
 NO_LINES = "the order has no line with a quantity"
 
 
-def legacy_id(gid: str) -> str:
-    """``gid://shopify/Order/820982911946154508`` -> ``820982911946154508`` (kept as text)."""
-    tail = gid.rstrip("/").rsplit("/", 1)[-1]
-    if not tail.isdigit():
-        raise DataError(f"admin_graphql_api_id {gid!r} is not a Shopify GID", codes=("BAD_GID",), system="mapping")
-    return tail
-
-
 def external_ref(shop: str, legacy: str, kind: str = "") -> str:
     """``<shop>-<kind><legacy id>``, at most 35 safe characters, the same for every event of it.
 
@@ -253,28 +134,66 @@ def _item_code(line: LineItem, position: int, mapping: OrderMapping) -> str:
         ) from None
 
 
-def _taxes(lines: list[TaxLine]) -> Decimal:
-    return sum((t.price for t in lines), _ZERO)
+def _discounts(line: LineItem, order: ShopifyOrder) -> tuple[Decimal, Decimal]:
+    """The line's own discount and its share of order-level discounts, as Shopify allocated them."""
+    own = shared = _ZERO
+    for allocation in line.discount_allocations:
+        index = allocation.discount_application_index
+        applied = (
+            order.discount_applications[index]
+            if index is not None and index < len(order.discount_applications)
+            else None
+        )
+        if applied is not None and applied.target_selection == "all":
+            shared += allocation.amount
+        else:
+            own += allocation.amount
+    if not line.discount_allocations:
+        own = line.total_discount
+    return own, shared
+
+
+def _edited(order: ShopifyOrder) -> bool:
+    return any(
+        line.current_quantity is not None and line.current_quantity != line.quantity for line in order.line_items
+    )
+
+
+def _expected_total(order: ShopifyOrder) -> Decimal | None:
+    """``total_price`` for the order as placed; ``current_total_price`` once an edit or a refund
+    changed a line's quantity (the lines are then mapped at their current quantities)."""
+    if _edited(order):
+        return order.current_total_price
+    return order.total_price
+
+
+def _sales_line(
+    line: LineItem, position: int, quantity: int, order: ShopifyOrder, mapping: OrderMapping
+) -> SalesOrderLine:
+    share = Decimal(quantity) / Decimal(line.quantity)  # an edited line keeps its per-unit taxes and discounts
+    own, shared = _discounts(line, order)
+    taxes = [t.to_erp(share) for t in line.tax_lines]
+    return SalesOrderLine(
+        item_code=_item_code(line, position, mapping),
+        quantity=Decimal(quantity),
+        unit_price=line.price,
+        discount=money(own * share),
+        order_discount=money(shared * share),
+        tax=sum((t.amount for t in taxes), _ZERO),
+        taxes=taxes,
+        description=line.title[:40],
+    )
 
 
 def to_sales_order(order: ShopifyOrder, mapping: OrderMapping) -> SalesOrder:
-    """The ERP sales order for a Shopify order, with every live line mapped through the SKU xref."""
+    """The ERP sales order for a Shopify order, with every live line mapped through the SKU xref,
+    its shipping, discounts and taxes; proven to reproduce Shopify's total to the cent."""
     lines: list[SalesOrderLine] = []
     for position, line in enumerate(order.line_items):
         quantity = line.quantity if line.current_quantity is None else line.current_quantity
         if quantity <= 0:
             continue  # removed by an order edit
-        allocated = sum((a.amount for a in line.discount_allocations), _ZERO)
-        lines.append(
-            SalesOrderLine(
-                item_code=_item_code(line, position, mapping),
-                quantity=Decimal(quantity),
-                unit_price=line.price,
-                discount=allocated or line.total_discount,
-                tax=_taxes(line.tax_lines),
-                description=line.title[:40],
-            )
-        )
+        lines.append(_sales_line(line, position, quantity, order, mapping))
     if not lines:
         raise DataError(f"line_items: {NO_LINES}", codes=("NO_LINES",), system="mapping")
     needs_shipping = any(line.requires_shipping for line in order.line_items)
@@ -285,14 +204,11 @@ def to_sales_order(order: ShopifyOrder, mapping: OrderMapping) -> SalesOrder:
             system="mapping",
         )
     ship_to = (order.shipping_address or order.billing_address or ShopifyAddress()).to_erp()
-    shipping = [s for s in order.shipping_lines if not s.is_removed]
-    shipping_net = sum((s.price if s.discounted_price is None else s.discounted_price for s in shipping), _ZERO)
-    shipping_discount = sum((s.price for s in shipping), _ZERO) - shipping_net
-    line_discounts = sum((line.discount for line in lines), _ZERO)
+    shipping = [s.to_erp() for s in order.shipping_lines if not s.is_removed]
     customer = order.customer or ShopifyCustomer()
     party = mapping.party_by_customer.get(customer.admin_graphql_api_id or "", mapping.default_party)
     note = f"Shopify {order.name}".strip() + (f": {order.note}" if order.note else "")
-    return SalesOrder(
+    sales_order = SalesOrder(
         external_ref=external_ref(mapping.shop, order.legacy_id),
         shop=mapping.shop,
         currency=order.currency,
@@ -305,11 +221,19 @@ def to_sales_order(order: ShopifyOrder, mapping: OrderMapping) -> SalesOrder:
         ship_to=ship_to,
         bill_to=order.billing_address.to_erp() if order.billing_address else None,
         lines=lines,
-        shipping=shipping_net,
-        shipping_tax=sum((_taxes(s.tax_lines) for s in shipping), _ZERO),
-        order_discount=max(_ZERO, order.total_discounts - line_discounts - shipping_discount),
+        shipping=sum((s.price - s.discount for s in shipping), _ZERO),
+        shipping_tax=sum((t.amount for s in shipping for t in s.taxes), _ZERO),
+        order_discount=sum((line.order_discount for line in lines), _ZERO),
+        shipping_lines=shipping,
+        taxes_included=order.taxes_included,
+        total=_expected_total(order),
         note=note,
     )
+    if not _edited(order):
+        # an edited or refunded order may already be in the ERP (its update must not be refused);
+        # the adapter checks it before it would create it
+        check_total(sales_order)
+    return sales_order
 
 
 def to_credit_note(refund: ShopifyRefund, mapping: OrderMapping) -> CreditNote:

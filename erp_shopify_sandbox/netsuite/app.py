@@ -241,7 +241,17 @@ class NetSuiteService:
 
     async def control_orders(self, request: Request) -> Response:
         external_id = request.query_params.get("externalId", "")
-        return JSONResponse({"externalId": external_id, "count": self.account.count("salesOrder", external_id)})
+        record = self.account.find("salesOrder", external_id)
+        lines = [] if record is None else [{**line, "quantity": str(line["quantity"])} for line in record.lines]
+        return JSONResponse(
+            {
+                "externalId": external_id,
+                "count": self.account.count("salesOrder", external_id),
+                "total": None if record is None else record.fields.get("total"),
+                "lines": lines,
+                "header": {} if record is None else record.fields,
+            }
+        )
 
     async def control_ship(self, request: Request) -> Response:
         """The warehouse ships one item of a sales order: an item fulfillment, shipped, with a package."""

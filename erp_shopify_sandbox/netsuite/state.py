@@ -19,6 +19,7 @@ from typing import Any
 from erp_shopify_sandbox.netsuite.customers import SCHEMA as CUSTOMER_SCHEMA
 from erp_shopify_sandbox.netsuite.fulfillments import SCHEMA as FULFILLMENT_SCHEMA
 from erp_shopify_sandbox.netsuite.fulfillments import mirror_sales_order
+from erp_shopify_sandbox.netsuite.totals import TotalsError, order_totals
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _SQL_TIME = "'YYYY-MM-DD HH24:MI:SS'"
@@ -30,7 +31,7 @@ SCHEMA = """
 CREATE TABLE item (
     id INTEGER PRIMARY KEY, itemid TEXT UNIQUE NOT NULL, displayname TEXT, itemtype TEXT,
     parent INTEGER, matrixtype TEXT, isinactive TEXT NOT NULL DEFAULT 'F', upccode TEXT, manufacturer TEXT,
-    weight TEXT, weightunit TEXT, custitem_size TEXT, custitem_color TEXT,
+    weight TEXT, weightunit TEXT, custitem_size TEXT, custitem_color TEXT, saleunit INTEGER,
     lastmodifieddate TEXT NOT NULL DEFAULT '2026-01-01 00:00:00');
 CREATE TABLE location (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE inventoryitemlocations (
@@ -46,6 +47,7 @@ CREATE TABLE pricing (
 
 _NEW_ITEM = "INSERT INTO item (id, itemid, displayname, itemtype, lastmodifieddate) VALUES (?, ?, ?, 'InvtPart', ?)"
 SEED_ITEMS = ["NS-TEE-S", "NS-TEE-M", "NS-TEE-L", "NS-HOODIE-M", "NS-CAP"]
+DISCOUNT_ITEM = "SHOPIFY-DISCOUNT"  # a Discount item (id 90): lines and header discounts name it
 SEED_LOCATIONS = {1: "Main Warehouse", 2: "East Coast DC"}
 SEED_PRICE_LEVELS = {1: "Base Price", 2: "Wholesale"}
 SEED_CURRENCIES = {1: "USD", 2: "EUR"}
@@ -101,6 +103,10 @@ class Account:
         self.db.executemany("INSERT INTO location VALUES (?, ?)", SEED_LOCATIONS.items())
         self.db.executemany("INSERT INTO pricelevel VALUES (?, ?)", SEED_PRICE_LEVELS.items())
         self.db.executemany("INSERT INTO currency VALUES (?, ?)", SEED_CURRENCIES.items())
+        self.db.execute(
+            "INSERT INTO item (id, itemid, displayname, itemtype) VALUES (90, ?, 'Shopify discount', 'Discount')",
+            (DISCOUNT_ITEM,),
+        )
         for n, code in enumerate(SEED_ITEMS, start=100):
             self.db.execute(_NEW_ITEM, (n, code, code.title(), now))
             for location in SEED_LOCATIONS:
@@ -166,7 +172,7 @@ class Account:
         or a plain item): every change stamps ``lastmodifieddate``, as NetSuite does."""
         columns = (
             *("displayname", "matrixtype", "isinactive", "upccode", "manufacturer", "weight", "weightunit"),
-            *("custitem_size", "custitem_color"),
+            *("custitem_size", "custitem_color", "saleunit"),
         )
         with self.lock:
             now = self._now()
@@ -245,6 +251,12 @@ class Account:
                     raise RecordError(
                         f"Invalid Field Value {origin} for the following field: createdFrom", "createdFrom"
                     )
+            totals: dict[str, float] = {}
+            if record_type == "salesOrder":
+                try:
+                    totals = order_totals(header, lines, self._discount_items())
+                except TotalsError as exc:
+                    raise RecordError(exc.detail, exc.path) from None
             record = self.find(record_type, external_id)
             created = record is None
             if record is None:
@@ -257,7 +269,10 @@ class Account:
             if record_type == "salesOrder":
                 record.fields.setdefault("orderStatus", {"id": "B", "refName": "Pending Fulfillment"})
                 location = int((header.get("location") or {}).get("id", min(SEED_LOCATIONS)))
-                record.committed = [(line["item"], location, Decimal(str(line["quantity"]))) for line in lines]
+                record.committed = [
+                    (line["item"], location, Decimal(str(line["quantity"]))) for line in lines if line["quantity"]
+                ]
+                record.fields |= totals
                 for item, loc, quantity in record.committed:
                     self._commit(item, loc, quantity)
             else:
@@ -280,6 +295,9 @@ class Account:
                 self._release(record)
                 body = {**body, "orderStatus": {"id": "C", "refName": "Cancelled"}}
             record.fields.update(body)
+
+    def _discount_items(self) -> set[int]:
+        return {row[0] for row in self.db.execute("SELECT id FROM item WHERE itemtype = 'Discount'")}
 
     def _release(self, record: Record) -> None:
         for item, location, quantity in record.committed:

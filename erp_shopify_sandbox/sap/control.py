@@ -49,7 +49,9 @@ class SapControl:
                 if isinstance(material, str):
                     store.add_material(material)
                 else:
-                    store.add_material(material["material"], material.get("base_unit", "PC"))
+                    store.add_material(
+                        material["material"], material.get("base_unit", "PC"), service=material.get("service", False)
+                    )
             for row in body.get("stock", []):
                 store.set_stock(
                     row["material"],
@@ -128,6 +130,9 @@ class SapControl:
                             {
                                 "Material": i["Material"],
                                 "RequestedQuantity": str(i["RequestedQuantity"]),
+                                "RequestedQuantityUnit": i["RequestedQuantityUnit"],
+                                "NetAmount": str(i["NetAmount"]),
+                                "TaxAmount": str(i.get("TaxAmount", 0)),
                                 "SalesDocumentRjcnReason": i["SalesDocumentRjcnReason"],
                             }
                             for i in o["to_Item"]

@@ -4,7 +4,7 @@ price of a sales order item (a manual condition sent with it, else the valid con
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from erp_shopify_sandbox.sap.records import BusinessError
@@ -69,25 +69,53 @@ def condition_record(spec: dict[str, Any], record_id: str, *, etag: str) -> dict
     return validity
 
 
+# The sandbox's pricing customizing: condition type -> calculation type (C quantity, B fixed
+# amount, A percentage) and whether it is a tax (condition class D: its amounts are the item's
+# TaxAmount, not part of its NetAmount). Percentages apply to the item's net value before them.
+CONDITION_TYPES: dict[str, tuple[str, bool]] = {
+    "PPR0": ("C", False),  # price
+    "PMP0": ("C", False),  # manual price
+    "RB00": ("B", False),  # discount (value)
+    "HB00": ("B", False),  # discount (value), header
+    "HD00": ("B", False),  # freight, header
+    "KF00": ("B", False),  # freight (value)
+    "TTX1": ("A", True),  # output tax
+    "MWST": ("A", True),  # output tax
+}
+
+
 def price_item(order: dict[str, Any], item: dict[str, Any], elements: Any, validities: list[dict[str, Any]]) -> None:
-    """A manual price sent with the item wins; otherwise the valid condition record prices it
-    (the customer's own before the general one), as SAP's pricing procedure would."""
+    """Manual conditions sent with the item win; otherwise the valid condition record prices it
+    (the customer's own before the general one), as SAP's pricing procedure would. Each
+    condition's amount is rounded to the cent; taxes (percentages of the net value) make TaxAmount."""
     given = elements.get("results", []) if isinstance(elements, dict) else list(elements or [])
     item["to_PricingElement"] = []
+    net = tax = Decimal(0)
     for counter, element in enumerate(given, start=1):
+        condition_type = str(element.get("ConditionType", ""))
         try:
             rate = Decimal(str(element["ConditionRateValue"]))
         except (KeyError, ArithmeticError):
             raise BusinessError("V1/806", f"Enter a condition rate for item {item['SalesOrderItem']}") from None
-        item["to_PricingElement"].append(
-            _pricing_element(item, element.get("ConditionType", ""), rate, counter, manual=True)
+        if condition_type not in CONDITION_TYPES:
+            raise BusinessError("VK/002", f"Condition type {condition_type} is not defined in pricing procedure")
+        calculation, is_tax = CONDITION_TYPES[condition_type]
+        base = net if calculation == "A" else item["RequestedQuantity"]
+        element_row = _pricing_element(
+            item, condition_type, rate, counter, manual=True, base=base, calculation=calculation
         )
+        item["to_PricingElement"].append(element_row)
+        if is_tax:
+            tax += element_row["ConditionAmount"]
+        else:
+            net += element_row["ConditionAmount"]
     if not item["to_PricingElement"]:
         list_price = _list_price(validities, order, item["Material"])
         if list_price is not None:
-            item["to_PricingElement"].append(_pricing_element(item, "PPR0", list_price, 1, manual=False))
-    if item["to_PricingElement"]:
-        item["NetAmount"] = item["to_PricingElement"][-1]["ConditionAmount"]
+            element_row = _pricing_element(item, "PPR0", list_price, 1, manual=False, base=item["RequestedQuantity"])
+            item["to_PricingElement"].append(element_row)
+            net = element_row["ConditionAmount"]
+    item["NetAmount"], item["TaxAmount"] = net, tax
 
 
 def _list_price(validities: list[dict[str, Any]], order: dict[str, Any], material: str) -> Decimal | None:
@@ -110,7 +138,19 @@ def _list_price(validities: list[dict[str, Any]], order: dict[str, Any], materia
     return Decimal(record["ConditionRateValue"]) / (record["ConditionQuantity"] or Decimal(1))
 
 
-def _pricing_element(item: dict[str, Any], condition_type: str, rate: Decimal, counter: int, *, manual: bool) -> dict:
+def _pricing_element(
+    item: dict[str, Any],
+    condition_type: str,
+    rate: Decimal,
+    counter: int,
+    *,
+    manual: bool,
+    base: Decimal,
+    calculation: str = "C",
+) -> dict:
+    """One condition: its amount is rate x quantity (C), the rate itself (B) or rate percent of
+    ``base`` (A), rounded half up to the cent (the transaction currency's decimals)."""
+    amount = {"C": rate * base, "B": rate, "A": rate * base / 100}[calculation]
     return {
         "SalesOrder": item["SalesOrder"],
         "SalesOrderItem": item["SalesOrderItem"],
@@ -120,7 +160,7 @@ def _pricing_element(item: dict[str, Any], condition_type: str, rate: Decimal, c
         "ConditionRateValue": rate,
         "ConditionCurrency": item["TransactionCurrency"],
         "ConditionQuantity": Decimal(1),
-        "ConditionAmount": (rate * item["RequestedQuantity"]).quantize(Decimal("0.001")),
+        "ConditionAmount": amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
         "TransactionCurrency": item["TransactionCurrency"],
         "ConditionIsManuallyChanged": manual,
     }

@@ -35,6 +35,7 @@ from erp_shopify_sandbox.sap.records import (
     Movement,
 )
 
+SHIPPING_MATERIAL = "SHIPPING"  # a service material, there from the start: shipping lines' items
 RETURN_ORDER_TYPES = frozenset({"CBAR", "RE", "G2", "CR"})  # no goods issue for these
 
 
@@ -57,6 +58,7 @@ class SapStore:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.base_units: dict[str, str] = {}  # material -> base unit
+        self.services: set[str] = set()  # service materials (shipping): no stock, no goods issue
         self.stock: dict[tuple[str, str, str, str, str], Decimal] = {}  # material, plant, sloc, batch, type
         self.documents: list[MaterialDocumentHeader] = []
         self.orders: list[dict[str, Any]] = []
@@ -75,12 +77,15 @@ class SapStore:
         self._days: dict[date, datetime] = {}
         self.deliveries = OutboundDeliveries(self)
         self.partners = BusinessPartners(self)  # API_BUSINESS_PARTNER
+        self.add_material(SHIPPING_MATERIAL, service=True)
 
     # --- master data and stock -------------------------------------------------------------------
 
     @_locked
-    def add_material(self, material: str, base_unit: str = "PC") -> None:
+    def add_material(self, material: str, base_unit: str = "PC", *, service: bool = False) -> None:
         self.base_units[material] = base_unit
+        if service:
+            self.services.add(material)
         for row in self.stock_of(material):
             row["MaterialBaseUnit"] = base_unit
         self.version += 1
@@ -313,6 +318,8 @@ class SapStore:
     def _issue(self, order: dict[str, Any], movement_type: str, only: dict[str, Any] | None = None) -> None:
         movements = []
         for line in [only] if only else order["to_Item"]:
+            if line["Material"] in self.services:
+                continue
             plant, location = line["ProductionPlant"], line["StorageLocation"]
             if not (plant and location):
                 plant, location = self._location_of(line["Material"])
@@ -327,7 +334,8 @@ class SapStore:
                     sales_order_item=line["SalesOrderItem"],
                 )
             )
-        self.post_goods_movement(movements)
+        if movements:
+            self.post_goods_movement(movements)
 
     def _location_of(self, material: str) -> tuple[str, str]:
         held = sorted(

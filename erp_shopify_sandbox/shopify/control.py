@@ -56,15 +56,18 @@ class SandboxControl:
         customer: dict[str, Any] | None = None,
         email: str | None = None,
         inventory_policy: str = "CONTINUE",
+        pricing: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """A storefront checkout of {sku: quantity}; sends orders/create and inventory_levels/update.
-        With ``inventory_policy="DENY"`` a line above what is available is refused (HTTP 409)."""
+        With ``inventory_policy="DENY"`` a line above what is available is refused (HTTP 409).
+        ``pricing`` (see ``checkout.Pricing.from_json``) adds discounts, shipping and taxes."""
         body = {
             "lines": [{"sku": s, "quantity": q} for s, q in lines.items()],
             "location": location,
             "customer": customer,
             "email": email,
             "inventory_policy": inventory_policy,
+            "pricing": pricing,
         }
         return self._call("POST", "/orders", json=body)
 

@@ -12,6 +12,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from erp_shopify_sandbox.shopify import catalog, ids, payloads
+from erp_shopify_sandbox.shopify.checkout import Pricing
 from erp_shopify_sandbox.shopify.state import Order, OutOfStock
 
 
@@ -111,6 +112,7 @@ async def orders(request: Request) -> Response:
         customer=customer,
         email=body.get("email") or (body.get("customer") or {}).get("email"),
         deny_oversell=body.get("inventory_policy", "CONTINUE") == "DENY",
+        pricing=Pricing.from_json(body.get("pricing")),
     )
     sandbox.webhooks.emit("orders/create", payloads.order(state, order))
     _emit_levels(sandbox, order)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from erp_shopify_sandbox.shopify import ids
+from erp_shopify_sandbox.shopify.checkout import checkout
 from erp_shopify_sandbox.shopify.state import Customer, LineItem, Order, Refund, ShopState, now_iso
 from erp_shopify_sandbox.shopify.views import ProductView, VariantView
 
@@ -165,7 +167,8 @@ def customer(state: ShopState, record: Customer) -> dict[str, Any]:
     }
 
 
-def line_item(state: ShopState, line: LineItem, currency: str) -> dict[str, Any]:
+def line_item(state: ShopState, line: LineItem, currency: str, money: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A line item; ``money`` carries its discount allocations, tax lines and total discount."""
     product = state.variant_product[line.variant]
     return {
         "admin_graphql_api_id": ids.gid("LineItem", line.index),
@@ -197,14 +200,19 @@ def line_item(state: ShopState, line: LineItem, currency: str) -> dict[str, Any]
         "variant_inventory_management": "shopify",
         "variant_title": None,
         "vendor": "Sandbox",
+        **(money or {}),
     }
 
 
 def order(state: ShopState, record: Order) -> dict[str, Any]:
     c = record.currency
-    total = record.total()
-    refunded = sum(float(li.price) * li.refunded for li in record.line_items)
-    current = f"{float(total) - refunded:.2f}"
+    lines = [(Decimal(li.price), li.quantity) for li in record.line_items]
+    sums = checkout(lines, record.pricing, c, shipping_id=ids.legacy_id("Order", record.index) + 1)
+    total, subtotal = f"{sums['total']:.2f}", f"{sums['subtotal']:.2f}"
+    discounts, tax, shipping = f"{sums['discounts']:.2f}", f"{sums['tax']:.2f}", f"{sums['shipping']:.2f}"
+    refunded = sum(Decimal(li.price) * li.refunded for li in record.line_items)
+    current = f"{sums['total'] - refunded:.2f}"
+    current_subtotal = f"{sums['subtotal'] - refunded:.2f}"
     zero = _money_set("0.00", c)
     buyer = state.customers[record.customer] if record.customer is not None else None
     order_id = ids.legacy_id("Order", record.index)
@@ -225,23 +233,23 @@ def order(state: ShopState, record: Order) -> dict[str, Any]:
         "contact_email": record.email or "",
         "created_at": record.created_at,
         "currency": c,
-        "current_shipping_price_set": zero,
-        "current_subtotal_price": current,
-        "current_subtotal_price_set": _money_set(current, c),
+        "current_shipping_price_set": _money_set(shipping, c),
+        "current_subtotal_price": current_subtotal,
+        "current_subtotal_price_set": _money_set(current_subtotal, c),
         "current_total_additional_fees_set": None,
-        "current_total_discounts": "0.00",
-        "current_total_discounts_set": zero,
+        "current_total_discounts": discounts,
+        "current_total_discounts_set": _money_set(discounts, c),
         "current_total_duties_set": None,
         "current_total_price": current,
         "current_total_price_set": _money_set(current, c),
-        "current_total_tax": "0.00",
-        "current_total_tax_set": zero,
+        "current_total_tax": tax,
+        "current_total_tax_set": _money_set(tax, c),
         "customer": customer(state, buyer)
         if buyer
         else customer(state, Customer(-1, "Guest", "Buyer", record.email or "", record.created_at, record.created_at)),
         "customer_locale": "en",
         "device_id": None,
-        "discount_applications": [],
+        "discount_applications": sums["discount_applications"],
         "discount_codes": [],
         "duties_included": False,
         "email": record.email or "",
@@ -253,7 +261,7 @@ def order(state: ShopState, record: Order) -> dict[str, Any]:
         "landing_site": None,
         "landing_site_ref": None,
         "line_item_groups": [],
-        "line_items": [line_item(state, li, c) for li in record.line_items],
+        "line_items": [line_item(state, li, c, m) for li, m in zip(record.line_items, sums["line_items"], strict=True)],
         "location_id": ids.legacy_id("Location", record.location),
         "merchant_business_entity_id": "MTE5MjI2NTM1",
         "merchant_of_record_app_id": None,
@@ -276,30 +284,30 @@ def order(state: ShopState, record: Order) -> dict[str, Any]:
         "refunds": [],
         "returns": [],
         "shipping_address": ADDRESS,
-        "shipping_lines": [],
+        "shipping_lines": sums["shipping_lines"],
         "source_identifier": None,
         "source_name": "web",
         "source_url": None,
-        "subtotal_price": total,
-        "subtotal_price_set": _money_set(total, c),
+        "subtotal_price": subtotal,
+        "subtotal_price_set": _money_set(subtotal, c),
         "tags": "",
         "tax_exempt": False,
-        "tax_lines": [],
-        "taxes_included": False,
+        "tax_lines": sums["tax_lines"],
+        "taxes_included": sums["taxes_included"],
         "test": False,
         "token": f"sandbox-{order_id}",
         "total_cash_rounding_payment_adjustment_set": zero,
         "total_cash_rounding_refund_adjustment_set": zero,
-        "total_discounts": "0.00",
-        "total_discounts_set": zero,
-        "total_line_items_price": total,
-        "total_line_items_price_set": _money_set(total, c),
+        "total_discounts": discounts,
+        "total_discounts_set": _money_set(discounts, c),
+        "total_line_items_price": f"{sums['line_items_price']:.2f}",
+        "total_line_items_price_set": _money_set(f"{sums['line_items_price']:.2f}", c),
         "total_outstanding": "0.00",
         "total_price": total,
         "total_price_set": _money_set(total, c),
-        "total_shipping_price_set": zero,
-        "total_tax": "0.00",
-        "total_tax_set": zero,
+        "total_shipping_price_set": _money_set(shipping, c),
+        "total_tax": tax,
+        "total_tax_set": _money_set(tax, c),
         "total_tip_received": "0.00",
         "total_weight": 0,
         "updated_at": record.updated_at,

@@ -14,9 +14,11 @@ import time
 from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from erp_shopify_sandbox.shopify import ids
+from erp_shopify_sandbox.shopify.checkout import Pricing, checkout
 
 QUANTITY_NAMES = (
     "available",
@@ -82,13 +84,16 @@ class Order:
     cancelled_at: str | None = None
     cancel_reason: str | None = None
     refunds: list[Refund] = field(default_factory=list)
+    pricing: Pricing = field(default_factory=Pricing)  # discounts, shipping and taxes of the checkout
 
     @property
     def name(self) -> str:
         return f"#{self.number}"
 
     def total(self) -> str:
-        return f"{sum(float(li.price) * li.quantity for li in self.line_items):.2f}"
+        """``totalPriceSet``: lines after discounts, shipping, and taxes unless included."""
+        lines = [(Decimal(li.price), li.quantity) for li in self.line_items]
+        return f"{checkout(lines, self.pricing, self.currency)['total']:.2f}"
 
 
 @dataclass
@@ -310,6 +315,7 @@ class ShopState:
         customer: int | None = None,
         email: str | None = None,
         deny_oversell: bool = False,
+        pricing: Pricing | None = None,
     ) -> Order:
         """A storefront checkout: each line (sku, quantity) moves units from available to committed.
         ``deny_oversell`` is Shopify's inventory policy DENY: a line above what is available refuses
@@ -337,6 +343,7 @@ class ShopState:
             order = Order(
                 len(self.orders), 1001 + len(self.orders), location, customer, email, self.currency, items, stamp, stamp
             )
+            order.pricing = pricing or Pricing()
             self.orders.append(order)
             self.fulfillment.open_for(order, location)
             return order

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from decimal import Decimal
 
 from erp_shopify.delivery import Outcome, erp_connection
 from erp_shopify.store.ledger import LedgerState
 from erp_shopify.store.pending import PendingLine
 from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
 from erp_shopify_tests.test_delivery.conftest import SHOP, Rig
-from erp_shopify_tests.test_mapping.order_payloads import order_payload, refund_payload
+from erp_shopify_tests.test_mapping.order_payloads import order_payload, priced_payload, refund_payload
 
 
 @ON_SINGLE_AND_CLUSTER
@@ -191,3 +192,17 @@ def test_an_update_of_an_order_refunded_to_zero_is_acknowledged_as_a_no_op_with_
     assert rig.parts.stream.depth() == 0 and rig.orders_in_erp(f"{SHOP}-1031") == 0
     entry = rig.parts.ledger.get(f"{SHOP}:evt-update-1031")
     assert entry is not None and entry.state is LedgerState.DELIVERED
+
+
+def test_an_order_whose_total_cannot_be_reproduced_is_dead_lettered_naming_both_totals(rig: Rig) -> None:
+    pricing = {"shipping": "4.90", "taxes": [["VAT", "0.2"]], "shipping_taxes": [["VAT", "0.2"]]}
+    payload = priced_payload(1010, [("TEE-M", 2, "19.90")], pricing)
+    payload["total_price"] = str(Decimal(payload["total_price"]) + Decimal("0.01"))  # a cent the lines do not make
+    queued = rig.queue("orders/create", payload)
+    report = rig.deliver()
+    assert report.outcomes[queued.stream_id] is Outcome.DEAD_LETTERED
+    [letter] = rig.parts.dead_letters.list()
+    assert letter.error_class == "data"
+    assert f"differs from Shopify's total {payload['total_price']} EUR by -0.01" in letter.message
+    assert letter.payload() == payload
+    assert rig.orders_in_erp(f"{SHOP}-1010") == 0

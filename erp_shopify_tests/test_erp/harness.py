@@ -36,6 +36,9 @@ class ErpHarness(Protocol):
     def count_sales_orders(self, external_ref: str) -> int:
         """How many sales orders the ERP holds with this external reference."""
 
+    def document_total(self, external_ref: str) -> Decimal:
+        """The sales order's total as the ERP computed it (net value plus taxes)."""
+
     def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
         """The warehouse ships ``quantity`` of one item of the order (goods issue posted) with one
         tracking number; returns the ERP's shipment document."""

@@ -13,7 +13,7 @@ from erp_shopify.config import NetSuiteConfig, Secret
 from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 from erp_shopify.records import Address
 from erp_shopify.retrying import RetryPolicy
-from erp_shopify_sandbox.netsuite import ACCOUNT_ID, ENV, SEED_ITEMS, NetSuiteSandbox
+from erp_shopify_sandbox.netsuite import ACCOUNT_ID, DISCOUNT_ITEM, ENV, SEED_ITEMS, NetSuiteSandbox
 from erp_shopify_tests.test_erp.harness import exported
 
 QUICK_RETRIES = RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05)
@@ -24,6 +24,7 @@ def netsuite_config(sandbox: NetSuiteSandbox) -> NetSuiteConfig:
         kind="netsuite",
         base_url=sandbox.url,
         account_id=ACCOUNT_ID,
+        discount_item=DISCOUNT_ITEM,
         **{field: Secret(env=env) for field, env in ENV.items()},
     )
 
@@ -113,6 +114,11 @@ class NetSuiteHarness:
         response = self.control.get("/orders", params={"externalId": external_ref})
         response.raise_for_status()
         return int(response.json()["count"])
+
+    def document_total(self, external_ref: str) -> Decimal:
+        response = self.control.get("/orders", params={"externalId": external_ref})
+        response.raise_for_status()
+        return Decimal(str(response.json()["total"]))
 
     def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
         body = {"order": external_ref, "item": item_code, "quantity": str(quantity), "tracking": tracking}

@@ -115,6 +115,11 @@ class SapHarness:
     def count_sales_orders(self, external_ref: str) -> int:
         return int(self.control_call("GET", f"/_sandbox/orders?purchase_order_by_customer={external_ref}")["count"])
 
+    def document_total(self, external_ref: str) -> Decimal:
+        [order] = self.control_call("GET", f"/_sandbox/orders?purchase_order_by_customer={external_ref}")["orders"]
+        taxes = sum((Decimal(item["TaxAmount"]) for item in order["items"]), Decimal(0))
+        return Decimal(order["TotalNetAmount"]) + taxes
+
     def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
         body = {
             "purchase_order_by_customer": external_ref,

@@ -43,6 +43,7 @@ class TrytonHarness:
             database=sandbox.server.database,
             username=Secret(env=LOGIN_ENV),
             password=Secret(env=PASSWORD_ENV),
+            shipping_product=tryton_demo.SHIPPING_PRODUCT,
         )
         self.adapter = self.new_adapter()
         self.items = [code for code, *_ in tryton_demo.PRODUCTS]
@@ -126,6 +127,12 @@ class TrytonHarness:
     def count_sales_orders(self, external_ref: str) -> int:
         count: int = self.rpc.model("sale.sale", "search_count", [("reference", "=", external_ref)])
         return count
+
+    def document_total(self, external_ref: str) -> Decimal:
+        [sale] = self.rpc.model(
+            "sale.sale", "search_read", [("reference", "=", external_ref)], 0, 1, None, ["total_amount"]
+        )
+        return Decimal(str(sale["total_amount"]))
 
     def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
         """Ship the sale's waiting shipment with ``quantity`` of the item (Tryton makes a backorder

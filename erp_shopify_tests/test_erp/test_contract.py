@@ -9,8 +9,11 @@ from decimal import Decimal
 import pytest
 
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError
+from erp_shopify.mapping.orders import CreateOrder, OrderMapping, order_action
 from erp_shopify.records import Address, Customer, SalesOrder, SalesOrderLine, Shipment
+from erp_shopify_tests.order_scenarios import SCENARIOS
 from erp_shopify_tests.test_erp.harness import ErpHarness
+from erp_shopify_tests.test_mapping.order_payloads import priced_payload
 
 
 def _drain(erp: ErpHarness, cursor: str | None) -> tuple[list, str | None]:
@@ -153,3 +156,21 @@ def test_a_tracking_change_after_shipping_hands_the_shipment_out_again(shipping_
     erp.retrack(document, "NEW-9")
     found, _ = _shipments(erp, cursor)
     assert [(s.document, s.tracking_numbers) for s in found if s.order_ref == ref] == [(document, ["NEW-9"])]
+
+
+def test_every_priced_order_lands_with_shopifys_total_to_the_cent(priced_erp: ErpHarness) -> None:
+    """Line and order discounts, free and paid shipping, several taxes, taxes excluded and
+    included: the ERP computes its own document total from what it is sent, and it is Shopify's."""
+    erp = priced_erp
+    mapping = OrderMapping(shop="demo-eu", sku_xref={"SKU-A": erp.items[0], "SKU-B": erp.items[1]}, currency="EUR")
+    landed = {}
+    for number, name in enumerate(sorted(SCENARIOS), start=1):
+        lines, pricing = SCENARIOS[name]
+        payload = priced_payload(900 + number, lines, pricing)
+        action = order_action("orders/create", payload, mapping)
+        assert isinstance(action, CreateOrder)
+        erp.adapter.create_sales_order(action.order)
+        landed[name] = (erp.document_total(action.order.external_ref), Decimal(payload["total_price"]))
+    assert {name: erp_total for name, (erp_total, _) in landed.items()} == {
+        name: shopify_total for name, (_, shopify_total) in landed.items()
+    }

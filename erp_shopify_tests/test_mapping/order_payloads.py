@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from erp_shopify.artefacts import webhook_schema
+from erp_shopify_sandbox.shopify.checkout import Pricing, checkout
 
 _NEUTRAL = {"string": "", "integer": 0, "number": 0, "boolean": False, "null": None}
 
@@ -73,7 +74,8 @@ def order_payload(
     shipping: str = "4.90",
     **fields: Any,
 ) -> dict[str, Any]:
-    """An ``orders/create`` payload with ``lines`` of (sku, quantity, unit price)."""
+    """An ``orders/create`` payload with ``lines`` of (sku, quantity, unit price), untaxed and
+    undiscounted, its totals their sum (a test that adds taxes or discounts sets the totals)."""
     line_items = [
         {
             "admin_graphql_api_id": f"gid://shopify/LineItem/{order_id * 100 + i}",
@@ -93,6 +95,7 @@ def order_payload(
         }
         for i, (sku, quantity, price) in enumerate(lines)
     ]
+    total = str(sum((Decimal(price) * quantity for _, quantity, price in lines), Decimal(shipping)))
     payload = {
         "admin_graphql_api_id": f"gid://shopify/Order/{order_id}",
         "id": order_id,
@@ -119,6 +122,8 @@ def order_payload(
             }
         ],
         "total_discounts": "0.00",
+        "total_price": total,
+        "current_total_price": total,
         **fields,
     }
     return instance(webhook_schema("orders/create"), payload)
@@ -177,3 +182,25 @@ def refund_payload(
         ],
     }
     return instance(webhook_schema("refunds/create"), payload)
+
+
+def priced_payload(order_id: int, lines: list[tuple[str, int, str]], pricing: dict[str, Any], **fields: Any) -> dict:
+    """An ``orders/create`` payload whose discounts, shipping, taxes and totals the Shopify
+    sandbox's checkout computed for ``pricing`` (see ``erp_shopify_sandbox.shopify.checkout``)."""
+    currency = fields.get("currency", "EUR")
+    sums = checkout([(Decimal(price), quantity) for _, quantity, price in lines], Pricing.from_json(pricing), currency)
+    payload = order_payload(order_id, lines, **fields)
+    for item, money in zip(payload["line_items"], sums["line_items"], strict=True):
+        item.update(money)
+    total = f"{sums['total']:.2f}"
+    payload.update(
+        shipping_lines=sums["shipping_lines"],
+        discount_applications=sums["discount_applications"],
+        tax_lines=sums["tax_lines"],
+        taxes_included=sums["taxes_included"],
+        total_discounts=f"{sums['discounts']:.2f}",
+        total_tax=f"{sums['tax']:.2f}",
+        total_price=total,
+        current_total_price=total,
+    )
+    return payload

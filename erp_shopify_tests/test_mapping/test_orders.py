@@ -57,15 +57,17 @@ def test_reference_comes_from_the_graphql_id_not_the_rounded_numeric_id() -> Non
 def test_discounts_and_taxes_land_on_lines_shipping_and_order() -> None:
     payload = order_payload(11, [("TSHIRT-RED-M", 2, "20.00")], shipping="5.00")
     payload["line_items"][0]["discount_allocations"] = [{"amount": "4.00", "discount_application_index": 0}]
-    payload["line_items"][0]["tax_lines"] = [{"price": "6.08", "rate": 0.19, "title": "VAT"}]
+    payload["line_items"][0]["tax_lines"] = [{"price": "6.84", "rate": 0.19, "title": "VAT"}]
     payload["shipping_lines"][0]["discounted_price"] = "0.00"  # free-shipping code
     payload["shipping_lines"][0]["tax_lines"] = [{"price": "0.00", "rate": 0.19, "title": "VAT"}]
-    payload["total_discounts"] = "10.00"  # 4 on the line, 5 on shipping, 1 left on the order
+    payload["total_discounts"] = "9.00"  # 4 on the line, 5 on shipping
+    payload["total_price"] = "42.84"  # 40 - 4 + 0 shipping + 6.84 tax
     action = order_action("orders/create", payload, MAPPING)
     assert isinstance(action, CreateOrder)
     order = action.order
-    assert (order.lines[0].discount, order.lines[0].tax) == (Decimal("4.00"), Decimal("6.08"))
-    assert (order.shipping, order.order_discount) == (Decimal("0.00"), Decimal("1.00"))
+    assert (order.lines[0].discount, order.lines[0].tax) == (Decimal("4.00"), Decimal("6.84"))
+    assert (order.shipping, order.order_discount, order.total) == (Decimal("0.00"), Decimal("0"), Decimal("42.84"))
+    assert (order.shipping_lines[0].price, order.shipping_lines[0].discount) == (Decimal("5.00"), Decimal("5.00"))
 
 
 def test_unmapped_sku_is_a_data_error_naming_the_line() -> None:
@@ -102,6 +104,7 @@ def test_unknown_fields_from_a_newer_api_version_are_ignored() -> None:
 def test_lines_removed_by_an_order_edit_are_left_out() -> None:
     payload = order_payload(16, [("MUG-01", 1, "9.90"), ("TSHIRT-RED-M", 3, "19.90")])
     payload["line_items"][1]["current_quantity"] = 0
+    payload["current_total_price"] = "14.80"  # the mug and shipping
     action = order_action("orders/updated", payload, MAPPING)
     assert isinstance(action, CreateOrder)
     assert [line.item_code for line in action.order.lines] == ["TG0012"]

@@ -6,11 +6,15 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from decimal import Decimal
 
 import jsonschema
 from shopify_app import ShopifyApp
 
 from erp_shopify.artefacts import webhook_schema
+from erp_shopify.mapping.order_totals import document_amounts
+from erp_shopify.mapping.orders import CreateOrder, OrderMapping, order_action
+from erp_shopify_tests.order_scenarios import SCENARIOS
 from erp_shopify_tests.test_sandbox.conftest import SECRET, graphql
 
 TOPICS = (
@@ -23,6 +27,10 @@ TOPICS = (
 )
 
 
+# line and order discounts, paid shipping with a shipping discount, two taxes on lines
+PRICED = SCENARIOS["discounts-paid-shipping-two-taxes"][1]
+
+
 def _subscribe_all(shop, receiver, topics=TOPICS) -> None:
     for topic in topics:
         shop.control.subscribe(topic, receiver.url)
@@ -31,7 +39,9 @@ def _subscribe_all(shop, receiver, topics=TOPICS) -> None:
 def test_every_payload_validates_against_its_published_schema_and_verifies_with_shopifyapp(shop, receiver) -> None:
     _subscribe_all(shop, receiver, (*TOPICS, "products/update"))
     order = shop.control.place_order(
-        {"SKU-0000001": 2, "SKU-0000002": 1}, customer={"email": "a@example.com", "first_name": "Ada", "last_name": "L"}
+        {"SKU-0000001": 2, "SKU-0000002": 1},
+        customer={"email": "a@example.com", "first_name": "Ada", "last_name": "L"},
+        pricing=PRICED,
     )
     shop.control.refund_order(order["legacy_id"], {"SKU-0000001": 1})
     shop.control.cancel_order(order["legacy_id"])
@@ -114,3 +124,15 @@ def test_a_storefront_order_moves_units_from_available_to_committed(shop) -> Non
     shop.control.refund_order(order["legacy_id"], {"SKU-0000006": 1}, restock=True)
     level = next(row for row in shop.control.levels(["SKU-0000006"]) if row["location_id"].endswith("/70100000001"))
     assert (level["available"], level["committed"]) == (8, 2)
+
+
+def test_a_priced_orders_webhook_maps_to_an_order_with_its_total_to_the_cent(shop, receiver) -> None:
+    _subscribe_all(shop, receiver, ("orders/create",))
+    for _, pricing in SCENARIOS.values():
+        shop.control.place_order({"SKU-0000001": 2, "SKU-0000002": 3}, pricing=pricing)
+    mapping = OrderMapping(shop="sandbox", sku_xref={"SKU-0000001": "A", "SKU-0000002": "B"}, currency="USD")
+    for request in receiver.wait_for(len(SCENARIOS)):
+        payload = json.loads(request["body"])
+        action = order_action("orders/create", payload, mapping)
+        assert isinstance(action, CreateOrder)
+        assert document_amounts(action.order).total == Decimal(payload["total_price"]) == action.order.total

@@ -19,12 +19,13 @@ from erp_shopify.config import NetSuiteConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.netsuite import suiteql
 from erp_shopify.erp.netsuite.customers import NetSuiteCustomers
-from erp_shopify.erp.netsuite.orders import CANCELLED, credit_memo_body, document, sales_order_body
+from erp_shopify.erp.netsuite.orders import CANCELLED, ItemRefs, credit_memo_body, document, sales_order_body
 from erp_shopify.erp.netsuite.products import NetSuiteProducts
 from erp_shopify.erp.netsuite.rest import DEFAULT_RETRIES, SYSTEM, RestClient, validate_external_id
 from erp_shopify.erp.netsuite.shipments import read_shipments
 from erp_shopify.erp.netsuite.suiteql import TIME_FORMAT, change_id, seen_key
 from erp_shopify.errors import DataError, TransientError
+from erp_shopify.mapping.order_totals import check_total, total_mismatch
 from erp_shopify.records import (
     CreditNote,
     CustomerPage,
@@ -70,6 +71,7 @@ class NetSuiteAdapter(ErpAdapter):
         self.zone = ZoneInfo(account_timezone or config.account_timezone)
         self.rest = RestClient(config, timeout=timeout, retry=retry, sleep=sleep, transport=transport)
         self._item_ids: dict[str, str] = {}
+        self._sale_units: dict[str, str] = {}  # itemid -> saleunit id ("" when the item has none)
         self.products = NetSuiteProducts(
             lambda q: self.rest.suiteql(q, limit=self.page_size),
             self._pages,
@@ -182,6 +184,7 @@ class NetSuiteAdapter(ErpAdapter):
         if missing:
             for rows in self._pages(suiteql.item_ids_query(missing), retried=False):
                 self._item_ids.update({r["itemid"]: str(r["id"]) for r in rows})
+                self._sale_units.update({r["itemid"]: str(r.get("saleunit") or "") for r in rows})
         unknown = sorted({c for c in codes if c not in self._item_ids})
         if unknown:
             raise DataError(
@@ -211,11 +214,19 @@ class NetSuiteAdapter(ErpAdapter):
         existing = None if known_new else self.find_sales_order(order.external_ref)
         if existing:
             return existing
-        ids = self._item_internal_ids([line.item_code for line in order.lines])
-        self.rest.upsert("salesOrder", order.external_ref, sales_order_body(order, ids, self.config))
-        created = self.find_sales_order(order.external_ref)
-        if created is None:  # NetSuite said 204 but cannot show the record: retrying is the fix
+        amounts = check_total(order)  # what is sent is what was proven to reproduce Shopify's total
+        extra = [self.config.discount_item] if self.config.discount_item else []
+        ids = self._item_internal_ids([line.item_code for line in order.lines] + extra)
+        units = {code: self._sale_units[code] for code in ids if self._sale_units.get(code)}
+        body = sales_order_body(order, amounts, ItemRefs(ids, units, ids.get(self.config.discount_item)), self.config)
+        self.rest.upsert("salesOrder", order.external_ref, body)
+        record = self.rest.get_record("salesOrder", order.external_ref)
+        if record is None:  # NetSuite said 204 but cannot show the record: retrying is the fix
             raise TransientError(f"sales order {order.external_ref} not readable after create", system=SYSTEM)
+        created = document(record)
+        total = record.get("total")
+        if order.total is not None and total is not None and Decimal(str(total)) != order.total:
+            raise total_mismatch(order, Decimal(str(total)), f"NetSuite sales order {created.number}'s")
         return created
 
     def cancel_sales_order(self, external_ref: str) -> ErpDocument:

@@ -3,9 +3,12 @@ records to the record API's JSON (``salesOrder``, ``creditMemo``) and back."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from erp_shopify.config import NetSuiteConfig
+from erp_shopify.mapping.order_totals import ChargedTax, DocumentAmounts
 from erp_shopify.records import CreditNote, ErpDocument, SalesOrder
 
 _ORDER_STATUS = {"A": "pending approval", "B": "pending fulfillment", "C": "cancelled", "H": "closed"}
@@ -23,10 +26,70 @@ def document(record: dict[str, Any]) -> ErpDocument:
     )
 
 
-def sales_order_body(order: SalesOrder, item_ids: dict[str, str], config: NetSuiteConfig) -> dict[str, Any]:
-    """A ``salesOrder`` for ``order``; ``item_ids`` maps each item code to NetSuite's internal id."""
+@dataclass(frozen=True)
+class ItemRefs:
+    """NetSuite's internal ids for the order's items, their sale units, and the discount item."""
+
+    ids: dict[str, str]
+    units: dict[str, str]
+    discount: str | None = None
+
+
+def _money(amount: Decimal) -> float:
+    return float(amount)
+
+
+def _tax_details(reference: str, taxes: tuple[ChargedTax, ...], base: Decimal, config: NetSuiteConfig) -> list[dict]:
+    """SuiteTax tax details of one line: basis, rate in percent and the amount they make."""
+    details = []
+    for charged in taxes:
+        detail: dict[str, Any] = {
+            "taxDetailsReference": reference,
+            "taxBasis": _money(base),
+            "taxRate": float(charged.percent),
+            "taxAmount": _money(charged.computed),
+        }
+        if code := config.tax_codes.get(charged.tax.title):
+            detail["taxCode"] = {"id": code}
+        details.append(detail)
+    return details
+
+
+def _item_lines(order: SalesOrder, amounts: DocumentAmounts, refs: ItemRefs, config: NetSuiteConfig) -> tuple:
+    lines: list[dict[str, Any]] = []
+    details: list[dict[str, Any]] = []
+    for n, (line, figures) in enumerate(zip(order.lines, amounts.lines, strict=True), start=1):
+        amount = figures.gross if refs.discount else figures.net  # without a discount item: the net
+        row: dict[str, Any] = {
+            "item": {"id": refs.ids[line.item_code]},
+            "quantity": float(line.quantity),
+            "rate": float(figures.unit_price),
+            "amount": _money(amount),
+            "description": line.description,
+            "taxDetailsReference": f"L{n}",
+        }
+        if unit := refs.units.get(line.item_code):
+            row["units"] = {"id": unit}
+        lines.append(row)
+        if refs.discount and figures.discount:  # a discount item discounts the line above it
+            lines.append(
+                {"item": {"id": refs.discount}, "rate": _money(-figures.discount), "amount": _money(-figures.discount)}
+            )
+        details += _tax_details(f"L{n}", figures.taxes, figures.net, config)
+    for shipping in amounts.shipping:
+        details += _tax_details("SHIPPING", shipping.taxes, shipping.net, config)
+    return lines, details
+
+
+def sales_order_body(
+    order: SalesOrder, amounts: DocumentAmounts, refs: ItemRefs, config: NetSuiteConfig
+) -> dict[str, Any]:
+    """A ``salesOrder`` for ``order``: items at their tax-excluded rate, discounts as discount item
+    lines and the header discount (or folded into the amounts), shipping as ``shippingCost``, and
+    Shopify's taxes as SuiteTax tax details (``taxDetailsOverride``) per line and for shipping."""
     address = order.ship_to
-    return {
+    lines, details = _item_lines(order, amounts, refs, config)
+    body: dict[str, Any] = {
         "externalId": order.external_ref,
         "entity": {"id": order.customer.erp_party or config.customer},
         "subsidiary": {"id": config.subsidiary},
@@ -35,8 +98,7 @@ def sales_order_body(order: SalesOrder, item_ids: dict[str, str], config: NetSui
         "otherRefNum": order.external_ref,
         "memo": order.note[:999],
         "email": order.customer.email,
-        "shippingCost": float(order.shipping),
-        "discountRate": -float(order.order_discount) if order.order_discount else None,
+        "shippingCost": _money(sum((s.net for s in amounts.shipping), Decimal(0))),
         "shippingAddress": {
             "addressee": address.name,
             "attention": address.company,
@@ -48,19 +110,14 @@ def sales_order_body(order: SalesOrder, item_ids: dict[str, str], config: NetSui
             "country": address.country_code,
             "addrPhone": address.phone,
         },
-        "item": {
-            "items": [
-                {
-                    "item": {"id": item_ids[line.item_code]},
-                    "quantity": float(line.quantity),
-                    "rate": float(line.unit_price),
-                    "amount": float(line.quantity * line.unit_price - line.discount),
-                    "description": line.description,
-                }
-                for line in order.lines
-            ]
-        },
+        "item": {"items": lines},
     }
+    order_discount = sum((figures.order_discount for figures in amounts.lines), Decimal(0))
+    if refs.discount and order_discount:
+        body |= {"discountItem": {"id": refs.discount}, "discountRate": _money(-order_discount)}
+    if details:
+        body |= {"taxDetailsOverride": True, "taxDetails": {"items": details}}
+    return body
 
 
 def credit_memo_body(

@@ -108,7 +108,10 @@ def snapshot_queries(items: Sequence[str] | None) -> list[str]:
 
 def item_ids_query(codes: Sequence[str]) -> str:
     in_list = ", ".join(map(literal, codes))
-    return f"SELECT i.id AS id, i.itemid AS itemid FROM item i WHERE i.itemid IN ({in_list}) ORDER BY i.id"
+    return (
+        "SELECT i.id AS id, i.itemid AS itemid, i.saleunit AS saleunit FROM item i "
+        f"WHERE i.itemid IN ({in_list}) ORDER BY i.id"
+    )
 
 
 def parse_cursor(cursor: str | None) -> tuple[str | None, dict[str, str]]:

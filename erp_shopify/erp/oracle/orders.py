@@ -75,7 +75,9 @@ def sales_order_body(order: SalesOrder, config: OracleConfig) -> dict[str, Any]:
             "OrderedQuantity": float(line.quantity),
             "OrderedUOMCode": config.uom,
             "UnitListPrice": float(line.unit_price),
-            "UnitSellingPrice": float((line.quantity * line.unit_price - line.discount) / line.quantity),
+            "UnitSellingPrice": float(
+                (line.quantity * line.unit_price - line.discount - line.order_discount) / line.quantity
+            ),
         }
         for n, line in enumerate(order.lines, start=1)
     ]

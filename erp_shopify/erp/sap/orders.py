@@ -9,9 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 from erp_shopify.config import SapConfig
-from erp_shopify.erp.sap.odata import SYSTEM, ODataClient, format_date, results, string_literal
+from erp_shopify.erp.sap.odata import SYSTEM, ODataClient, filter_chunks, format_date, results, string_literal
+from erp_shopify.erp.sap.products import PRODUCT_SERVICE, PRODUCT_TERM
 from erp_shopify.errors import DataError
-from erp_shopify.records import CreditNote, ErpDocument, SalesOrder, SalesOrderLine
+from erp_shopify.mapping.order_totals import ChargedTax, LineAmounts, check_total, total_mismatch
+from erp_shopify.records import CreditNote, ErpDocument, SalesOrder
 
 SALES_ORDERS = "API_SALES_ORDER_SRV"
 MAX_REFERENCE = 35  # PurchaseOrderByCustomer MaxLength in the EDMX
@@ -24,6 +26,7 @@ class SapOrders:
     def __init__(self, odata: ODataClient, config: SapConfig) -> None:
         self.odata = odata
         self.config = config
+        self._units: dict[str, str] = {}  # material -> BaseUnit ("" when the product master has none)
 
     def find_sales_order(self, external_ref: str) -> ErpDocument | None:
         return self._find(external_ref, self.config.sales_order_type)
@@ -32,24 +35,22 @@ class SapOrders:
         existing = None if known_new else self._find(order.external_ref, self.config.sales_order_type)
         if existing is not None:
             return existing
+        amounts = check_total(order)  # what is sent is what was proven to reproduce Shopify's total
+        units = self._base_units([line.item_code for line in order.lines if not line.unit])
         items = [
-            {
-                "SalesOrderItem": str(10 * n),
-                "Material": line.item_code,
-                "RequestedQuantity": str(line.quantity),
-                "RequestedQuantityUnit": "PC",
-                "SalesOrderItemText": line.description[:40],
-                "to_PricingElement": [
-                    {
-                        "ConditionType": self.config.manual_price_condition_type,
-                        "ConditionRateValue": str(net_unit_price(line)),
-                        "ConditionCurrency": order.currency,
-                    }
-                ],
-            }
-            for n, line in enumerate(order.lines, start=1)
+            sales_item(line.item_code, line.quantity, line.unit or units.get(line.item_code, ""), line.description)
+            | {"to_PricingElement": self._line_conditions(figures, order.currency)}
+            for line, figures in zip(order.lines, amounts.lines, strict=True)
         ]
-        return self._create(
+        for shipping in amounts.shipping:
+            if shipping.price or shipping.discount:  # a free shipping line carries nothing to SAP
+                conditions = [self._condition(self.config.shipping_condition_type, shipping.price, order.currency)]
+                conditions += self._discounts_and_taxes(shipping.discount, Decimal(0), shipping.taxes, order.currency)
+                item = sales_item(self.config.shipping_material, Decimal(1), "", shipping.title or "Shipping")
+                items.append(item | {"to_PricingElement": conditions})
+        for n, item in enumerate(items, start=1):
+            item["SalesOrderItem"] = str(10 * n)
+        created = self._create(
             order.external_ref,
             self.config.sales_order_type,
             items,
@@ -58,6 +59,58 @@ class SapOrders:
             sold_to=order.customer.erp_party,
             partners=ship_to_partner(order),
         )
+        self._check_document_total(order, created)
+        return _document(created)
+
+    def _line_conditions(self, figures: LineAmounts, currency: str) -> list[dict[str, str]]:
+        price = self._condition(self.config.manual_price_condition_type, figures.unit_price, currency)
+        return [price, *self._discounts_and_taxes(figures.discount, figures.order_discount, figures.taxes, currency)]
+
+    def _discounts_and_taxes(
+        self, discount: Decimal, order_discount: Decimal, taxes: tuple[ChargedTax, ...], currency: str
+    ) -> list[dict[str, str]]:
+        """Discounts as negative value conditions, then one percentage tax condition per rate:
+        SAP applies each rate to the item's net value and rounds it, as the mapping proved."""
+        conditions = []
+        if discount:
+            conditions.append(self._condition(self.config.discount_condition_type, -discount, currency))
+        if order_discount:
+            conditions.append(self._condition(self.config.order_discount_condition_type, -order_discount, currency))
+        tax_type = self.config.tax_condition_type
+        return conditions + [self._condition(tax_type, charged.percent, currency) for charged in taxes]
+
+    @staticmethod
+    def _condition(condition_type: str, rate: Decimal, currency: str) -> dict[str, str]:
+        return {"ConditionType": condition_type, "ConditionRateValue": str(rate), "ConditionCurrency": currency}
+
+    def _base_units(self, materials: list[str]) -> dict[str, str]:
+        """Each material's ``BaseUnit`` from the product master (``API_PRODUCT_SRV``), kept for the
+        adapter's life; a material the product master does not list is sent without a unit, so
+        SAP takes the material's own sales unit, never an assumed one."""
+        missing = sorted({m for m in materials if m not in self._units})
+        for chunk in filter_chunks(missing, PRODUCT_TERM):
+            condition = " or ".join(f"Product eq {string_literal(m)}" for m in chunk)
+            params = {"$filter": condition, "$select": "Product,BaseUnit", "$top": str(len(chunk))}
+            rows = results(self.odata.get(self.odata.url(PRODUCT_SERVICE, "A_Product"), params, retried=False))
+            self._units.update({row["Product"]: row.get("BaseUnit") or "" for row in rows})
+            self._units.update({m: "" for m in chunk if m not in self._units})
+        return {m: self._units[m] for m in materials if self._units.get(m)}
+
+    def _check_document_total(self, order: SalesOrder, created: dict[str, Any]) -> None:
+        """SAP's own total (net value plus every item's tax) against Shopify's: a pricing
+        procedure that adds or drops a condition is caught here, naming the SAP document."""
+        if order.total is None:
+            return
+        items = results(created.get("to_Item"))
+        if not items or any("TaxAmount" not in item for item in items):
+            params = {"$expand": "to_Item", "$select": "SalesOrder,TotalNetAmount,to_Item/TaxAmount"}
+            path = f"A_SalesOrder('{created['SalesOrder']}')"
+            read = self.odata.get(self.odata.url(SALES_ORDERS, path), params, retried=True)["d"]
+            created, items = {**created, **read}, results(read.get("to_Item"))
+        total = Decimal(str(created["TotalNetAmount"])) + sum((Decimal(str(i["TaxAmount"])) for i in items), Decimal(0))
+        if total != order.total:
+            where = f"SAP sales order {created['SalesOrder']}'s"
+            raise total_mismatch(order, total, where)
 
     def cancel_sales_order(self, external_ref: str) -> ErpDocument:
         """Reject every item (SAP cancels an unshipped order by a reason for rejection)."""
@@ -87,18 +140,16 @@ class SapOrders:
             raise DataError(
                 f"refund {credit.external_ref!r}: no SAP sales order for {credit.order_ref!r}", system=SYSTEM
             )
+        returned = [line for line in credit.lines if line.quantity > 0]
+        units = self._base_units([line.item_code for line in returned])
         items = [
-            {
-                "SalesOrderItem": str(10 * n),
-                "Material": line.item_code,
-                "RequestedQuantity": str(line.quantity),
-                "RequestedQuantityUnit": "PC",
-            }
-            for n, line in enumerate((line for line in credit.lines if line.quantity > 0), start=1)
+            {"SalesOrderItem": str(10 * n)}
+            | sales_item(line.item_code, line.quantity, units.get(line.item_code, ""), "")
+            for n, line in enumerate(returned, start=1)
         ]
         if not items:
             raise DataError(f"refund {credit.external_ref!r}: a SAP returns order needs a returned item", system=SYSTEM)
-        return self._create(
+        created = self._create(
             credit.external_ref,
             order_type,
             items,
@@ -107,6 +158,7 @@ class SapOrders:
             sold_to=None,
             reference=refunded.number,
         )
+        return _document(created)
 
     def _create(
         self,
@@ -119,7 +171,7 @@ class SapOrders:
         sold_to: str | None,
         reference: str | None = None,
         partners: list[dict[str, Any]] | None = None,
-    ) -> ErpDocument:
+    ) -> dict[str, Any]:
         config = self.config
         payload: dict[str, Any] = {
             "SalesOrderType": order_type,
@@ -137,7 +189,8 @@ class SapOrders:
         if partners:
             payload["to_Partner"] = partners
         response = self.odata.write("POST", self.odata.url(SALES_ORDERS, "A_SalesOrder"), payload, SALES_ORDERS)
-        return _document(response.json()["d"])
+        created: dict[str, Any] = response.json()["d"]
+        return created
 
     def _find(self, ref: str, order_type: str) -> ErpDocument | None:
         found = self._orders(ref, order_type, expand=False)
@@ -196,9 +249,10 @@ def ship_to_partner(order: SalesOrder) -> list[dict[str, Any]]:
     return [partner]
 
 
-def net_unit_price(line: SalesOrderLine) -> Decimal:
-    """What the customer paid per unit after the line's discount, at the scale SAP keeps (9)."""
-    return ((line.unit_price * line.quantity - line.discount) / line.quantity).quantize(Decimal("0.000000001"))
+def sales_item(material: str, quantity: Decimal, unit: str, text: str) -> dict[str, Any]:
+    item = {"Material": material, "RequestedQuantity": str(quantity), "SalesOrderItemText": text[:40]}
+
+    return item | ({"RequestedQuantityUnit": unit} if unit else {})
 
 
 def _document(order: dict[str, Any]) -> ErpDocument:

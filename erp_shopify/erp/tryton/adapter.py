@@ -100,7 +100,7 @@ class TrytonAdapter(ErpAdapter):
             timeout=timeout,
             transport=transport,
         )
-        self.sales = TrytonSales(self.rpc, config.party)
+        self.sales = TrytonSales(self.rpc, config.party, shipping_product=config.shipping_product, taxes=config.taxes)
         self._warehouses: list[tuple[int, str]] | None = None
         self.products = TrytonProducts(self._read, overlap=overlap)
 

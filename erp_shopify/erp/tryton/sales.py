@@ -14,38 +14,59 @@ from typing import Any
 
 from erp_shopify.erp.tryton.rpc import SYSTEM, TrytonRpc
 from erp_shopify.errors import DataError, SystemFailure
+from erp_shopify.mapping.order_totals import (
+    PRICE_DIGITS,
+    ChargedTax,
+    DocumentAmounts,
+    check_total,
+    money,
+    total_mismatch,
+)
 from erp_shopify.records import CreditNote, ErpDocument, SalesOrder
 
 _SALE_FIELDS = ["number", "reference", "state", "lines"]
 
 
 class TrytonSales:
-    """The adapter's order calls, for the configured customer ``party``."""
+    """The adapter's order calls, for the configured customer ``party``; shipping lines on the
+    ``shipping_product`` (none: a line without product); Shopify taxes on Tryton's percentage taxes
+    (``taxes`` names one per Shopify title, else the tax of the same rate)."""
 
-    def __init__(self, rpc: TrytonRpc, party: str) -> None:
+    def __init__(
+        self, rpc: TrytonRpc, party: str, *, shipping_product: str = "", taxes: dict[str, str] | None = None
+    ) -> None:
         self.rpc = rpc
         self.party = party
+        self.shipping_product = shipping_product
+        self.tax_names = taxes or {}
+        self._percentage_taxes: list[dict[str, Any]] | None = None
 
     def find_sales_order(self, external_ref: str) -> ErpDocument | None:
         sale = self._find_sale(external_ref)
         return _document(sale) if sale else None
 
     def create_sales_order(self, order: SalesOrder, *, known_new: bool = False) -> ErpDocument:
+        sent: list[bool] = []  # whether this call wrote the lines (a found sale is left as it is)
+
         def lines() -> list[dict[str, Any]]:
-            products = self._products([line.item_code for line in order.lines], order.external_ref)
-            rows = [
-                _line(
-                    products[line.item_code],
-                    line.quantity,
-                    (line.unit_price - line.discount / line.quantity).quantize(Decimal("0.0001")),
-                    line.description,
+            amounts = check_total(order)  # what is sent is what was proven to reproduce Shopify's total
+            prices = net_unit_prices(order, amounts)
+            shipping = [s for s in amounts.shipping if s.net or any(t.computed for t in s.taxes)]
+            sent.append(True)
+            codes = [line.item_code for line in order.lines]
+            products = self._products(
+                codes + ([self.shipping_product] if shipping and self.shipping_product else []), order.external_ref
+            )
+            rows = []
+            for line, figures, price in zip(order.lines, amounts.lines, prices, strict=True):
+                off = figures.discount + figures.order_discount
+                text = f"{line.description} (-{off} {order.currency})" if off else line.description
+                rows.append(_line(products[line.item_code], line.quantity, price, text) | self._taxes(figures.taxes))
+            for charge in shipping:
+                product = products.get(self.shipping_product)
+                rows.append(
+                    _line(product, Decimal(1), charge.net, charge.title or "Shipping") | self._taxes(charge.taxes)
                 )
-                for line in order.lines
-            ]
-            if order.shipping:
-                rows.append(_line(None, Decimal(1), order.shipping, "Shipping"))
-            if order.order_discount:
-                rows.append(_line(None, Decimal(1), -order.order_discount, "Order discount"))
             return rows
 
         ship_to = order.ship_to
@@ -66,7 +87,48 @@ class TrytonSales:
             ),
             "sale_date": order.ordered_at.date(),
         }
-        return self._ensure_sale(order.external_ref, order.currency, header, lines, known_new=known_new)
+        created = self._ensure_sale(order.external_ref, order.currency, header, lines, known_new=known_new)
+        if sent:
+            self._check_total(order)
+        return created
+
+    def _check_total(self, order: SalesOrder) -> None:
+        """Tryton's own total (its taxes computed from the lines) against Shopify's."""
+        if order.total is None:
+            return
+        sale = self._find_sale(order.external_ref)
+        if sale is None:
+            return
+        [row] = self.rpc.model("sale.sale", "read", [sale["id"]], ["total_amount"])
+        if Decimal(str(row["total_amount"])) != order.total:
+            raise total_mismatch(order, Decimal(str(row["total_amount"])), f"Tryton sale {sale['number']}'s")
+
+    def _taxes(self, taxes: tuple[ChargedTax, ...]) -> dict[str, Any]:
+        """The sale line's ``taxes``: Tryton's percentage tax for each Shopify tax line."""
+        if not taxes:
+            return {}
+        if self._percentage_taxes is None:
+            domain = [("type", "=", "percentage")]
+            self._percentage_taxes = self.rpc.model(
+                "account.tax", "search_read", domain, 0, None, [("id", "ASC")], ["name", "rate"]
+            )
+        ids = []
+        for charged in taxes:
+            wanted = self.tax_names.get(charged.tax.title)
+            if wanted:  # the configured tax, whatever its rate (Tryton computes with its own)
+                found = [t for t in self._percentage_taxes if t["name"] == wanted]
+            else:
+                same_rate = [t for t in self._percentage_taxes if Decimal(str(t["rate"])) == charged.tax.rate]
+                found = [t for t in same_rate if t["name"] == charged.tax.title] or same_rate
+            if not found:
+                raise DataError(
+                    f"Tryton has no percentage tax at rate {charged.tax.rate} for Shopify tax {charged.tax.title!r}",
+                    body={"title": charged.tax.title, "rate": str(charged.tax.rate)},
+                    codes=("unknown_tax",),
+                    system=SYSTEM,
+                )
+            ids.append(found[0]["id"])
+        return {"taxes": [["add", ids]]}
 
     def create_credit(self, credit: CreditNote) -> ErpDocument:
         """A return sale (negative quantities) with the refund's reference: Tryton's own way to take goods back."""
@@ -191,3 +253,17 @@ def _document(sale: dict[str, Any]) -> ErpDocument:
     return ErpDocument(
         number=sale["number"] or f"draft-{sale['id']}", external_ref=sale["reference"], status=sale["state"]
     )
+
+
+def net_unit_prices(order: SalesOrder, amounts: DocumentAmounts) -> list[Decimal]:
+    """Each line's unit price with its discounts folded in (Tryton taxes the line's amount, so the
+    discount must be inside it for the tax to be Shopify's), at Tryton's price digits; a line whose
+    amount that price cannot make is the data error naming Tryton's total against Shopify's."""
+    prices, reproduced = [], amounts.total
+    for line, figures in zip(order.lines, amounts.lines, strict=True):
+        price = (figures.net / line.quantity).quantize(Decimal(1).scaleb(-PRICE_DIGITS))
+        reproduced += money(price * line.quantity) - figures.net
+        prices.append(price)
+    if order.total is not None and reproduced != order.total:
+        raise total_mismatch(order, reproduced, "Tryton's")
+    return prices

@@ -83,10 +83,26 @@ class OracleHarness:
         }
         self.control.put("/persons", json=body).raise_for_status()
 
-    def count_customers(self, external_ref: str) -> int:
-        response = self.control.get("/persons", params={"SourceSystemReferenceValue": external_ref})
+    def put_erp_organization(self, name: str, addresses: list[Address]) -> str:
+        """An organization an Oracle user enters; answers its party number."""
+        body = {
+            "OrganizationName": name,
+            "Address": [
+                {"Address1": a.address1, "City": a.city, "PostalCode": a.zip, "Country": a.country_code}
+                for a in addresses
+            ],
+        }
+        response = self.control.put("/organizations", json=body)
+        response.raise_for_status()
+        return str(response.json()["PartyNumber"])
+
+    def count_customers(self, external_ref: str, parties: str = "persons") -> int:
+        response = self.control.get(f"/{parties}", params={"SourceSystemReferenceValue": external_ref})
         response.raise_for_status()
         return int(response.json()["count"])
+
+    def count_company_locations(self, external_ref: str) -> int:
+        return self.count_customers(external_ref, "organizations")
 
     def lose_next_customer_create_response(self) -> None:
         self.lose_next_create_response()

@@ -6,7 +6,6 @@ orders bought by (and shipped to) the customer's party."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,13 +18,10 @@ from erp_shopify.records import (
     Address,
     CreditLine,
     CreditNote,
-    Customer,
     CustomerRecord,
-    SalesOrder,
-    SalesOrderLine,
 )
 from erp_shopify_sandbox.oracle import SEED_ITEMS
-from erp_shopify_tests.test_erp.harness_oracle import OracleHarness, harness
+from erp_shopify_tests.test_erp.harness_oracle import OracleHarness, harness, sales_order
 
 HOME = Address(address1="1 Main St", city="Austin", zip="73301", country_code="US")
 WORK = Address(address1="9 Bank St", city="Austin", zip="73302", province_code="TX", country_code="US")
@@ -108,18 +104,6 @@ def test_a_company_location_without_a_company_name_is_refused_naming_the_field(o
     assert oracle.count_company_locations("L-1") == 0
 
 
-def _order(ref: str, party: str | None) -> SalesOrder:
-    return SalesOrder(
-        external_ref=ref,
-        shop="demo-us",
-        currency="USD",
-        ordered_at=datetime(2026, 11, 27, 12, 0, tzinfo=UTC),
-        customer=Customer(email="buyer@an.example", name="Analytical Ltd", erp_party=party),
-        ship_to=Address(name="Receiving", address1="9 Bank St", city="Austin", zip="73302", country_code="US"),
-        lines=[SalesOrderLine(item_code=SEED_ITEMS[0], quantity=Decimal(1), unit_price=Decimal("19.90"))],
-    )
-
-
 def _placed(oracle: OracleHarness, ref: str) -> dict[str, Any]:
     placed = oracle.adapter.rest.get_item(RESOURCE, f"SHOPIFY:{ref}", expand="shipToCustomer")
     assert placed is not None
@@ -128,14 +112,18 @@ def _placed(oracle: OracleHarness, ref: str) -> dict[str, Any]:
 
 def test_an_order_of_a_synced_company_location_is_bought_and_shipped_to_its_party(oracle: OracleHarness) -> None:
     party = oracle.adapter.upsert_customer(LOCATION).erp_number
-    oracle.adapter.create_sales_order(_order("O-1", party))
+    oracle.adapter.create_sales_order(sales_order("O-1", party=party))
     placed = _placed(oracle, "O-1")
     [ship_to] = children(placed, "shipToCustomer")
-    assert (placed["BuyingPartyNumber"], ship_to["PartyNumber"], ship_to["AddressLine1"]) == (party, party, "9 Bank St")
+    assert (placed["BuyingPartyNumber"], ship_to["PartyNumber"], ship_to["AddressLine1"]) == (
+        party,
+        party,
+        "1 Analytical Way",
+    )
 
 
 def test_an_order_without_a_customer_party_is_bought_by_the_configured_account(oracle: OracleHarness) -> None:
-    oracle.adapter.create_sales_order(_order("O-2", None))
+    oracle.adapter.create_sales_order(sales_order("O-2"))
     placed = _placed(oracle, "O-2")
     [ship_to] = children(placed, "shipToCustomer")
     assert placed["BuyingPartyNumber"] == oracle.adapter.config.buying_party_number and "PartyNumber" not in ship_to
@@ -143,14 +131,14 @@ def test_an_order_without_a_customer_party_is_bought_by_the_configured_account(o
 
 def test_an_order_naming_a_party_oracle_does_not_hold_is_refused_and_not_created(oracle: OracleHarness) -> None:
     with pytest.raises(DataError) as refused:
-        oracle.adapter.create_sales_order(_order("O-3", "CDRM_999999"))
+        oracle.adapter.create_sales_order(sales_order("O-3", party="CDRM_999999"))
     assert refused.value.codes == ("DOO-INVALID-PARTY",) and "CDRM_999999" in str(refused.value)
     assert oracle.count_sales_orders("O-3") == 0
 
 
 def test_a_return_is_bought_by_the_party_of_the_order_it_returns(oracle: OracleHarness) -> None:
     party = oracle.adapter.upsert_customer(CustomerRecord(external_ref="C-9", last_name="Ng")).erp_number
-    oracle.adapter.create_sales_order(_order("O-4", party))
+    oracle.adapter.create_sales_order(sales_order("O-4", party=party))
     line = CreditLine(item_code=SEED_ITEMS[0], quantity=Decimal(1), amount=Decimal("19.90"))
     credit = CreditNote(external_ref="R-4", order_ref="O-4", currency="USD", lines=[line], amount=Decimal("19.90"))
     oracle.adapter.create_credit(credit)

@@ -6,7 +6,13 @@ writes a *generation* of it: a hash ``item<US>location -> "quantity|page"`` (the
 that wrote the entry, so a cursor taken in the middle of a pass counts only the pages before it).
 Generations are written once and only read after, deleted when a later cursor supersedes them,
 and expire after ``RETENTION`` unused (a pass whose run failed leaves one behind). Every
-generation of a lineage carries the lineage's hash tag: superseded ones are deleted in one command.
+generation of a lineage carries the lineage's hash tag: superseded ones are deleted in one command,
+and a script may touch two of them (Redis Cluster keeps them in one slot).
+
+A pass costs one round trip a page (``exchange``: the previous generation's entries read and the
+new generation's written in one pipeline) and one a ``MISSING_CHUNK`` of the previous generation
+at its end (``missing``: a script scans a chunk and answers only the entries the new generation
+lacks), so memory stays one page or one chunk whatever the table's size.
 """
 
 from __future__ import annotations
@@ -23,7 +29,22 @@ from erp_shopify.store.keys import Keys, text
 
 RETENTION = timedelta(days=14)
 SCAN_CHUNK = 500
+MISSING_CHUNK = 2_000  # entries scanned a round trip by ``missing``; only the vanished come back
 SEP = "\x1f"
+
+# KEYS: the previous generation, the new one; ARGV: the HSCAN cursor, COUNT. Answers the next
+# cursor and the (field, value) pairs of the previous generation the new one has no entry for.
+_MISSING = """
+local scanned = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+local entries, gone = scanned[2], {}
+for i = 1, #entries, 2 do
+  if redis.call('HEXISTS', KEYS[2], entries[i]) == 0 then
+    gone[#gone + 1] = entries[i]
+    gone[#gone + 1] = entries[i + 1]
+  end
+end
+return {scanned[1], gone}
+"""
 
 Entry = tuple[str, int]  # (quantity text, page of the pass that wrote it)
 
@@ -48,6 +69,7 @@ class OnhandSnapshots:
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self.client = client
         self.keys = Keys(prefix)
+        self._missing = client.register_script(_MISSING)
 
     @classmethod
     def connect(cls, config: RedisConfig) -> OnhandSnapshots:
@@ -73,6 +95,38 @@ class OnhandSnapshots:
         pipe.hset(key, mapping={name: f"{quantity}|{page}" for name, (quantity, page) in entries.items()})
         pipe.expire(key, RETENTION)
         pipe.execute()
+
+    def exchange(
+        self, lineage: str, base: int | None, names: Sequence[str], generation: int, entries: dict[str, Entry]
+    ) -> list[Entry | None]:
+        """``names``' entries in ``base`` (none without one), and ``entries`` written into
+        ``generation``, in one round trip."""
+        if not names and not entries:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        if base and names:
+            pipe.hmget(self.key(lineage, base), list(names))
+        if entries:
+            key = self.key(lineage, generation)
+            pipe.hset(key, mapping={name: f"{quantity}|{page}" for name, (quantity, page) in entries.items()})
+            pipe.expire(key, RETENTION)
+        answers = pipe.execute()
+        return [_entry(v) for v in answers[0]] if base and names else [None] * len(names)
+
+    def missing(
+        self, lineage: str, base: int, generation: int, chunk: int = MISSING_CHUNK
+    ) -> Iterator[dict[str, Entry]]:
+        """The entries of ``base`` that ``generation`` lacks, scanned ``chunk`` at a time in one
+        round trip each (chunks with none are not yielded)."""
+        keys = [self.key(lineage, base), self.key(lineage, generation)]
+        cursor: bytes | str | int = 0
+        while True:
+            cursor, flat = self._missing(keys=keys, args=[cursor, chunk])
+            gone = {text(flat[i]): entry for i in range(0, len(flat), 2) if (entry := _entry(flat[i + 1]))}
+            if gone:
+                yield gone
+            if int(cursor) == 0:
+                return
 
     def scan(self, lineage: str, generation: int) -> Iterator[dict[str, Entry]]:
         """Every entry of a generation, a chunk at a time."""

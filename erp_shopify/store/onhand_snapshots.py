@@ -12,7 +12,8 @@ and a script may touch two of them (Redis Cluster keeps them in one slot).
 A pass costs one round trip a page (``exchange``: the previous generation's entries read and the
 new generation's written in one pipeline) and one a ``MISSING_CHUNK`` of the previous generation
 at its end (``missing``: a script scans a chunk and answers only the entries the new generation
-lacks), so memory stays one page or one chunk whatever the table's size.
+lacks), so memory stays one page or one chunk whatever the table's size. Resuming from a cursor
+taken mid-pass folds two generations into one inside Redis (``fold``), a chunk a script call.
 """
 
 from __future__ import annotations
@@ -46,6 +47,27 @@ end
 return {scanned[1], gone}
 """
 
+# KEYS: a generation, the one it is folded into; ARGV: the HSCAN cursor, COUNT, the last page kept
+# (-1: all), the retention in seconds. Copies a chunk's entries (of pages up to the last kept) as
+# page 0 and answers the next cursor: nothing of the table crosses to the client.
+_FOLD = """
+local scanned = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+local entries, upto, kept = scanned[2], tonumber(ARGV[3]), {}
+for i = 1, #entries, 2 do
+  local value = entries[i + 1]
+  local cut = string.find(value, '|[^|]*$')
+  if upto < 0 or tonumber(string.sub(value, cut + 1)) <= upto then
+    kept[#kept + 1] = entries[i]
+    kept[#kept + 1] = string.sub(value, 1, cut) .. '0'
+  end
+end
+if #kept > 0 then
+  redis.call('HSET', KEYS[2], unpack(kept))
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+end
+return scanned[1]
+"""
+
 Entry = tuple[str, int]  # (quantity text, page of the pass that wrote it)
 
 
@@ -70,6 +92,7 @@ class OnhandSnapshots:
         self.client = client
         self.keys = Keys(prefix)
         self._missing = client.register_script(_MISSING)
+        self._fold = client.register_script(_FOLD)
 
     @classmethod
     def connect(cls, config: RedisConfig) -> OnhandSnapshots:
@@ -125,6 +148,17 @@ class OnhandSnapshots:
             gone = {text(flat[i]): entry for i in range(0, len(flat), 2) if (entry := _entry(flat[i + 1]))}
             if gone:
                 yield gone
+            if int(cursor) == 0:
+                return
+
+    def fold(self, lineage: str, source: int, into: int, upto: int | None = None) -> None:
+        """Copy ``source``'s entries (those of pages up to ``upto``, all without) into ``into`` as
+        page 0, ``MISSING_CHUNK`` at a time, one round trip each, inside Redis."""
+        keys = [self.key(lineage, source), self.key(lineage, into)]
+        cursor: bytes | str | int = 0
+        retention = int(RETENTION.total_seconds())
+        while True:
+            cursor = self._fold(keys=keys, args=[cursor, MISSING_CHUNK, -1 if upto is None else upto, retention])
             if int(cursor) == 0:
                 return
 

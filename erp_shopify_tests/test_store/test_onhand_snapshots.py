@@ -51,3 +51,16 @@ def test_missing_answers_only_the_entries_the_new_generation_lacks(redis_client:
     gone = {name: entry for chunk in chunks for name, entry in chunk.items()}
     assert gone == {names[n]: (str(n % 7), 1) for n in range(0, 1_200, 100)}
     assert all(len(chunk) <= 300 for chunk in chunks)
+
+
+@ON_SINGLE_AND_CLUSTER
+def test_fold_copies_the_delivered_pages_inside_redis(redis_client: redis.Redis, key_prefix: str) -> None:
+    tables = OnhandSnapshots(redis_client, key_prefix)
+    names = [field(f"ITEM-{n}", "M1/FinGood") for n in range(2_500)]
+    tables.write("lineage-z", 1, {name: ("1.5", 1) for name in names})
+    tables.write("lineage-z", 2, {names[0]: ("7", 2), names[1]: ("8", 3)})  # page 3 was never delivered
+    tables.fold("lineage-z", 1, 3)
+    tables.fold("lineage-z", 2, 3, upto=2)
+    folded = {name: entry for chunk in tables.scan("lineage-z", 3) for name, entry in chunk.items()}
+    assert len(folded) == 2_500 and folded[names[0]] == ("7", 0) and folded[names[1]] == ("1.5", 0)
+    assert redis_client.ttl(tables.key("lineage-z", 3)) > 0

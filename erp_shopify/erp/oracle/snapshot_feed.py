@@ -159,9 +159,8 @@ class SnapshotFeed:
         folded = max(state.base or 0, state.overlay) + 1
         self.tables.delete(state.lineage, [folded])
         for source, upto in ((state.base, None), (state.overlay, state.upto)):
-            for chunk in self.tables.scan(state.lineage, source) if source else ():
-                kept = {n: (q, 0) for n, (q, page) in chunk.items() if upto is None or page <= upto}
-                self.tables.write(state.lineage, folded, kept)
+            if source:
+                self.tables.fold(state.lineage, source, folded, upto)
         return FeedCursor(state.lineage, folded, stale=[g for g in (state.base, state.overlay) if g])
 
     @staticmethod

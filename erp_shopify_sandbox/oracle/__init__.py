@@ -1,8 +1,8 @@
 """A local Oracle Fusion Cloud SCM pod on loopback: REST resources for on-hand balances, price lists,
 the item master (``itemsV2``), shipments, Order Management orders and Customer Data Management
-persons (``hubPersons``, on the CRM root) with the ADF REST framework's conventions, Basic auth or
-OAuth 2.0 client credentials with a JWT client assertion (the identity domain's token endpoint is
-served by the same server: ``identity.py``), and faults.
+persons and organizations (``hubPersons``, ``hubOrganizations``, on the CRM root) with the ADF REST
+framework's conventions, Basic auth or OAuth 2.0 client credentials with a JWT client assertion (the
+identity domain's token endpoint is served by the same server: ``identity.py``), and faults.
 ``erp-shopify sandbox --erp oracle``.
 
 Control API (no auth): ``PUT /_sandbox/stock {item, location: "ORG/SUBINVENTORY", quantity, lot?}``,

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp
 
 from erp_shopify_sandbox.faults import CONTROL_PREFIX, FaultMiddleware, Faults, FaultState
 from erp_shopify_sandbox.oracle.identity import TOKEN_PATH, IdentityDomain
-from erp_shopify_sandbox.oracle.parties import PartyError
+from erp_shopify_sandbox.oracle.parties import Parties, PartyError
 from erp_shopify_sandbox.oracle.rowmatch import RowMatchError, compile_rowmatch
 from erp_shopify_sandbox.oracle.state import SEED_SUBINVENTORIES, OrderError, Pod
 
@@ -241,47 +241,55 @@ class OracleService:
             return JSONResponse({"error": f"expected {{name, currency, prices, tiers}}: {exc}"}, 400)
         return JSONResponse({"ok": True})
 
-    async def persons(self, request: Request) -> Response:
+    def _parties(self, request: Request) -> Parties:
+        """Organizations on ``hubOrganizations`` (and ``/_sandbox/organizations``), else persons."""
+        organizations = "/hubOrganizations" in request.url.path or request.url.path.endswith("/organizations")
+        return self.pod.organizations if organizations else self.pod.persons
+
+    async def parties(self, request: Request) -> Response:
         if refusal := self._refusal(request):
             return refusal
+        parties = self._parties(request)
         if request.method == "GET":
-            return self._page(request, self.pod.persons.rows())
+            return self._page(request, parties.rows())
         try:
-            person = self.pod.persons.create(json.loads(await request.body()))
+            party = parties.create(json.loads(await request.body()))
         except ValueError as exc:
             return error(request, 400, str(exc), exc.code if isinstance(exc, PartyError) else "INVALID_JSON")
         await self.faults.maybe_lose_response()  # committed; the answer may never arrive
-        return JSONResponse(self._shape(person, [], {"Address": []}, _version(request)), status_code=201)
+        return JSONResponse(self._shape(party, [], {"Address": []}, _version(request)), status_code=201)
 
-    async def person(self, request: Request) -> Response:
+    async def party(self, request: Request) -> Response:
         if refusal := self._refusal(request):
             return refusal
-        number = request.path_params["party_number"]
-        if number not in self.pod.persons.persons:
-            return error(request, 404, f"The person {number} doesn't exist.")
+        parties, number = self._parties(request), request.path_params["party_number"]
+        if number not in parties.persons:
+            return error(request, 404, f"The party {number} doesn't exist.")
         try:
             if request.url.path.endswith("/child/Address"):
-                address = self.pod.persons.add_address(number, json.loads(await request.body()))
+                address = parties.add_address(number, json.loads(await request.body()))
                 return JSONResponse(address, status_code=201)
             if request.method == "PATCH":
-                self.pod.persons.update(number, json.loads(await request.body()))
+                parties.update(number, json.loads(await request.body()))
         except ValueError as exc:
             return error(request, 400, str(exc), exc.code if isinstance(exc, PartyError) else "INVALID_JSON")
         fields, children = _selection(request)
-        [row] = [p for p in self.pod.persons.rows() if p["PartyNumber"] == number]
+        [row] = [p for p in parties.rows() if p["PartyNumber"] == number]
         return JSONResponse(self._shape(row, fields, children, _version(request)))
 
-    async def control_persons(self, request: Request) -> Response:
-        """``PUT``: a person entered by an Oracle user ``{FirstName, LastName, Address: [...]}``;
-        ``GET ?SourceSystemReferenceValue=``: how many persons carry that reference."""
+    async def control_parties(self, request: Request) -> Response:
+        """``PUT``: a party entered by an Oracle user (``{FirstName, LastName, Address: [...]}`` on
+        ``persons``, ``{OrganizationName, Address: [...]}`` on ``organizations``);
+        ``GET ?SourceSystemReferenceValue=``: how many of them carry that reference."""
+        parties = self._parties(request)
         if request.method == "GET":
             reference = request.query_params.get("SourceSystemReferenceValue", "")
-            return JSONResponse({"count": self.pod.persons.count(reference)})
+            return JSONResponse({"count": parties.count(reference)})
         try:
-            person = self.pod.persons.create(await request.json())
+            party = parties.create(await request.json())
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, 400)
-        return JSONResponse({"PartyNumber": person["PartyNumber"]})
+        return JSONResponse({"PartyNumber": party["PartyNumber"]})
 
     async def control_items(self, request: Request) -> Response:
         specs = await request.json()
@@ -326,10 +334,17 @@ def build_app(pod: Pod, username: str, password: str, faults: FaultState, identi
         Route(f"{CONTROL_PREFIX}/stock", service.control_stock, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/price-lists", service.control_price_list, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/orders", service.control_orders, methods=["GET"]),
-        Route(f"{CRM_ROOT}/hubPersons", service.persons, methods=["GET", "POST"]),
-        Route(f"{CRM_ROOT}/hubPersons/{{party_number}}", service.person, methods=["GET", "PATCH"]),
-        Route(f"{CRM_ROOT}/hubPersons/{{party_number}}/child/Address", service.person, methods=["POST"]),
-        Route(f"{CONTROL_PREFIX}/persons", service.control_persons, methods=["GET", "PUT"]),
+        *[
+            route
+            for resource in ("hubPersons", "hubOrganizations")
+            for route in (
+                Route(f"{CRM_ROOT}/{resource}", service.parties, methods=["GET", "POST"]),
+                Route(f"{CRM_ROOT}/{resource}/{{party_number}}", service.party, methods=["GET", "PATCH"]),
+                Route(f"{CRM_ROOT}/{resource}/{{party_number}}/child/Address", service.party, methods=["POST"]),
+            )
+        ],
+        Route(f"{CONTROL_PREFIX}/persons", service.control_parties, methods=["GET", "PUT"]),
+        Route(f"{CONTROL_PREFIX}/organizations", service.control_parties, methods=["GET", "PUT"]),
         Route(f"{CONTROL_PREFIX}/items", service.control_items, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/shipments", service.control_ship, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/shipments/{{shipment}}", service.control_retrack, methods=["PATCH"]),

@@ -1,15 +1,18 @@
-"""The Oracle sandbox's Customer Data Management persons (``hubPersons`` with their ``Address``
-child), as rows in the resource's attribute names.
+"""The Oracle sandbox's Customer Data Management parties: persons (``hubPersons``) and
+organizations (``hubOrganizations``), each with its ``Address`` child, as rows in the resources'
+attribute names. Party numbers are unique across both, as in the Trading Community registry.
 
-A person created with ``SourceSystem`` and ``SourceSystemReferenceValue`` keeps them, so a client
-finds it again by that reference. Every write to a person or one of its addresses stamps the
-person's ``LastUpdateDate`` (strictly increasing). An address whose ``Country`` is no territory
+A party created with ``SourceSystem`` and ``SourceSystemReferenceValue`` keeps them, so a client
+finds it again by that reference. Every write to a party or one of its addresses stamps the
+party's ``LastUpdateDate`` (strictly increasing). An address whose ``Country`` is no territory
 code is refused, and nothing of the request is kept.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from erp_shopify_sandbox.oracle.catalog import Stamps
@@ -26,6 +29,7 @@ _CODES = (
 )
 TERRITORIES = frozenset(_CODES.split())  # ISO 3166-1 alpha-2, as Oracle names territories
 PERSON_FIELDS = ("FirstName", "LastName", "EmailAddress", "PhoneNumber")
+ORGANIZATION_FIELDS = ("OrganizationName", "EmailAddress", "PhoneNumber")
 ADDRESS_FIELDS = ("Address1", "Address2", "City", "PostalCode", "State", "Country")
 
 
@@ -37,14 +41,23 @@ class PartyError(ValueError):
         self.code = code
 
 
-class Persons:
-    def __init__(self, lock: threading.RLock, stamps: Stamps) -> None:
-        self.lock, self.stamps = lock, stamps
-        self.persons: dict[str, dict[str, Any]] = {}
-        self._next = 100000
+def party_ids() -> Iterator[int]:
+    """The pod's party ids: one sequence for persons, organizations and their addresses."""
+    return itertools.count(100001)
+
+
+class Parties:
+    """Persons or organizations: ``fields`` are the attributes a create or a patch sets."""
+
+    def __init__(
+        self, lock: threading.RLock, stamps: Stamps, ids: Iterator[int], fields: tuple[str, ...] = PERSON_FIELDS
+    ) -> None:
+        self.lock, self.stamps, self.ids, self.fields = lock, stamps, ids, fields
+        self.persons: dict[str, dict[str, Any]] = {}  # by PartyNumber
+        self._next = 0
 
     def _number(self) -> str:
-        self._next += 1
+        self._next = next(self.ids)
         return f"CDRM_{self._next}"
 
     @staticmethod
@@ -63,7 +76,7 @@ class Persons:
             person: dict[str, Any] = {
                 "PartyNumber": number,
                 "PartyId": self._next,
-                **{name: body.get(name) for name in PERSON_FIELDS},
+                **{name: body.get(name) for name in self.fields},
                 "SourceSystem": body.get("SourceSystem"),
                 "SourceSystemReferenceValue": body.get("SourceSystemReferenceValue"),
                 "CreationDate": self.stamps.next(),
@@ -76,7 +89,7 @@ class Persons:
     def update(self, number: str, body: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             person = self.persons[number]
-            person.update({name: body[name] for name in PERSON_FIELDS if name in body})
+            person.update({name: body[name] for name in self.fields if name in body})
             person["LastUpdateDate"] = self.stamps.next()
             return person
 

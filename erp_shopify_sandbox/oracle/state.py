@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from erp_shopify_sandbox.oracle.catalog import Catalog
-from erp_shopify_sandbox.oracle.parties import Persons
+from erp_shopify_sandbox.oracle.parties import ORGANIZATION_FIELDS, Parties, party_ids
 
 SEED_ITEMS = ["AS54888", "AS54999", "AS55111", "AS55222", "AS55333"]
 SEED_ORGANIZATION = "M1"
@@ -54,7 +54,9 @@ class Pod:
         self.price_lists: list[dict[str, Any]] = []
         self._next_id = 300000100000000
         self.catalog = Catalog(self.lock, SEED_ORGANIZATION, SEED_ITEMS)
-        self.persons = Persons(self.lock, self.catalog.stamps)
+        ids = party_ids()
+        self.persons = Parties(self.lock, self.catalog.stamps, ids)
+        self.organizations = Parties(self.lock, self.catalog.stamps, ids, ORGANIZATION_FIELDS)
         for n, item in enumerate(SEED_ITEMS):
             self.balances[(item, SEED_ORGANIZATION, SEED_SUBINVENTORIES[0], "")] = Decimal(100 + n)
             if n % 2:
@@ -161,8 +163,13 @@ class Pod:
                 raise OrderError(
                     f"An order with source transaction {system}:{source_id} already exists.", "DOO-DUPLICATE-ORDER"
                 )
-            if body.get("BuyingPartyNumber") not in SEED_CUSTOMERS:
+            if not self.known_party(body.get("BuyingPartyNumber")):
                 raise OrderError(f"The buying party {body.get('BuyingPartyNumber')} isn't valid.", "DOO-INVALID-PARTY")
+            for ship_to in body.get("shipToCustomer") or []:
+                if "PartyNumber" in ship_to and not self.known_party(ship_to["PartyNumber"]):
+                    raise OrderError(
+                        f"The ship-to party {ship_to['PartyNumber']} isn't valid.", "DOO-INVALID-SHIP-TO-PARTY"
+                    )
             lines = body.get("lines") or []
             if not lines:
                 raise OrderError("The order must have at least one line.", "DOO-NO-LINES")
@@ -184,6 +191,11 @@ class Pod:
             }
             self.orders[(system, source_id)] = order
             return order
+
+    def known_party(self, number: Any) -> bool:
+        """A seeded customer account's party, or a person or organization of the registry."""
+        with self.lock:
+            return number in SEED_CUSTOMERS or number in self.persons.persons or number in self.organizations.persons
 
     def cancel_order(self, order: dict[str, Any], reason: str | None) -> dict[str, Any]:
         with self.lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ import redis
 
 from erp_shopify.config import OracleConfig, Secret
 from erp_shopify.erp.oracle.adapter import OracleAdapter
-from erp_shopify.records import Address
+from erp_shopify.records import Address, Customer, SalesOrder, SalesOrderLine
 from erp_shopify.retrying import RetryPolicy
 from erp_shopify.store.onhand_snapshots import OnhandSnapshots
 from erp_shopify_sandbox.oracle import ENV, SEED_ITEMS, SEED_ORGANIZATION, SEED_SUBINVENTORIES, OracleSandbox
@@ -22,6 +23,21 @@ from erp_shopify_tests.test_erp.harness import exported
 
 QUICK_RETRIES = RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05)
 LOCATION = f"{SEED_ORGANIZATION}/{SEED_SUBINVENTORIES[0]}"
+
+
+def sales_order(ref: str, item: str = SEED_ITEMS[0], quantity: int = 2, party: str | None = None) -> SalesOrder:
+    """An order of Ada's for ``quantity`` of ``item``, bought by ``party`` when given."""
+    return SalesOrder(
+        external_ref=ref,
+        shop="demo-us",
+        currency="USD",
+        ordered_at=datetime(2026, 11, 27, 12, 0, tzinfo=UTC),
+        customer=Customer(email="ada@example.com", name="Ada Lovelace", erp_party=party),
+        ship_to=Address(
+            name="Ada Lovelace", address1="1 Analytical Way", city="Austin", zip="78701", country_code="US"
+        ),
+        lines=[SalesOrderLine(item_code=item, quantity=Decimal(quantity), unit_price=Decimal("19.90"))],
+    )
 
 
 def oracle_config(sandbox: OracleSandbox, **options: Any) -> OracleConfig:
@@ -83,10 +99,26 @@ class OracleHarness:
         }
         self.control.put("/persons", json=body).raise_for_status()
 
-    def count_customers(self, external_ref: str) -> int:
-        response = self.control.get("/persons", params={"SourceSystemReferenceValue": external_ref})
+    def put_erp_organization(self, name: str, addresses: list[Address]) -> str:
+        """An organization an Oracle user enters; answers its party number."""
+        body = {
+            "OrganizationName": name,
+            "Address": [
+                {"Address1": a.address1, "City": a.city, "PostalCode": a.zip, "Country": a.country_code}
+                for a in addresses
+            ],
+        }
+        response = self.control.put("/organizations", json=body)
+        response.raise_for_status()
+        return str(response.json()["PartyNumber"])
+
+    def count_customers(self, external_ref: str, parties: str = "persons") -> int:
+        response = self.control.get(f"/{parties}", params={"SourceSystemReferenceValue": external_ref})
         response.raise_for_status()
         return int(response.json()["count"])
+
+    def count_company_locations(self, external_ref: str) -> int:
+        return self.count_customers(external_ref, "organizations")
 
     def lose_next_customer_create_response(self) -> None:
         self.lose_next_create_response()

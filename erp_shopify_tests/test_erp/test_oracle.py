@@ -7,7 +7,7 @@ import base64
 import json
 import zlib
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import httpx
@@ -19,7 +19,7 @@ from erp_shopify.erp import build_adapter
 from erp_shopify.erp.oracle.adapter import OracleAdapter
 from erp_shopify.erp.oracle.rest import oracle_error
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure
-from erp_shopify.records import Address, CreditLine, CreditNote, Customer, InventoryChange, SalesOrder, SalesOrderLine
+from erp_shopify.records import CreditLine, CreditNote, InventoryChange
 from erp_shopify.store.onhand_snapshots import OnhandSnapshots
 from erp_shopify_sandbox.cli import start_erp
 from erp_shopify_sandbox.faults import Faults
@@ -31,6 +31,7 @@ from erp_shopify_tests.test_erp.harness_oracle import (
     OracleHarness,
     harness,
     oracle_config,
+    sales_order,
     sandbox_environment,
 )
 
@@ -50,20 +51,6 @@ def _drain(adapter: OracleAdapter, cursor: str | None) -> tuple[list[InventoryCh
         rows.extend(page.rows)
         cursor = page.cursor
     return rows, cursor
-
-
-def _order(ref: str, item: str = SEED_ITEMS[0], quantity: int = 2) -> SalesOrder:
-    return SalesOrder(
-        external_ref=ref,
-        shop="demo-us",
-        currency="USD",
-        ordered_at=datetime(2026, 11, 27, 12, 0, tzinfo=UTC),
-        customer=Customer(email="ada@example.com", name="Ada Lovelace"),
-        ship_to=Address(
-            name="Ada Lovelace", address1="1 Analytical Way", city="Austin", zip="78701", country_code="US"
-        ),
-        lines=[SalesOrderLine(item_code=item, quantity=Decimal(quantity), unit_price=Decimal("19.90"))],
-    )
 
 
 def _adapter(oracle: OracleHarness, **config: object) -> OracleAdapter:
@@ -113,7 +100,7 @@ def test_snapshot_of_named_items_filters_by_item_number_even_with_quotes(oracle:
 
 def test_unknown_item_is_a_data_error_carrying_oracles_code_and_detail(oracle: OracleHarness) -> None:
     with pytest.raises(DataError) as failure:
-        oracle.adapter.create_sales_order(_order("oracle-bad-item", item="NO-SUCH-ITEM"), known_new=True)
+        oracle.adapter.create_sales_order(sales_order("oracle-bad-item", item="NO-SUCH-ITEM"), known_new=True)
     assert failure.value.status == 400
     assert failure.value.codes == ("DOO-INVALID-ITEM",)
     assert "NO-SUCH-ITEM" in failure.value.message
@@ -254,22 +241,22 @@ def test_a_cursor_from_another_adapter_is_refused(oracle: OracleHarness) -> None
 def test_create_after_a_lost_answer_reads_the_order_key_and_creates_nothing(oracle: OracleHarness) -> None:
     oracle.lose_next_create_response()
     with pytest.raises(IntegrationError):
-        oracle.adapter.create_sales_order(_order("oracle-lost"), known_new=True)
+        oracle.adapter.create_sales_order(sales_order("oracle-lost"), known_new=True)
     oracle.clear_faults()
-    document = oracle.adapter.create_sales_order(_order("oracle-lost"))
+    document = oracle.adapter.create_sales_order(sales_order("oracle-lost"))
     assert (document.external_ref, document.status) == ("oracle-lost", "open")
     assert oracle.count_sales_orders("oracle-lost") == 1
 
 
 def test_cancel_is_idempotent(oracle: OracleHarness) -> None:
-    oracle.adapter.create_sales_order(_order("oracle-cancel"), known_new=True)
+    oracle.adapter.create_sales_order(sales_order("oracle-cancel"), known_new=True)
     first = oracle.adapter.cancel_sales_order("oracle-cancel")
     second = oracle.adapter.cancel_sales_order("oracle-cancel")
     assert (first.status, second.status, first.number) == ("canceled", "canceled", second.number)
 
 
 def test_refund_is_a_return_order_referencing_the_sale_and_is_idempotent(oracle: OracleHarness) -> None:
-    oracle.adapter.create_sales_order(_order("oracle-sold"), known_new=True)
+    oracle.adapter.create_sales_order(sales_order("oracle-sold"), known_new=True)
     credit = CreditNote(
         external_ref="oracle-refund-1",
         order_ref="oracle-sold",
@@ -344,7 +331,7 @@ def test_oauth2_client_assertion_gets_one_token_that_serves_reads_and_an_order(o
     adapter = _oauth2(oracle)
     try:
         rows, _ = _drain(adapter, None)
-        document = adapter.create_sales_order(_order("oauth-1"))
+        document = adapter.create_sales_order(sales_order("oauth-1"))
     finally:
         adapter.close()
     assert rows and document.external_ref == "oauth-1" and oracle.count_sales_orders("oauth-1") == 1

@@ -12,8 +12,7 @@ import pytest
 
 from erp_shopify.records import ProductRecord, Shipment
 from erp_shopify_sandbox.oracle import SEED_ITEMS
-from erp_shopify_tests.test_erp.harness_oracle import OracleHarness, harness
-from erp_shopify_tests.test_erp.test_oracle import _order
+from erp_shopify_tests.test_erp.harness_oracle import OracleHarness, harness, sales_order
 
 
 @pytest.fixture
@@ -74,7 +73,7 @@ def test_an_edit_inside_the_overlap_window_is_delivered_and_then_not_again(oracl
 
 def test_a_shipment_of_two_orders_is_one_shipment_per_order(oracle: OracleHarness) -> None:
     for ref in ("two-a", "two-b"):
-        oracle.adapter.create_sales_order(_order(ref))
+        oracle.adapter.create_sales_order(sales_order(ref))
     numbers = {
         o["SourceTransactionId"]: o["OrderNumber"]
         for o in oracle.sandbox.pod.order_rows()  # what the warehouse sees: Order Management's numbers

@@ -1,7 +1,8 @@
 """Shopify customers as Oracle Customer Data Management persons (``hubPersons`` on the CRM REST
-root, ``/crmRestApi/resources/11.13.18.05``), with their ``Address`` child.
+root, ``/crmRestApi/resources/11.13.18.05``) and B2B company locations as organizations
+(``hubOrganizations``), each with its ``Address`` child. The two work alike (``PartyKind``).
 
-- Our key is the person's source system reference: created with ``SourceSystem`` (the configured
+- Our key is the party's source system reference: created with ``SourceSystem`` (the configured
   order source, ``SHOPIFY``) and ``SourceSystemReferenceValue`` (our external reference), found again
   by a row-match on both. An upsert reads first, so a create whose answer was lost is found and
   updated, never duplicated. Writes are sent once: the caller owns retries.
@@ -9,14 +10,16 @@ root, ``/crmRestApi/resources/11.13.18.05``), with their ``Address`` child.
   (compared by street, city, postal code and country): addresses are merged, never removed, since
   both sides may own them.
 - Changes by ``LastUpdateDate``, keyset-paged like the items, with the shared overlap cursor
-  deduping (person, stamp, content). A person entered in Oracle has no reference until the sync
+  deduping (party, stamp, content): persons first, then organizations, each with its own cursor
+  inside one (``CustomerCursor``). A party entered in Oracle has no reference until the sync
   gives it one; it is known by its ``PartyNumber``.
-- B2B company locations (``hubOrganizations``) are not written yet: a data error says so.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -25,13 +28,57 @@ from erp_shopify.erp.shipment_cursor import ShipmentCursor, digest
 from erp_shopify.errors import DataError
 from erp_shopify.records import Address, CustomerPage, CustomerRecord
 
-RESOURCE = "hubPersons"
 STAMP = "LastUpdateDate"
-FIELDS = ("PartyNumber", "FirstName", "LastName", "EmailAddress", "PhoneNumber", "SourceSystem")
 REFERENCE = "SourceSystemReferenceValue"
 ADDRESS = "Address"
 ADDRESS_FIELDS = ("AddressNumber", "Address1", "Address2", "City", "PostalCode", "State", "Country")
-QUERY: dict[str, Any] = {"fields": (*FIELDS, REFERENCE, STAMP), "child_fields": {ADDRESS: ADDRESS_FIELDS}}
+CURSOR_PREFIX = "oc2."  # a cursor per party kind; a bare cursor is the persons' one (before organizations)
+
+
+@dataclass(frozen=True)
+class PartyKind:
+    """One party resource: our record kind, the resource, the attributes a write sets."""
+
+    kind: str
+    resource: str
+    noun: str
+    attributes: tuple[str, ...]
+
+    @property
+    def query(self) -> dict[str, Any]:
+        fields = ("PartyNumber", *self.attributes, "SourceSystem", REFERENCE, STAMP)
+        return {"fields": fields, "child_fields": {ADDRESS: ADDRESS_FIELDS}}
+
+
+PERSONS = PartyKind("customer", "hubPersons", "person", ("FirstName", "LastName", "EmailAddress", "PhoneNumber"))
+ORGANIZATIONS = PartyKind(
+    "company_location", "hubOrganizations", "organization", ("OrganizationName", "EmailAddress", "PhoneNumber")
+)
+KINDS = {party.kind: party for party in (PERSONS, ORGANIZATIONS)}
+
+
+def _attributes(customer: CustomerRecord) -> dict[str, Any]:
+    contact = {"EmailAddress": customer.email or None, "PhoneNumber": customer.phone or None}
+    if customer.kind == "company_location":
+        return {"OrganizationName": customer.company, **contact}
+    return {"FirstName": customer.first_name, "LastName": customer.last_name, **contact}
+
+
+def split_cursor(cursor: str | None) -> dict[str, str | None]:
+    """The cursor of each party kind; a bare (persons-only) cursor leaves organizations unread."""
+    if not cursor:
+        return {}
+    if not cursor.startswith(CURSOR_PREFIX):
+        return {PERSONS.kind: cursor}
+    try:
+        parts = json.loads(cursor[len(CURSOR_PREFIX) :])
+        return {str(kind): (str(part) if part else None) for kind, part in dict(parts).items()}
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"not an Oracle customer cursor: {cursor[:40]!r} ({exc})", system=SYSTEM) from None
+
+
+def join_cursor(parts: dict[str, str | None]) -> str:
+    return CURSOR_PREFIX + json.dumps(parts, separators=(",", ":"), sort_keys=True)
 
 
 def _address_body(address: Address) -> dict[str, Any]:
@@ -50,84 +97,91 @@ class OracleCustomers:
     def __init__(self, rest: FusionRest, *, source_system: str, overlap: timedelta, page_size: int) -> None:
         self.rest, self.source_system, self.overlap, self.page_size = rest, source_system, overlap, page_size
 
-    def _find_row(self, external_ref: str) -> dict[str, Any] | None:
+    def _find_row(self, party: PartyKind, external_ref: str) -> dict[str, Any] | None:
         q = all_of(equals("SourceSystem", self.source_system), equals(REFERENCE, external_ref))
-        rows = self.rest.page(RESOURCE, q=q, limit=2, retried=False, **QUERY).get("items", [])
+        rows = self.rest.page(party.resource, q=q, limit=2, retried=False, **party.query).get("items", [])
         return rows[0] if rows else None
 
-    def _get(self, number: str) -> dict[str, Any]:
-        found = self.rest.get_item(
-            RESOURCE, number, fields=",".join(QUERY["fields"]) + ";Address:" + ",".join(ADDRESS_FIELDS)
-        )
+    def _get(self, party: PartyKind, number: str) -> dict[str, Any]:
+        fields = ",".join(party.query["fields"]) + f";{ADDRESS}:" + ",".join(ADDRESS_FIELDS)
+        found = self.rest.get_item(party.resource, number, fields=fields)
         if found is None:
-            raise DataError(f"Oracle person {number} is gone", status=404, body={"PartyNumber": number}, system=SYSTEM)
+            raise DataError(
+                f"Oracle {party.noun} {number} is gone", status=404, body={"PartyNumber": number}, system=SYSTEM
+            )
         return found
 
     def find(self, external_ref: str) -> CustomerRecord | None:
-        row = self._find_row(external_ref)
-        return self._record(row) if row else None
+        """The person, else the organization, carrying our reference."""
+        for party in (PERSONS, ORGANIZATIONS):
+            if row := self._find_row(party, external_ref):
+                return self._record(party, row)
+        return None
 
     def upsert(self, customer: CustomerRecord) -> CustomerRecord:
-        if customer.kind != "customer":
+        party = KINDS[customer.kind]
+        if party is ORGANIZATIONS and not customer.company:
             raise DataError(
-                f"{customer.external_ref or customer.erp_number}: Oracle company locations (hubOrganizations) "
-                "are not written yet",
-                codes=("NOT_SUPPORTED",),
+                f"{customer.external_ref or customer.erp_number}: an Oracle organization needs a name (company)",
+                codes=("MISSING_COMPANY",),
                 body=customer.model_dump(mode="json"),
                 system=SYSTEM,
             )
-        person = {
-            "FirstName": customer.first_name,
-            "LastName": customer.last_name,
-            "EmailAddress": customer.email or None,
-            "PhoneNumber": customer.phone or None,
-        }
-        existing = self._find_row(customer.external_ref) if customer.external_ref else None
+        attributes = _attributes(customer)
+        existing = self._find_row(party, customer.external_ref) if customer.external_ref else None
         if existing is None and customer.erp_number:
-            existing = self._get(customer.erp_number)
+            existing = self._get(party, customer.erp_number)
         if existing is None:
             body = {
-                **person,
+                **attributes,
                 "SourceSystem": self.source_system,
                 REFERENCE: customer.external_ref,
                 ADDRESS: [_address_body(a) for a in customer.addresses],
             }
-            created = self.rest.call("POST", RESOURCE, json=body, retried=False).json()
-            return self._record(self._get(created["PartyNumber"]))
+            created = self.rest.call("POST", party.resource, json=body, retried=False).json()
+            return self._record(party, self._get(party, created["PartyNumber"]))
         number = existing["PartyNumber"]
-        self.rest.call("PATCH", f"{RESOURCE}/{number}", json=person, retried=False)
+        self.rest.call("PATCH", f"{party.resource}/{number}", json=attributes, retried=False)
         held = {_same_place(a) for a in children(existing, ADDRESS)}
         for address in customer.addresses:
             body = _address_body(address)
             if _same_place(body) not in held:
-                self.rest.call("POST", f"{RESOURCE}/{number}/child/{ADDRESS}", json=body, retried=False)
+                self.rest.call("POST", f"{party.resource}/{number}/child/{ADDRESS}", json=body, retried=False)
                 held.add(_same_place(body))
-        return self._record(self._get(number))
+        return self._record(party, self._get(party, number))
 
     def changes(self, cursor: str | None) -> Iterator[CustomerPage]:
-        state = ShipmentCursor.decode(cursor, self.overlap, system=SYSTEM)
-        q = changed_since(STAMP, state.window_start())
-        pages = self.rest.changed_pages(
-            RESOURCE, stamp=STAMP, key="PartyNumber", q=q, page_size=self.page_size, **QUERY
-        )
-        for rows in pages:
-            fresh = [row for row in rows if state.observe(row["PartyNumber"], instant(row[STAMP]), digest(row))]
-            yield CustomerPage(customers=[self._record(row) for row in fresh], cursor=state.encode())
+        """Changed persons, then changed organizations; each page's cursor carries both positions."""
+        parts = split_cursor(cursor)
+        for party in (PERSONS, ORGANIZATIONS):
+            state = ShipmentCursor.decode(parts.get(party.kind), self.overlap, system=SYSTEM)
+            q = changed_since(STAMP, state.window_start())
+            pages = self.rest.changed_pages(
+                party.resource, stamp=STAMP, key="PartyNumber", q=q, page_size=self.page_size, **party.query
+            )
+            for rows in pages:
+                fresh = [r for r in rows if state.observe(r["PartyNumber"], instant(r[STAMP]), digest(r))]
+                parts[party.kind] = state.encode()
+                records = [self._record(party, row) for row in fresh]
+                yield CustomerPage(customers=records, cursor=join_cursor(parts))
 
-    def _record(self, row: dict[str, Any]) -> CustomerRecord:
+    def _record(self, party: PartyKind, row: dict[str, Any]) -> CustomerRecord:
         first, last = str(row.get("FirstName") or ""), str(row.get("LastName") or "")
+        company = str(row.get("OrganizationName") or "")
+        name = company if party is ORGANIZATIONS else f"{first} {last}".strip()
         ours = row.get("SourceSystem") == self.source_system
         return CustomerRecord(
-            kind="customer",
+            kind=party.kind,  # type: ignore[arg-type]
             external_ref=str(row.get(REFERENCE) or "") if ours else "",
             erp_number=str(row["PartyNumber"]),
             first_name=first,
             last_name=last,
+            company=company,
             email=str(row.get("EmailAddress") or ""),
             phone=str(row.get("PhoneNumber") or ""),
             addresses=[
                 Address(
-                    name=f"{first} {last}".strip(),
+                    name=name,
                     address1=str(a.get("Address1") or ""),
                     address2=str(a.get("Address2") or ""),
                     city=str(a.get("City") or ""),

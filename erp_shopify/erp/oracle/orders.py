@@ -5,6 +5,11 @@ An order is addressed by its ``OrderKey`` ``<SourceTransactionSystem>:<SourceTra
 external reference, so a retry reads before it creates. A refund becomes a return order (RMA) in the
 same resource: lines of category ``RETURN`` that reference the original order's source lines, keyed
 by the refund's own external reference.
+
+The buying party is the order's customer when the customer sync has given it one
+(``SalesOrder.customer.erp_party``, the party number of its person or organization), else the
+configured ``buying_party_number``; the customer's party is then the ship-to party too. A return
+order is bought by the party of the order it returns.
 """
 
 from __future__ import annotations
@@ -34,13 +39,13 @@ def document(order: dict[str, Any]) -> ErpDocument:
     )
 
 
-def _header(config: OracleConfig, ref: str, currency: str, ordered_on: str) -> dict[str, Any]:
+def _header(config: OracleConfig, ref: str, currency: str, ordered_on: str, party: str | None) -> dict[str, Any]:
     return {
         "SourceTransactionSystem": config.source_system,
         "SourceTransactionId": ref,
         "SourceTransactionNumber": ref,
         "BusinessUnitName": config.business_unit,
-        "BuyingPartyNumber": config.buying_party_number,
+        "BuyingPartyNumber": party or config.buying_party_number,
         "TransactionalCurrencyCode": currency,
         "TransactionOn": ordered_on,
         "RequestingBusinessUnitName": config.business_unit,
@@ -51,19 +56,18 @@ def _header(config: OracleConfig, ref: str, currency: str, ordered_on: str) -> d
 
 def sales_order_body(order: SalesOrder, config: OracleConfig) -> dict[str, Any]:
     """A sales order with one line per order line, priced as Shopify sold it (price frozen)."""
-    ship = order.ship_to
-    body = _header(config, order.external_ref, order.currency, order.ordered_at.isoformat())
+    ship, party = order.ship_to, order.customer.erp_party
+    body = _header(config, order.external_ref, order.currency, order.ordered_at.isoformat(), party)
     body["CustomerPONumber"] = order.external_ref
     body["Comments"] = order.note[:1000] or None
-    body["shipToCustomer"] = [
-        {
-            "PartyName": ship.name or order.customer.name,
-            "AddressLine1": ship.address1,
-            "City": ship.city,
-            "PostalCode": ship.zip,
-            "Country": ship.country_code,
-        }
-    ]
+    ship_to = {
+        "PartyName": ship.name or order.customer.name,
+        "AddressLine1": ship.address1,
+        "City": ship.city,
+        "PostalCode": ship.zip,
+        "Country": ship.country_code,
+    }
+    body["shipToCustomer"] = [{**ship_to, "PartyNumber": party} if party else ship_to]
     body["lines"] = [
         {
             "SourceTransactionLineId": str(n),
@@ -87,7 +91,7 @@ def sales_order_body(order: SalesOrder, config: OracleConfig) -> dict[str, Any]:
 def return_order_body(credit: CreditNote, original: dict[str, Any], config: OracleConfig) -> dict[str, Any]:
     """A return order (RMA) whose lines reference the refunded order's lines by product."""
     source_lines = {line["ProductNumber"]: line for line in original.get("lines", [])}
-    body = _header(config, credit.external_ref, credit.currency, "")
+    body = _header(config, credit.external_ref, credit.currency, "", original.get("BuyingPartyNumber"))
     del body["TransactionOn"]
     body["Comments"] = credit.reason[:1000] or None
     body["lines"] = [

@@ -4,7 +4,9 @@
 client can read, so each read is a full pass over the balances compared with the quantities the
 previous pass saw. The previous pass's table lives in Redis (``store/onhand_snapshots.py``), one
 generation per pass; the cursor only names it (``ohb2.`` + lineage, generation), so a read holds one
-page of balances at a time, whatever the catalogue's size, and the watermark stays small.
+page of balances at a time, whatever the catalogue's size, and the watermark stays small. Each page
+costs one Redis round trip (the previous entries read and the new ones written in one pipeline);
+the end of a pass, one per ``MISSING_CHUNK`` of the previous table (a script answers the vanished).
 
 Resuming is safe at every page: the cursor after a page names the previous table and the pages of
 this pass delivered so far (each entry of a pass records its page). A resumed read first folds the
@@ -100,15 +102,16 @@ class SnapshotFeed:
         for levels in self.balances():
             pages += 1
             names = [table_field(level.item_code, level.location) for level in levels]
-            before = self.tables.entries(start.lineage, base, names) if base else [None] * len(names)
-            entries: dict[str, Entry] = {}
-            rows = []
-            for level, name, prior in zip(levels, names, before, strict=True):
-                quantity = quantity_text(level.available)
-                entries[name] = (quantity, pages)
-                if prior is None or prior[0] != quantity:
-                    rows.append(self._change(level.item_code, level.location, quantity, generation, observed))
-            self.tables.write(start.lineage, generation, entries)
+            quantities = [quantity_text(level.available) for level in levels]
+            entries: dict[str, Entry] = {
+                name: (quantity, pages) for name, quantity in zip(names, quantities, strict=True)
+            }
+            before = self.tables.exchange(start.lineage, base, names, generation, entries)  # one round trip
+            rows = [
+                self._change(level.item_code, level.location, quantity, generation, observed)
+                for level, quantity, prior in zip(levels, quantities, before, strict=True)
+                if prior is None or prior[0] != quantity
+            ]
             if rows:
                 if held:
                     yield self._page(held[0], FeedCursor(start.lineage, base, generation, held[1], start.stale))
@@ -129,10 +132,8 @@ class SnapshotFeed:
         """Balances of the previous table the pass did not meet: nothing on hand any more."""
         if not base:
             return
-        for chunk in self.tables.scan(lineage, base):
-            names = list(chunk)
-            now = self.tables.entries(lineage, generation, names)
-            gone = [name for name, current in zip(names, now, strict=True) if current is None and chunk[name][0] != "0"]
+        for chunk in self.tables.missing(lineage, base, generation):  # one round trip a chunk
+            gone = [name for name, (quantity, _) in chunk.items() if quantity != "0"]
             rows = iter(self._change(*split_field(name), "0", generation, observed) for name in gone)
             while page := list(islice(rows, PAGE)):
                 yield page
@@ -158,9 +159,8 @@ class SnapshotFeed:
         folded = max(state.base or 0, state.overlay) + 1
         self.tables.delete(state.lineage, [folded])
         for source, upto in ((state.base, None), (state.overlay, state.upto)):
-            for chunk in self.tables.scan(state.lineage, source) if source else ():
-                kept = {n: (q, 0) for n, (q, page) in chunk.items() if upto is None or page <= upto}
-                self.tables.write(state.lineage, folded, kept)
+            if source:
+                self.tables.fold(state.lineage, source, folded, upto)
         return FeedCursor(state.lineage, folded, stale=[g for g in (state.base, state.overlay) if g])
 
     @staticmethod

@@ -57,9 +57,9 @@ def test_an_upsert_adds_new_addresses_and_keeps_the_erp_users_own(tryton: Tryton
 
 
 def test_a_company_location_is_a_party_named_for_the_company(tryton: TrytonHarness) -> None:
-    location = CustomerRecord(kind="company_location", external_ref="L-77", company="Navy Labs", addresses=[OFFICE])
+    location = CustomerRecord(kind="company_location", external_ref="demo-L77", company="Navy Labs", addresses=[OFFICE])
     written = tryton.adapter.upsert_customer(location)
-    found = tryton.adapter.find_customer("L-77")
+    found = tryton.adapter.find_customer("demo-L77")
     assert found is not None and found.kind == "company_location"
     assert (found.company, found.first_name, found.erp_number) == ("Navy Labs", "", written.erp_number)
 

@@ -18,6 +18,7 @@ contact mechanisms (email, phone).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, timedelta
 from typing import Any
@@ -27,7 +28,8 @@ from erp_shopify.erp.tryton.rpc import SYSTEM, TrytonRpc
 from erp_shopify.errors import DataError
 from erp_shopify.records import Address, CustomerPage, CustomerRecord
 
-LOCATION_REF_PREFIX = "L"  # an external reference of a B2B company location starts with it (mapping.customers)
+# A B2B company location's external reference ends in "-L<id>" (``mapping.customers.location_ref``).
+LOCATION_REF = re.compile(r"-L\d+$")
 _ADDRESS_FIELDS = ["party", "party_name", "attn", "street", "postal_code", "city", "country.code", "subdivision.code"]
 _CONTACT_FIELDS = ["party", "address", "type", "value"]
 _STAMPS = ["create_date", "write_date"]
@@ -120,7 +122,7 @@ class TrytonCustomers:
         phones = {c["address"]: c["value"] for c in reversed(own_contacts) if c["type"] in ("phone", "mobile")}
         email = next((c["value"] for c in own_contacts if c["type"] == "email" and not c["address"]), "")
         stamps = [record_stamp(row) for row in (head, *own_addresses, *own_contacts)]
-        is_location = ref.startswith(f"{LOCATION_REF_PREFIX}-")
+        is_location = LOCATION_REF.search(ref) is not None
         name = head.get("name") or ""
         first, _, last = name.rpartition(" ") if " " in name else ("", "", name)
         return CustomerRecord(

@@ -32,12 +32,19 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from erp_shopify.config import Settings
+from erp_shopify.delivery.customers import OrderCustomers
 from erp_shopify.delivery.lookup import SharedLookup
 from erp_shopify.delivery.parts import QueueParts, erp_connection, order_mapping, secret_values
 from erp_shopify.erp.base import ErpAdapter, customer_store
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure
 from erp_shopify.ingest.events import restocked_unshipped_lines
-from erp_shopify.mapping.customers import CustomerAction, UpsertCustomer, customer_action, customer_document
+from erp_shopify.mapping.customers import (
+    CustomerAction,
+    UpsertCustomer,
+    customer_action,
+    customer_document,
+    order_customer,
+)
 from erp_shopify.mapping.orders import (
     CancelOrder,
     CreateOrder,
@@ -155,6 +162,7 @@ class _Delivery:
         self.report = BatchReport()
         self.lock = threading.Lock()
         self.mappings: dict[str, OrderMapping] = {}
+        self.customers = OrderCustomers()
         self.stop = threading.Event()
         # ERP requests in flight, across every delivery run on this connection
         self.erp_slots = parts.erp_slots(settings)
@@ -237,10 +245,13 @@ class _Delivery:
             return customer_document(self._call(lambda: store.upsert_customer(action.customer)))
         if isinstance(action, CreateOrder):
             first = [known_new]
+            customer = order_customer(_payload(event), event.shop)
+            guest = self.settings.shop(event.shop).guest_customer
 
             def create() -> ErpDocument:
                 new, first[0] = first[0], False
-                return self.adapter.create_sales_order(action.order, known_new=new)
+                order = self.customers.sold_to(self.adapter, action.order, customer, guest)  # a retry finds
+                return self.adapter.create_sales_order(order, known_new=new)
 
             return self._call(create)
         if self._call(lambda: self.adapter.find_sales_order(action.order_ref)) is None:

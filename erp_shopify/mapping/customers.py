@@ -5,7 +5,8 @@ tolerantly (unknown fields ignored) and key every object on its ``admin_graphql_
 customer becomes one ``CustomerRecord`` (its addresses, the default first); a company location
 becomes one with ``kind="company_location"``: the company's name, the location's shipping address
 and, when it differs, its billing address. ``companies/*`` carry no address, so they send nothing:
-a company reaches the ERP with its locations.
+a company reaches the ERP with its locations. An order's customer (``order_customer``) is the
+customer or, for a B2B order, its company location, with the order's ship-to.
 
 The external reference is ``<shop>-C<id>`` for a customer and ``<shop>-L<id>`` for a company
 location (``orders.external_ref``: at most 35 characters, the same for every event), so a
@@ -40,12 +41,18 @@ class CustomerAddress(ShopifyAddress):
     default: bool = False
 
 
-class CustomerPayload(_Payload):
-    admin_graphql_api_id: str
+class OrderCustomer(_Payload):
+    """The customer as an order shows it (and the core of a ``customers/*`` payload)."""
+
+    admin_graphql_api_id: str | None = None
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = None
     phone: str | None = None
+
+
+class CustomerPayload(OrderCustomer):
+    admin_graphql_api_id: str
     updated_at: datetime | None = None
     addresses: list[CustomerAddress] = []
     default_address: CustomerAddress | None = None
@@ -83,6 +90,19 @@ class LocationPayload(_Payload):
     company: CompanyPayload | None = None
     shipping_address: LocationAddress | None = None
     billing_address: LocationAddress | None = None
+
+
+class OrderCompany(_Payload):
+    location_id: int | None = None
+
+
+class OrderParties(_Payload):
+    """Who an order is for: its customer, or for a B2B order its company location."""
+
+    customer: OrderCustomer | None = None
+    company: OrderCompany | None = None
+    shipping_address: ShopifyAddress | None = None
+    billing_address: ShopifyAddress | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +163,36 @@ def to_company_location(payload: dict[str, Any], shop: str) -> CustomerRecord:
         company=company,
         addresses=list(dict.fromkeys(found)),
         changed_at=location.updated_at,
+    )
+
+
+def order_customer(payload: dict[str, Any], shop: str) -> CustomerRecord | None:
+    """The ERP customer an order is sold to, with the order's ship-to as an address it must have:
+    the company location of a B2B order, else the customer; None for a guest checkout."""
+    parties: OrderParties = parse_payload(OrderParties, payload, "order")
+    where = parties.shipping_address or parties.billing_address
+    addresses = [where.to_erp()] if where is not None else []
+    if parties.company is not None and parties.company.location_id is not None:
+        gid = f"gid://shopify/CompanyLocation/{parties.company.location_id}"
+        named = (where.company if where else None) or f"Company location {parties.company.location_id}"
+        return CustomerRecord(
+            kind="company_location",
+            external_ref=location_ref(shop, gid),
+            shopify_id=gid,
+            company=named,
+            addresses=[a.model_copy(update={"company": named}) for a in addresses],
+        )
+    customer = parties.customer
+    if customer is None or not customer.admin_graphql_api_id:
+        return None
+    return CustomerRecord(
+        external_ref=customer_ref(shop, customer.admin_graphql_api_id),
+        shopify_id=customer.admin_graphql_api_id,
+        first_name=customer.first_name or "",
+        last_name=customer.last_name or "",
+        email=customer.email or "",
+        phone=customer.phone or "",
+        addresses=addresses,
     )
 
 

@@ -13,12 +13,14 @@ import pytest
 from erp_shopify.config import Settings, parse_settings
 from erp_shopify.delivery import BatchReport, QueueParts, deliver_batch
 from erp_shopify.notify import Notifier
+from erp_shopify.records import Address
 from erp_shopify.store.connection import connect
 from erp_shopify.store.stream import InboundEvent
 from erp_shopify_sandbox.faults import Faults
 from erp_shopify_tests.redis_cluster import RedisTarget
 from erp_shopify_tests.test_delivery.conftest import SHOP, AlertReceiver, settings_data
 from erp_shopify_tests.test_erp.harness_tryton import LOGIN_ENV, PASSWORD_ENV, TrytonHarness, harness
+from erp_shopify_tests.test_mapping.order_payloads import ADDRESS, order_payload
 from erp_shopify_tests.test_mapping.test_customers import customer_payload, location_payload
 
 pytestmark = pytest.mark.slow
@@ -146,3 +148,53 @@ def test_a_company_location_is_upserted_and_the_company_alone_is_acknowledged(ri
     assert report.summary() == {"delivered": 1, "no_op": 1}
     found = rig.tryton.adapter.find_customer(f"{SHOP}-L441696173")
     assert found is not None and (found.kind, found.company) == ("company_location", "Navy Labs")
+
+
+def _sale(rig: CustomerRig, order_id: int) -> dict[str, Any]:
+    fields = ["party.code", "shipment_address.street"]
+    domain = [("reference", "=", f"{SHOP}-{order_id}")]
+    [sale] = rig.tryton.rpc.model("sale.sale", "search_read", domain, 0, 1, None, fields)
+    return {"party": sale["party."]["code"], "street": sale["shipment_address."]["street"]}
+
+
+def _order(order_id: int, **fields: Any) -> dict[str, Any]:
+    return order_payload(order_id, [("SKU-MUG", 1, "9.50")], **fields)
+
+
+def test_an_order_is_sold_to_its_customer_who_is_created_once_with_the_ship_to(rig: CustomerRig) -> None:
+    rig.queue("orders/create", _order(9101))
+    rig.queue("orders/create", _order(9102))  # the same customer again
+    assert rig.deliver().summary() == {"delivered": 2}
+    customer = rig.tryton.adapter.find_customer(f"{SHOP}-C7")
+    assert customer is not None and rig.tryton.count_customers(f"{SHOP}-C7") == 1
+    assert [a.address1 for a in customer.addresses] == [ADDRESS["address1"]]
+    assert _sale(rig, 9101) == {"party": customer.erp_number, "street": ADDRESS["address1"]}
+    assert _sale(rig, 9102)["party"] == customer.erp_number
+
+
+def test_a_b2b_order_is_sold_to_its_company_location(rig: CustomerRig) -> None:
+    rig.queue("orders/create", _order(9103, company={"id": 9, "location_id": 441696173}))
+    assert rig.deliver().summary() == {"delivered": 1}
+    location = rig.tryton.adapter.find_customer(f"{SHOP}-L441696173")
+    assert location is not None and location.kind == "company_location"
+    assert _sale(rig, 9103)["party"] == location.erp_number
+
+
+def test_a_guest_checkout_is_sold_to_the_shops_one_time_customer(rig: CustomerRig) -> None:
+    counter = Address(name="Shop counter", address1="1 High St", city="London", zip="N1", country_code="GB")
+    walk_in = rig.tryton.put_erp_customer("", "Walk-in customer", [counter])
+    shop = rig.settings.shop(SHOP).model_copy(update={"guest_customer": walk_in})
+    rig.settings = rig.settings.model_copy(update={"shops": [shop]})
+    rig.queue("orders/create", _order(9104, customer=None))
+    assert rig.deliver().summary() == {"delivered": 1}
+    assert _sale(rig, 9104)["party"] == walk_in
+
+
+def test_an_order_whose_create_answer_was_lost_is_one_sale_to_one_customer(rig: CustomerRig) -> None:
+    customer = {"admin_graphql_api_id": "gid://shopify/Customer/77", "id": 77, "email": "grace@example.com"}
+    rig.tryton.sandbox.faults.set(Faults(timeout_after_commit_rate=1.0, hang_seconds=4))  # every write's answer
+    delivery = rig.settings.delivery.model_copy(update={"max_attempts": 8})
+    rig.settings = rig.settings.model_copy(update={"delivery": delivery})
+    rig.queue("orders/create", _order(9105, customer=customer))
+    assert rig.deliver(timeout=2.0).summary() == {"delivered": 1}
+    assert rig.tryton.count_customers(f"{SHOP}-C77") == 1 and rig.tryton.count_sales_orders(f"{SHOP}-9105") == 1

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from erp_shopify.artefacts import webhook_schema
+from erp_shopify.config import ShopConfig
 from erp_shopify.errors import DataError
 from erp_shopify.mapping.customers import (
     CompanyPayload,
@@ -20,10 +21,12 @@ from erp_shopify.mapping.customers import (
     customer_action,
     guard_values,
     observed_values,
+    order_customer,
     to_company_location,
     to_customer,
 )
 from erp_shopify.mapping.orders import NothingToSend
+from erp_shopify_tests.test_mapping.order_payloads import ADDRESS, order_payload
 
 GID = "gid://shopify/Customer/115310627314723954"
 LOCATION_GID = "gid://shopify/CompanyLocation/441696173"
@@ -151,3 +154,27 @@ def test_the_payload_models_read_only_fields_the_official_schema_promises(
     for field, inner in nested.items():
         promised = properties[field].get("items", properties[field])["properties"]
         assert set(inner.model_fields) <= set(promised), set(inner.model_fields) - set(promised)
+
+
+def test_an_orders_customer_is_its_company_location_else_its_customer_else_none() -> None:
+    order = order_payload(5, [("SKU-MUG", 1, "9.50")])
+    customer = order_customer(order, "demo-us")
+    assert customer is not None and customer.external_ref == "demo-us-C7"
+    assert [a.address1 for a in customer.addresses] == [ADDRESS["address1"]]
+    b2b = order_customer({**order, "company": {"id": 9, "location_id": 44}}, "demo-us")
+    assert b2b is not None and (b2b.kind, b2b.external_ref) == ("company_location", "demo-us-L44")
+    assert b2b.company and all(a.company == b2b.company for a in b2b.addresses)
+    assert order_customer({**order, "customer": None}, "demo-us") is None
+
+
+def test_a_guest_customer_number_in_the_shops_file_is_validated() -> None:
+    shop = {
+        "name": "demo-us",
+        "domain": "demo-us.myshopify.com",
+        "access_token": {"env": "T"},
+        "webhook_secret": {"env": "W"},
+        "locations": {"WH": "gid://shopify/Location/1"},
+    }
+    assert ShopConfig.model_validate({**shop, "guest_customer": "C-0001"}).guest_customer == "C-0001"
+    with pytest.raises(ValidationError, match="guest_customer"):
+        ShopConfig.model_validate({**shop, "guest_customer": " padded "})

@@ -103,10 +103,10 @@ class TrytonAdapter(ErpAdapter):
             timeout=timeout,
             transport=transport,
         )
-        self.sales = TrytonSales(self.rpc, config.party)
         self._warehouses: list[tuple[int, str]] | None = None
         self.products = TrytonProducts(self._read, overlap=overlap)
         self.customers = TrytonCustomers(self.rpc, self._read, overlap=overlap)
+        self.sales = TrytonSales(self.rpc, config.party, self.customers)
 
     def _read(self, model: str, method: str, *args: Any, context: dict[str, Any] | None = None) -> Any:
         """A read is safe to repeat: retried per call."""

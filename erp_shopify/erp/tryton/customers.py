@@ -25,7 +25,7 @@ from typing import Any
 
 from erp_shopify.erp.tryton.products import changed_since, record_stamp
 from erp_shopify.erp.tryton.rpc import SYSTEM, TrytonRpc
-from erp_shopify.errors import DataError
+from erp_shopify.errors import DataError, SystemFailure
 from erp_shopify.records import Address, CustomerPage, CustomerRecord
 
 # A B2B company location's external reference ends in "-L<id>" (``mapping.customers.location_ref``).
@@ -68,6 +68,18 @@ class TrytonCustomers:
     def _party_by_number(self, number: str) -> int | None:
         ids = self.read("party.party", "search", [("code", "=", number)], 0, 1, None)
         return ids[0] if ids else None
+
+    def party_for(self, number: str, ship_to: Address) -> tuple[int, int | None]:
+        """The party with this code and its address equal to ``ship_to`` (by value), else its
+        first; a code Tryton does not hold is a system failure (a configured one-time customer
+        that is missing, or a customer archived since its upsert: someone must look)."""
+        party = self._party_by_number(number)
+        if party is None:
+            raise SystemFailure(f"Tryton has no party with code {number!r} (shops file guest_customer?)", system=SYSTEM)
+        rows = self._address_rows(party)
+        wanted = address_key(ship_to.model_copy(update={"phone": ""}))
+        same = [row["id"] for row in rows if address_key(_address(row, "")) == wanted]
+        return party, (same or [row["id"] for row in rows] or [None])[0]
 
     def changes(self, cursor: str | None) -> Iterator[CustomerPage]:
         models = (("party.party", "id"), ("party.address", "party"), ("party.contact_mechanism", "party"))
@@ -177,9 +189,7 @@ class TrytonCustomers:
         self._set_contact(party, None, "email", customer.email)
         self._set_contact(party, None, "phone", customer.phone)
         held = {address_key(a) for a in current.addresses}
-        rows = self.read(
-            "party.address", "search_read", [("party", "=", party)], 0, None, [("id", "ASC")], _ADDRESS_FIELDS
-        )
+        rows = self._address_rows(party)
         by_key = {address_key(_address(row, "")): row["id"] for row in rows}
         for address, values in addresses:
             if address_key(address) in held:
@@ -189,6 +199,13 @@ class TrytonCustomers:
             if address_id is None:
                 [address_id] = self.rpc.model("party.address", "create", [{**values, "party": party}])
             self._set_contact(party, address_id, "phone", address.phone)
+
+    def _address_rows(self, party: int) -> list[dict[str, Any]]:
+        order = [("sequence", "ASC"), ("id", "ASC")]
+        rows: list[dict[str, Any]] = self.read(
+            "party.address", "search_read", [("party", "=", party)], 0, None, order, _ADDRESS_FIELDS
+        )
+        return rows
 
     def _set_contact(self, party: int, address: int | None, kind: str, value: str) -> None:
         """The party's (or address's) first email or phone set to ``value``; an empty value changes nothing."""

@@ -18,6 +18,8 @@ each side only), never the values: addresses do not belong in run metadata.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -26,6 +28,27 @@ from erp_shopify.mapping.customers import GUARDED_FIELDS
 from erp_shopify.records import Address, CustomerRecord
 
 DEFAULT_SKEW = timedelta(seconds=120)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the sync last wrote for a customer, as digests only (no names or addresses kept):
+    enough to tell which side moved since, and which address a side deleted."""
+
+    fields: str
+    addresses: frozenset[str]
+
+    @classmethod
+    def of(cls, customer: CustomerRecord) -> Written:
+        return cls(_digest(_fields(customer)), frozenset(_digest(a.model_dump()) for a in customer.addresses))
+
+    def to_json(self) -> str:
+        return json.dumps({"fields": self.fields, "addresses": sorted(self.addresses)})
+
+    @classmethod
+    def from_json(cls, text: str) -> Written:
+        data = json.loads(text)
+        return cls(data["fields"], frozenset(data["addresses"]))
 
 
 @dataclass(frozen=True)
@@ -39,11 +62,12 @@ class CustomerMerge:
 def merge_customer(
     erp: CustomerRecord,
     shopify: CustomerRecord | None,
-    last_written: CustomerRecord | None,
+    last_written: Written | None,
     *,
     skew: timedelta = DEFAULT_SKEW,
 ) -> CustomerMerge:
-    """``erp`` and ``shopify`` now, and ``last_written`` (what the sync last wrote, None if never)."""
+    """``erp`` and ``shopify`` now, and ``last_written`` (digests of what the sync last wrote,
+    None if it never wrote this customer)."""
     if shopify is None:
         return CustomerMerge(merged=erp, write=True)
     winner, both_changed = _newer(erp, shopify, last_written, skew)
@@ -67,12 +91,10 @@ def merge_customer(
     return CustomerMerge(merged=merged, write=write, conflict=conflict, dropped=dropped)
 
 
-def _newer(
-    erp: CustomerRecord, shopify: CustomerRecord, last: CustomerRecord | None, skew: timedelta
-) -> tuple[str, bool]:
+def _newer(erp: CustomerRecord, shopify: CustomerRecord, last: Written | None, skew: timedelta) -> tuple[str, bool]:
     """Whose customer-level fields win, and whether both sides changed them since our last write."""
-    erp_moved = last is None or _fields(erp) != _fields(last)
-    shopify_moved = last is None or _fields(shopify) != _fields(last)
+    erp_moved = last is None or _digest(_fields(erp)) != last.fields
+    shopify_moved = last is None or _digest(_fields(shopify)) != last.fields
     both = erp_moved and shopify_moved
     if erp.changed_at and shopify.changed_at:
         if erp.changed_at > shopify.changed_at + skew:
@@ -84,17 +106,15 @@ def _newer(
     return "shopify", both
 
 
-def _addresses(
-    erp: list[Address], shopify: list[Address], last: CustomerRecord | None
-) -> tuple[list[Address], list[str]]:
-    written = last.addresses if last is not None else []
+def _addresses(erp: list[Address], shopify: list[Address], last: Written | None) -> tuple[list[Address], list[str]]:
+    written = last.addresses if last is not None else frozenset()
     dropped: list[str] = []
     merged: list[Address] = []
     for address in [*shopify, *erp]:  # Shopify's order first: its default stays the default
         if address in merged:
             continue
         deleted_by = [side for side, held in (("erp", erp), ("shopify", shopify)) if address not in held]
-        if address in written and deleted_by:
+        if deleted_by and _digest(address.model_dump()) in written:
             dropped.extend(deleted_by)
             continue
         merged.append(address)
@@ -103,6 +123,10 @@ def _addresses(
 
 def _fields(customer: CustomerRecord) -> tuple[str, ...]:
     return tuple(getattr(customer, f) for f in GUARDED_FIELDS)
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:32]
 
 
 def _values(customer: CustomerRecord) -> tuple[Any, ...]:

@@ -95,7 +95,7 @@ SYNC_POLICY: dict[Domain, DomainPolicy] = {
             Domain.CUSTOMER_ADDRESSES,
             Owner.NEWEST,
             Direction.BOTH,
-            "on_change",
+            "*/5 * * * *",  # Shopify -> ERP in real time (webhooks); ERP -> Shopify polled every few minutes
             webhook_topics=(*CUSTOMER_TOPICS, *COMPANY_TOPICS, *LOCATION_TOPICS),
             echo_topics=CUSTOMER_ECHO_TOPICS,
         ),

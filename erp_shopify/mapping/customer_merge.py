@@ -7,8 +7,8 @@ ERP's record and Shopify's) into what the customer sync writes, and says where t
   values moved away from what we last wrote is the one that changed; if both did, Shopify's are
   kept (the customer's own edit, which the storefront already shows) and the conflict is reported.
 - **Addresses by value** (as the loop guard compares them), never by position: the result is
-  the union of both sides, less an address that one side deleted (it was in our last write and
-  that side no longer has it). So an address only Shopify holds is never dropped by an ERP write
+  the union of both sides, less an address that one side deleted (that side held it at the last
+  sync and no longer does). So an address only Shopify holds is never dropped by an ERP write
   (``customerSet`` replaces the list it is sent), and a deletion on either side is honoured.
 - **Echo**: when the merge equals what Shopify already holds there is nothing to write.
 
@@ -32,23 +32,29 @@ DEFAULT_SKEW = timedelta(seconds=120)
 
 @dataclass(frozen=True)
 class Written:
-    """What the sync last wrote for a customer, as digests only (no names or addresses kept):
-    enough to tell which side moved since, and which address a side deleted."""
+    """What the sync last saw and wrote for a customer, as digests only (no names or addresses
+    kept): the fields written, and each side's addresses after that sync. A side "deleted" an
+    address when it held it then and no longer does; an address a side never held was not deleted
+    by it (a Shopify address whose webhook has not reached the ERP yet is not an ERP deletion)."""
 
     fields: str
-    addresses: frozenset[str]
+    erp_addresses: frozenset[str]
+    shopify_addresses: frozenset[str]
 
     @classmethod
-    def of(cls, customer: CustomerRecord) -> Written:
-        return cls(_digest(_fields(customer)), frozenset(_digest(a.model_dump()) for a in customer.addresses))
+    def after(cls, erp: CustomerRecord, shopify: CustomerRecord) -> Written:
+        """After a sync: the ERP as read, and Shopify as it now holds the customer."""
+        return cls(_digest(_fields(shopify)), _address_digests(erp), _address_digests(shopify))
 
     def to_json(self) -> str:
-        return json.dumps({"fields": self.fields, "addresses": sorted(self.addresses)})
+        return json.dumps(
+            {"fields": self.fields, "erp": sorted(self.erp_addresses), "shopify": sorted(self.shopify_addresses)}
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Written:
         data = json.loads(text)
-        return cls(data["fields"], frozenset(data["addresses"]))
+        return cls(data["fields"], frozenset(data["erp"]), frozenset(data["shopify"]))
 
 
 @dataclass(frozen=True)
@@ -107,18 +113,25 @@ def _newer(erp: CustomerRecord, shopify: CustomerRecord, last: Written | None, s
 
 
 def _addresses(erp: list[Address], shopify: list[Address], last: Written | None) -> tuple[list[Address], list[str]]:
-    written = last.addresses if last is not None else frozenset()
+    none: frozenset[str] = frozenset()
+    before = {"erp": last.erp_addresses if last else none, "shopify": last.shopify_addresses if last else none}
     dropped: list[str] = []
     merged: list[Address] = []
     for address in [*shopify, *erp]:  # Shopify's order first: its default stays the default
         if address in merged:
             continue
+        key = _digest(address.model_dump())
         deleted_by = [side for side, held in (("erp", erp), ("shopify", shopify)) if address not in held]
-        if deleted_by and _digest(address.model_dump()) in written:
+        deleted_by = [side for side in deleted_by if key in before[side]]
+        if deleted_by:
             dropped.extend(deleted_by)
             continue
         merged.append(address)
     return merged, dropped
+
+
+def _address_digests(customer: CustomerRecord) -> frozenset[str]:
+    return frozenset(_digest(a.model_dump()) for a in customer.addresses)
 
 
 def _fields(customer: CustomerRecord) -> tuple[str, ...]:

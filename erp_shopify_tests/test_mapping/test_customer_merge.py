@@ -32,7 +32,7 @@ def test_a_customer_shopify_lacks_is_written_whole() -> None:
 
 
 def test_the_newer_side_wins_the_names_beyond_the_clock_skew() -> None:
-    last = Written.of(ada(T0, HOME))
+    last = Written.after(ada(T0, HOME), ada(T0, HOME))
     erp = ada(T0 + timedelta(minutes=10), HOME, last_name="King")
     shopify = ada(T0 + timedelta(minutes=1), HOME, email="ada@king.example")
     result = merge_customer(erp, shopify, last)
@@ -42,7 +42,7 @@ def test_the_newer_side_wins_the_names_beyond_the_clock_skew() -> None:
 
 
 def test_within_the_skew_the_side_that_moved_since_our_write_wins() -> None:
-    last = Written.of(ada(T0, HOME))
+    last = Written.after(ada(T0, HOME), ada(T0, HOME))
     erp = ada(T0 + timedelta(seconds=30), HOME, last_name="King")
     shopify = ada(T0 + timedelta(seconds=60), HOME)  # a newer stamp, but its names did not move
     result = merge_customer(erp, shopify, last)
@@ -50,7 +50,7 @@ def test_within_the_skew_the_side_that_moved_since_our_write_wins() -> None:
 
 
 def test_both_sides_changed_between_two_syncs_keeps_shopifys_and_reports_without_values() -> None:
-    last = Written.of(ada(T0, HOME))
+    last = Written.after(ada(T0, HOME), ada(T0, HOME))
     erp = ada(T0 + timedelta(seconds=30), HOME, WORK, last_name="King")
     shopify = ada(T0 + timedelta(seconds=40), HOME, SHOP, email="ada@king.example")
     result = merge_customer(erp, shopify, last)
@@ -70,7 +70,7 @@ def test_an_address_only_shopify_holds_is_never_dropped_by_an_erp_write() -> Non
 
 
 def test_an_address_deleted_on_one_side_is_deleted_not_brought_back() -> None:
-    last = Written.of(ada(T0, HOME, WORK))
+    last = Written.after(ada(T0, HOME, WORK), ada(T0, HOME, WORK))
     erp = ada(T0 + timedelta(minutes=5), HOME)  # WORK deleted in the ERP
     shopify = ada(T0, HOME, WORK)
     result = merge_customer(erp, shopify, last)
@@ -80,10 +80,17 @@ def test_an_address_deleted_on_one_side_is_deleted_not_brought_back() -> None:
 def test_our_own_write_read_back_from_the_erp_writes_nothing() -> None:
     same = ada(T0, HOME, WORK)
     erp = same.model_copy(update={"changed_at": T0 + timedelta(hours=1)})
-    assert not merge_customer(erp, same, Written.of(same)).write
+    assert not merge_customer(erp, same, Written.after(same, same)).write
 
 
 def test_what_was_written_is_kept_as_digests_only() -> None:
-    kept = Written.of(ada(T0, HOME)).to_json()
+    written = Written.after(ada(T0, HOME), ada(T0, HOME, WORK))
+    kept = written.to_json()
     assert "St James" not in kept and "Lovelace" not in kept
-    assert Written.from_json(kept) == Written.of(ada(T0, HOME))
+    assert Written.from_json(kept) == written
+
+
+def test_an_address_the_erp_never_held_is_not_an_erp_deletion() -> None:
+    last = Written.after(ada(T0, HOME), ada(T0, HOME, SHOP))  # SHOP's webhook has not reached the ERP yet
+    result = merge_customer(ada(T0 + timedelta(minutes=5), HOME, WORK), ada(T0, HOME, SHOP), last)
+    assert result.merged.addresses == [HOME, SHOP, WORK] and result.dropped == []

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from erp_shopify.errors import SystemFailure
 from erp_shopify.mapping.customers import customer_ref, observed_values
 from erp_shopify.records import Address, CustomerRecord
 from erp_shopify.shopify.documents import load
@@ -126,3 +127,18 @@ def test_customers_of_other_shops_and_erp_born_ones_are_not_written(shop_world: 
     tryton.adapter.upsert_customer(CustomerRecord(external_ref="other-shop-C42", last_name="Other", addresses=[HOME]))
     result = _sync(shop_world, tryton, None)
     assert result.not_this_shop >= 2 and result.written == 0
+
+
+def test_a_revoked_token_fails_the_run_and_the_next_run_writes_from_the_same_watermark(
+    shop_world: World, tryton: TrytonHarness
+) -> None:
+    w = shop_world
+    gid = _shopify_customer(w, "ada.auth@example.com", HOME)
+    erp = _in_erp(tryton, gid, "ada.auth@example.com", HOME)
+    cursor = _sync(w, tryton, None).watermark
+    tryton.put_erp_customer(erp.erp_number, "Ada Lovelace", [WORK])
+    w.shops[SHOP].control.set_faults(unauthorized=True)
+    with pytest.raises(SystemFailure):
+        _sync(w, tryton, cursor)  # no watermark comes back: the asset records nothing
+    w.shops[SHOP].control.set_faults(unauthorized=False)
+    assert _sync(w, tryton, cursor).written == 1 and _streets(w, gid) == ["1 Main St", "2 Bank St"]

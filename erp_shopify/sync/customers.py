@@ -3,8 +3,10 @@ each merged with Shopify's current customer by ``mapping.customer_merge`` and, w
 differs from what Shopify holds, written with ``customerSet`` (identifier: the customer's id).
 
 - Which customers: those whose external reference is this shop's (``<shop>-C<id>``: a Shopify
-  customer the ERP knows). ERP-born customers (no reference) and another shop's are counted and
-  left alone; company locations are not written yet.
+  customer the ERP knows; ``<shop>-L<id>``: a B2B company location). ERP-born customers (no
+  reference) and another shop's are counted and left alone.
+- A company location holds one shipping and one billing address: each is assigned with
+  ``companyLocationAssignAddress`` when the ERP's wins (``merge_location``), then read back.
 - ``customerSet`` replaces the address list, so the merged list is always sent whole: an address
   only Shopify holds is kept, one a side deleted since our last write is left out.
 - Idempotent without ``@idempotent``: the identifier is the customer's id, so a retry after a lost
@@ -31,14 +33,14 @@ import redis
 
 from erp_shopify.config import ShopConfig
 from erp_shopify.erp.base import CustomerStore
-from erp_shopify.mapping.customer_merge import Written, merge_customer
-from erp_shopify.mapping.customers import customer_ref, guard_values
+from erp_shopify.mapping.customer_merge import Written, location_slots, merge_customer, merge_location
+from erp_shopify.mapping.customers import customer_ref, guard_values, location_ref
 from erp_shopify.records import Address, CustomerRecord
 from erp_shopify.shopify.client import ShopifyClient
 from erp_shopify.store.fingerprints import Fingerprints
 from erp_shopify.store.written_customers import WrittenCustomers
 
-_CUSTOMER_REF = re.compile(r"-C(\d+)$")
+_REF = {"Customer": re.compile(r"-C(\d+)$"), "CompanyLocation": re.compile(r"-L(\d+)$")}
 
 
 @dataclass
@@ -57,29 +59,20 @@ class CustomerSyncResult:
         return {**{name: getattr(self, name) for name in counts}, "conflicts": len(self.conflicts)}
 
 
-def shopify_gid(shop: str, external_ref: str) -> str | None:
-    """The Shopify customer behind one of this shop's references, else None."""
-    found = _CUSTOMER_REF.search(external_ref)
+def shopify_gid(shop: str, external_ref: str, kind: str = "Customer") -> str | None:
+    """The Shopify customer (or company location) behind one of this shop's references, else None."""
+    found = _REF[kind].search(external_ref)
     if found is None:
         return None
-    gid = f"gid://shopify/Customer/{found.group(1)}"
-    return gid if customer_ref(shop, gid) == external_ref else None
+    gid = f"gid://shopify/{kind}/{found.group(1)}"
+    ours = customer_ref(shop, gid) if kind == "Customer" else location_ref(shop, gid)
+    return gid if ours == external_ref else None
 
 
 def from_shopify(node: dict[str, Any]) -> CustomerRecord:
     """A ``customer`` query answer as the record both sides compare."""
     addresses = [
-        Address(
-            name=" ".join(p for p in (a.get("firstName"), a.get("lastName")) if p),
-            company=a.get("company") or "",
-            address1=a.get("address1") or "",
-            address2=a.get("address2") or "",
-            city=a.get("city") or "",
-            zip=a.get("zip") or "",
-            province_code=a.get("provinceCode") or "",
-            country_code=a.get("countryCodeV2") or "",
-            phone=a.get("phone") or "",
-        )
+        _graphql_address(a, _person(a), a.get("company") or "", "provinceCode", "countryCodeV2")
         for a in node["addressesV2"]["nodes"]
     ]
     return CustomerRecord(
@@ -137,7 +130,10 @@ class CustomerSync:
         return result
 
     def _one(self, erp: CustomerRecord, result: CustomerSyncResult) -> None:
-        gid = shopify_gid(self.shop.name, erp.external_ref) if erp.kind == "customer" else None
+        if erp.kind == "company_location":
+            self._location(erp, result)
+            return
+        gid = shopify_gid(self.shop.name, erp.external_ref)
         if gid is None:
             result.not_this_shop += 1
             return
@@ -162,16 +158,91 @@ class CustomerSync:
             raise_user_errors=False,
         )["customerSet"]
         if answer["userErrors"]:
-            errors = answer["userErrors"]
-            result.refused.append(
-                {
-                    "customer": erp.external_ref,
-                    "erp_number": erp.erp_number,
-                    "codes": ", ".join(e.get("code") or "-" for e in errors),
-                    "fields": "; ".join(".".join(e.get("field") or []) for e in errors),
-                }
-            )
+            result.refused.append(_refused(erp, answer["userErrors"]))
             return
         self.guard.record_many(self.shop.name, values)
         self.written.save(self.shop.name, {erp.external_ref: Written.after(erp, merge.merged)})
         result.written += 1
+
+    def _location(self, erp: CustomerRecord, result: CustomerSyncResult) -> None:
+        """A B2B company location: each of its two addresses assigned when the ERP's wins."""
+        gid = shopify_gid(self.shop.name, erp.external_ref, kind="CompanyLocation")
+        node = self.client.execute("company_location", {"id": gid})["companyLocation"] if gid else None
+        if gid is None or node is None:
+            result.not_this_shop += gid is None
+            result.gone += gid is not None
+            return
+        shopify = from_location(node)
+        last = self.written.load(self.shop.name, [erp.external_ref]).get(erp.external_ref)
+        merge = merge_location(erp, shopify, last)
+        if merge.conflict is not None:
+            result.conflicts.append(merge.conflict)
+        slots = {**location_slots(shopify), **merge.writes}
+        expected = shopify.model_copy(update={"addresses": list(dict.fromkeys(a for a in slots.values() if a))})
+        self.guard.intend(self.shop.name, {gid: guard_values(expected)})  # the echo may come before the answer
+        for slot, address in merge.writes.items():
+            variables = {"locationId": gid, "address": location_address_input(address), "addressTypes": [slot]}
+            answer = self.client.execute("company_location_assign_address", variables, raise_user_errors=False)
+            errors = answer["companyLocationAssignAddress"]["userErrors"]
+            if errors:
+                result.refused.append(_refused(erp, errors))
+                return
+        after = from_location(self.client.execute("company_location", {"id": gid})["companyLocation"])
+        self.guard.record_many(self.shop.name, {gid: guard_values(after)})
+        self.written.save(self.shop.name, {erp.external_ref: Written.after(erp, after)})
+        result.written += bool(merge.writes)
+        result.unchanged += not merge.writes
+
+
+def from_location(node: dict[str, Any]) -> CustomerRecord:
+    """A ``companyLocation`` answer as the record both sides compare: ship-to, then a differing bill-to."""
+    company = (node.get("company") or {}).get("name") or node.get("name") or ""
+    found = [_location_address(node[k], company) for k in ("shippingAddress", "billingAddress") if node.get(k)]
+    return CustomerRecord(
+        kind="company_location",
+        shopify_id=node["id"],
+        company=company,
+        addresses=list(dict.fromkeys(found)),
+        changed_at=datetime.fromisoformat(node["updatedAt"]),
+    )
+
+
+def _location_address(a: dict[str, Any], company: str) -> Address:
+    return _graphql_address(a, a.get("recipient") or _person(a), company, "zoneCode", "countryCode")
+
+
+def _person(a: dict[str, Any]) -> str:
+    return " ".join(p for p in (a.get("firstName"), a.get("lastName")) if p)
+
+
+def _graphql_address(a: dict[str, Any], name: str, company: str, province: str, country: str) -> Address:
+    """A ``MailingAddress`` or ``CompanyAddress`` node (their province and country fields differ)."""
+    return Address(
+        name=name,
+        company=company,
+        address1=a.get("address1") or "",
+        address2=a.get("address2") or "",
+        city=a.get("city") or "",
+        zip=a.get("zip") or "",
+        province_code=a.get(province) or "",
+        country_code=a.get(country) or "",
+        phone=a.get("phone") or "",
+    )
+
+
+def location_address_input(address: Address) -> dict[str, Any]:
+    values = {
+        "recipient": address.name, "address1": address.address1, "address2": address.address2,
+        "city": address.city, "zip": address.zip, "zoneCode": address.province_code,
+        "countryCode": address.country_code, "phone": address.phone,
+    }  # fmt: skip
+    return {key: value for key, value in values.items() if value}
+
+
+def _refused(erp: CustomerRecord, errors: list[dict[str, Any]]) -> dict[str, str]:
+    return {
+        "customer": erp.external_ref,
+        "erp_number": erp.erp_number,
+        "codes": ", ".join(e.get("code") or "-" for e in errors),
+        "fields": "; ".join(".".join(e.get("field") or []) for e in errors),
+    }

@@ -18,6 +18,8 @@ BASES = {
     "Refund": 910_000_000_000,
     "Customer": 7_300_000_000_000,
     "MailingAddress": 9_200_000_000_000,
+    "CompanyAddress": 3_900_000_000,
+    "CompanyContact": 5_700_000_000,
     "PriceList": 21_000_000_000,
     "QuantityPriceBreak": 3_300_000_000,
     "Metafield": 30_500_000_000_000,

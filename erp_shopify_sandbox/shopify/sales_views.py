@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from erp_shopify_sandbox.shopify import ids
+from erp_shopify_sandbox.shopify.location_mutations import company_address
 from erp_shopify_sandbox.shopify.paging import connection
 from erp_shopify_sandbox.shopify.state import Customer, LineItem, Order, PriceList, Refund, ShopState
 from erp_shopify_sandbox.shopify.views import VariantView, _HasMetafields, bulk_of, money, money_bag
@@ -301,6 +302,16 @@ class CompanyLocationView(_HasMetafields):
 
     def catalogs(self, info: Any, first: int | None = None, after: str | None = None) -> dict:
         return connection([self.index], first, after, lambda i: CatalogView(self.state, i), bulk=bulk_of(info))
+
+    def shippingAddress(self, info: Any) -> dict[str, Any] | None:
+        return company_address(self.state, self.index, "SHIPPING")
+
+    def billingAddress(self, info: Any) -> dict[str, Any] | None:
+        return company_address(self.state, self.index, "BILLING")
+
+    @property
+    def updatedAt(self) -> str:
+        return self.state.location_updated.get(self.index, "2026-01-01T00:00:00Z")
 
 
 class CatalogView(_HasMetafields):

@@ -159,6 +159,9 @@ class ShopState:
         self.refund_count = 0
         self.customers: list[Customer] = []
         self.address_count = 0
+        # company location (price list index) -> {"SHIPPING"|"BILLING": address}, and its change time
+        self.location_addresses: dict[int, dict[str, dict[str, Any]]] = {}
+        self.location_updated: dict[int, str] = {}
         self.price_lists: list[PriceList] = []
         self.price_break_count = 0
         self.metafields: dict[tuple[str, str, str], Metafield] = {}

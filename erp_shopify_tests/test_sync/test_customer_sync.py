@@ -10,15 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
+from erp_shopify.artefacts import webhook_schema
 from erp_shopify.errors import SystemFailure
-from erp_shopify.mapping.customers import customer_ref, observed_values
+from erp_shopify.mapping.customers import customer_ref, location_ref, observed_values
 from erp_shopify.records import Address, CustomerRecord
 from erp_shopify.shopify.documents import load
 from erp_shopify.store.fingerprints import Fingerprints
 from erp_shopify.sync.customers import CustomerSync, CustomerSyncResult, customer_input, shopify_gid
-from erp_shopify_sandbox.shopify import payloads
+from erp_shopify_sandbox.shopify import ids, payloads
+from erp_shopify_sandbox.shopify.location_mutations import location_payload
 from erp_shopify_tests.test_erp.harness_tryton import TrytonHarness, harness
 from erp_shopify_tests.test_sync.world import World, world
 
@@ -142,3 +145,27 @@ def test_a_revoked_token_fails_the_run_and_the_next_run_writes_from_the_same_wat
         _sync(w, tryton, cursor)  # no watermark comes back: the asset records nothing
     w.shops[SHOP].control.set_faults(unauthorized=False)
     assert _sync(w, tryton, cursor).written == 1 and _streets(w, gid) == ["1 Main St", "2 Bank St"]
+
+
+def test_a_company_locations_erp_address_is_assigned_once_and_its_webhook_is_our_echo(
+    shop_world: World, tryton: TrytonHarness
+) -> None:
+    w = shop_world
+    state = w.shops[SHOP].sandbox.state
+    gid = ids.gid("CompanyLocation", state.add_price_list("B2B", "USD", company_location="Navy Labs").index)
+    office = WORK.model_copy(update={"name": "Grace Hopper", "company": "Navy Labs"})
+    location = CustomerRecord(
+        kind="company_location", external_ref=location_ref(SHOP, gid), company="Navy Labs", addresses=[office]
+    )
+    tryton.adapter.upsert_customer(location)
+    first = _sync(w, tryton, None)
+    assert first.written == 1 and first.refused == []
+    node = w.client(SHOP).execute("company_location", {"id": gid})["companyLocation"]
+    assert node["shippingAddress"]["address1"] == node["billingAddress"]["address1"] == "2 Bank St"
+    assert node["shippingAddress"]["recipient"] == "Grace Hopper" and node["shippingAddress"]["zoneCode"] == "ON"
+    payload = location_payload(state, ids.parse_gid(gid, "CompanyLocation") or 0)
+    validator = jsonschema.Draft202012Validator(webhook_schema("company_locations/update"))
+    assert [e.message for e in validator.iter_errors(json.loads(json.dumps(payload)))] == []
+    echo = observed_values("company_locations/update", payload, SHOP)
+    assert Fingerprints(w.redis(), w.key_prefix).is_echo(SHOP, gid, echo)
+    assert _sync(w, tryton, None).written == 0  # both sides agree now

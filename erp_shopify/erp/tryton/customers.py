@@ -146,7 +146,7 @@ class TrytonCustomers:
             company=name if is_location else "",
             email=email,
             phone=phones.get(None, ""),
-            addresses=[_address(a, phones.get(a["id"], "")) for a in own_addresses],
+            addresses=[_address(a, phones.get(a["id"], ""), is_location) for a in own_addresses],
             changed_at=max(stamps).replace(tzinfo=UTC),
             deleted=not head.get("active", True),
         )
@@ -190,7 +190,8 @@ class TrytonCustomers:
         self._set_contact(party, None, "phone", customer.phone)
         held = {address_key(a) for a in current.addresses}
         rows = self._address_rows(party)
-        by_key = {address_key(_address(row, "")): row["id"] for row in rows}
+        location = current.kind == "company_location"
+        by_key = {address_key(_address(row, "", location)): row["id"] for row in rows}
         for address, values in addresses:
             if address_key(address) in held:
                 continue
@@ -273,10 +274,11 @@ def _contacts(customer: CustomerRecord) -> list[dict[str, Any]]:
     return [{"type": kind, "value": value} for kind, value in pairs if value]
 
 
-def _address(row: dict[str, Any], phone: str) -> Address:
+def _address(row: dict[str, Any], phone: str, location: bool = False) -> Address:
+    """A company location's address is always the company's (``party_name``), to ``attn``."""
     lines = (row.get("street") or "").split("\n", 1)
     subdivision = (row.get("subdivision.") or {}).get("code") or ""
-    company = row.get("party_name") or "" if row.get("attn") else ""
+    company = row.get("party_name") or "" if (row.get("attn") or location) else ""
     return Address(
         name=row.get("attn") or ("" if company else row.get("party_name") or ""),
         company=company,

@@ -88,6 +88,9 @@ class ShopConfig(_Model):
     # The ERP's one-time customer (its number) that guest checkouts are sold to, where the ERP
     # keeps customers in sync; empty: the ERP connection's own default sold-to party.
     guest_customer: str = Field("", max_length=35, pattern=r"^(\S(.*\S)?)?$")
+    # Customers created in the ERP are created in this shop too (by customId = the ERP number).
+    # At most one shop per ERP should: the customer then belongs to that shop's references.
+    erp_born_customers: bool = False
 
     @field_validator("locations")
     @classmethod

@@ -39,6 +39,7 @@ from erp_shopify.ingest.events import (
     routing_key,
 )
 from erp_shopify.ingest.metrics import IngestMetrics
+from erp_shopify.mapping.customers import creation_key
 from erp_shopify.policy import CUSTOMER_ECHO_TOPICS, routed_topics
 from erp_shopify.shopify.webhooks import verify
 from erp_shopify.store.connection import RECEIVER_CONNECTIONS, RECEIVER_WAIT_SECONDS, connect_async, learn_cluster
@@ -172,6 +173,9 @@ class WebhookReceiver:
             echo = await self.rechecks.observe(shop.name, key, values, time.time())
             self.count("echo" if echo else "recheck")
             return _answer(200, "echo" if echo else "recheck")
+        if topic == "customers/create" and await self._our_new_customer(shop.name, payload):
+            self.count("echo")
+            return _answer(200, "echo")
         if topic in ECHO_TOPICS:
             seen = observations(topic, payload, shop.name)
             verdicts: set[Verdict | None] = {
@@ -204,6 +208,15 @@ class WebhookReceiver:
         result = await self.events.append(event, held_back)
         self.count("duplicate" if result.duplicate else "queued")
         return _answer(200, "duplicate" if result.duplicate else "queued", stream_id=result.stream_id)
+
+    async def _our_new_customer(self, shop: str, payload: dict[str, Any]) -> bool:
+        """A ``customers/create`` of a customer the sync created (judged by the email it intended)."""
+        email = payload.get("email")
+        if not isinstance(email, str) or not email:
+            return False
+        values = observations("customers/create", payload, shop)[str(payload["admin_graphql_api_id"])]
+        verdict = await self.guard.observe(shop, "customers/create", creation_key(email), values, tracked_only=True)
+        return verdict is Verdict.ECHO
 
     @contextlib.asynccontextmanager
     async def _redis_turn(self) -> AsyncIterator[None]:

@@ -228,3 +228,9 @@ def observed_values(topic: str, payload: dict[str, Any], shop: str) -> dict[str,
     except DataError:
         return {"unreadable": True}
     return guard_values(action.customer) if isinstance(action, UpsertCustomer) else {}
+
+
+def creation_key(email: str) -> str:
+    """The loop guard's key for a customer the sync creates in Shopify: its id is unknown until
+    the answer, and its ``customers/create`` may come first, so the intent is kept by email."""
+    return f"customer-email:{email.strip().casefold()}"

@@ -155,6 +155,10 @@ class Keys:
         """What the customer sync last wrote per customer (external reference -> digests only)."""
         return f"{self.prefix}:customers:{tag(shop)}:written"
 
+    def customer_id_definition(self, shop: str) -> str:
+        """Set once the shop holds the ``id`` metafield definition that keys ERP-born customers."""
+        return f"{self.prefix}:customers:{tag(shop)}:id-definition"
+
     def products_written(self, shop: str) -> str:
         """The products last written to a shop: ERP product code -> product, variants, input digest."""
         return f"{self.prefix}:products:{tag(shop)}:written"

@@ -3,8 +3,9 @@ each merged with Shopify's current customer by ``mapping.customer_merge`` and, w
 differs from what Shopify holds, written with ``customerSet`` (identifier: the customer's id).
 
 - Which customers: those whose external reference is this shop's (``<shop>-C<id>``: a Shopify
-  customer the ERP knows; ``<shop>-L<id>``: a B2B company location). ERP-born customers (no
-  reference) and another shop's are counted and left alone.
+  customer the ERP knows; ``<shop>-L<id>``: a B2B company location), and, in the one shop whose
+  shops file sets ``erp_born_customers``, ERP-born customers with an email (created by
+  ``customId`` = the ERP number, then linked in the ERP). Another shop's are left alone.
 - A company location holds one shipping and one billing address: each is assigned with
   ``companyLocationAssignAddress`` when the ERP's wins (``merge_location``), then read back.
 - ``customerSet`` replaces the address list, so the merged list is always sent whole: an address
@@ -34,12 +35,15 @@ import redis
 from erp_shopify.config import ShopConfig
 from erp_shopify.erp.base import CustomerStore
 from erp_shopify.mapping.customer_merge import Written, location_slots, merge_customer, merge_location
-from erp_shopify.mapping.customers import customer_ref, guard_values, location_ref
+from erp_shopify.mapping.customers import creation_key, customer_ref, guard_values, location_ref
 from erp_shopify.records import Address, CustomerRecord
 from erp_shopify.shopify.client import ShopifyClient
 from erp_shopify.store.fingerprints import Fingerprints
+from erp_shopify.store.keys import Keys
 from erp_shopify.store.written_customers import WrittenCustomers
+from erp_shopify.sync.id_definitions import ensure_id_definition
 
+ID_NAMESPACE, ID_KEY = "erp", "customer"  # the customer metafield (type id) holding the ERP number
 _REF = {"Customer": re.compile(r"-C(\d+)$"), "CompanyLocation": re.compile(r"-L(\d+)$")}
 
 
@@ -47,6 +51,7 @@ _REF = {"Customer": re.compile(r"-C(\d+)$"), "CompanyLocation": re.compile(r"-L(
 class CustomerSyncResult:
     watermark: str | None
     read: int = 0
+    created: int = 0  # ERP-born customers created in Shopify (shops file erp_born_customers)
     written: int = 0
     unchanged: int = 0
     not_this_shop: int = 0  # ERP-born, another shop's, or a company location: not written here
@@ -55,7 +60,7 @@ class CustomerSyncResult:
     refused: list[dict[str, str]] = field(default_factory=list)
 
     def metadata(self) -> dict[str, Any]:
-        counts = ("read", "written", "unchanged", "not_this_shop", "gone")
+        counts = ("read", "created", "written", "unchanged", "not_this_shop", "gone")
         return {**{name: getattr(self, name) for name in counts}, "conflicts": len(self.conflicts)}
 
 
@@ -118,6 +123,7 @@ class CustomerSync:
         self.shop, self.client, self.store, self.log = shop, client, store, log
         self.guard = Fingerprints(redis_client, key_prefix)
         self.written = WrittenCustomers(redis_client, key_prefix)
+        self.redis, self.keys = redis_client, Keys(key_prefix)
 
     def run(self, cursor: str | None) -> CustomerSyncResult:
         result = CustomerSyncResult(watermark=cursor)
@@ -132,6 +138,9 @@ class CustomerSync:
     def _one(self, erp: CustomerRecord, result: CustomerSyncResult) -> None:
         if erp.kind == "company_location":
             self._location(erp, result)
+            return
+        if not erp.external_ref and self.shop.erp_born_customers and erp.email and not erp.deleted:
+            self._create(erp, result)
             return
         gid = shopify_gid(self.shop.name, erp.external_ref)
         if gid is None:
@@ -163,6 +172,28 @@ class CustomerSync:
         self.guard.record_many(self.shop.name, values)
         self.written.save(self.shop.name, {erp.external_ref: Written.after(erp, merge.merged)})
         result.written += 1
+
+    def _create(self, erp: CustomerRecord, result: CustomerSyncResult) -> None:
+        """An ERP-born customer: upserted by ``customId`` (its ERP number, so a retry after a lost
+        answer finds the customer the first attempt made), then linked in the ERP by the new id.
+        Its ``customers/create`` may arrive before the answer: the intent is kept by email."""
+        definition = {"namespace": ID_NAMESPACE, "key": ID_KEY, "name": "ERP customer", "ownerType": "CUSTOMER"}
+        marker = self.keys.customer_id_definition(self.shop.name)
+        ensure_id_definition(self.client, self.redis, marker, {**definition, "type": "id"})
+        values = guard_values(erp)
+        self.guard.intend(self.shop.name, {creation_key(erp.email): values})
+        custom_id = {"namespace": ID_NAMESPACE, "key": ID_KEY, "value": erp.erp_number}
+        variables = {"identifier": {"customId": custom_id}, "input": customer_input(erp)}
+        answer = self.client.execute("customer_set", variables, raise_user_errors=False)["customerSet"]
+        if answer["userErrors"]:
+            result.refused.append(_refused(erp, answer["userErrors"]))
+            return
+        gid = answer["customer"]["id"]
+        self.guard.record_many(self.shop.name, {gid: values})
+        ref = customer_ref(self.shop.name, gid)
+        self.store.upsert_customer(erp.model_copy(update={"external_ref": ref, "shopify_id": gid}))
+        self.written.save(self.shop.name, {ref: Written.after(erp, erp)})
+        result.created += 1
 
     def _location(self, erp: CustomerRecord, result: CustomerSyncResult) -> None:
         """A B2B company location: each of its two addresses assigned when the ERP's wins."""

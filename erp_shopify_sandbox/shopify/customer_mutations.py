@@ -1,5 +1,6 @@
-"""``customerSet``: create or update a customer found by its identifier (``id``, ``email`` or
-``phone``; none creates), replacing the address list when ``addresses`` is sent, as Shopify does.
+"""``customerSet``: create or update a customer found by its identifier (``id``, ``email``,
+``phone`` or ``customId``, the value of a customer metafield whose definition has type ``id``;
+none creates), replacing the address list when ``addresses`` is sent, as Shopify does.
 Its user errors: ``NOT_FOUND`` (no customer with that id), ``INPUT_MISMATCH`` (the identifier's
 email or phone differs from the input's), ``TAKEN`` (another customer has that email), ``BLANK``
 (a new customer with no name, email or phone). A write emits ``customers/create`` or
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from erp_shopify_sandbox.shopify import ids, payloads
+from erp_shopify_sandbox.shopify.catalog import APP_NAMESPACE
 from erp_shopify_sandbox.shopify.sales_views import CustomerView
 from erp_shopify_sandbox.shopify.state import Customer, ShopState, now_iso
 from erp_shopify_sandbox.shopify.user_errors import user_error
@@ -45,6 +47,10 @@ def customer_set(
                 setattr(found, attribute, input[key] or "")
         if input.get("addresses") is not None:
             found.addresses = [_address(state, found, a) for a in input["addresses"]]
+        custom = (identifier or {}).get("customId")
+        if custom is not None:  # an upsert by custom id keeps the value on the customer
+            custom_key = (custom.get("namespace") or APP_NAMESPACE, custom["key"], custom["value"])
+            state.customer_custom_ids[custom_key] = found.index
         found.updated_at = stamp
         topic = "customers/create" if created else "customers/update"
         context.webhooks.emit(topic, payloads.customer(state, found))
@@ -54,6 +60,14 @@ def customer_set(
 def _find(
     state: ShopState, identifier: dict[str, Any], input: dict[str, Any]
 ) -> tuple[Customer | None, list[dict[str, Any]]]:
+    custom = identifier.get("customId")
+    if custom is not None:
+        namespace = custom.get("namespace") or APP_NAMESPACE
+        if state.metafield_definitions.get(("CUSTOMER", namespace, custom["key"])) != "id":
+            message = "No customer metafield definition of type id for this custom id"
+            return None, [user_error("NOT_FOUND", ["identifier", "customId"], message)]
+        index = state.customer_custom_ids.get((namespace, custom["key"], custom["value"]))
+        return (state.customers[index] if index is not None else None), []
     if identifier.get("id") is not None:
         index = ids.parse_gid(identifier["id"], "Customer")
         if index is None or index >= len(state.customers):

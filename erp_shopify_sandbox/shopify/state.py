@@ -159,6 +159,7 @@ class ShopState:
         self.refund_count = 0
         self.customers: list[Customer] = []
         self.address_count = 0
+        self.customer_custom_ids: dict[tuple[str, str, str], int] = {}  # (ns, key, value) -> customer
         # company location (price list index) -> {"SHIPPING"|"BILLING": address}, and its change time
         self.location_addresses: dict[int, dict[str, dict[str, Any]]] = {}
         self.location_updated: dict[int, str] = {}

@@ -6,7 +6,7 @@ import json
 
 import redis
 
-from erp_shopify.mapping.customers import guard_values, to_company_location, to_customer
+from erp_shopify.mapping.customers import creation_key, guard_values, to_company_location, to_customer
 from erp_shopify.mapping.products import product_values
 from erp_shopify.records import ProductRecord, ProductVariantRecord
 from erp_shopify.store import Fingerprints, inventory_object_key
@@ -149,3 +149,14 @@ def test_a_company_location_we_wrote_comes_back_as_an_echo(
     moved = {**location, "shipping_address": {**ship, "address1": "2 Pier Rd"}}
     assert receiver.send("company_locations/update", moved).json()["status"] == "queued"
     assert receiver.send("companies/update", {"admin_graphql_api_id": "gid://shopify/Company/9"}).status_code == 200
+
+
+def test_the_customers_create_of_a_customer_the_sync_created_is_our_echo(
+    receiver: Receiver, redis_client: redis.Redis, key_prefix: str
+) -> None:
+    customer = {"admin_graphql_api_id": "gid://shopify/Customer/9", "email": "Charles@Example.com", "last_name": "B"}
+    intended = guard_values(to_customer(customer, "demo-us"))
+    Fingerprints(redis_client, key_prefix).intend("demo-us", {creation_key("charles@example.com"): intended})
+    assert receiver.send("customers/create", customer).json()["status"] == "echo"
+    someone_else = {**customer, "admin_graphql_api_id": "gid://shopify/Customer/10", "last_name": "Other"}
+    assert receiver.send("customers/create", someone_else).json()["status"] == "queued"

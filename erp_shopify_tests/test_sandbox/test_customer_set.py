@@ -81,3 +81,12 @@ def test_company_location_assign_address_answers_shopifys_user_errors(shop) -> N
     )
     assert assign(location, office, [])["userErrors"][0]["code"] == "NO_INPUT"
     assert assign(location, {"city": "Seattle"}, ["BILLING"])["userErrors"][0]["code"] == "BLANK"
+
+
+def test_an_upsert_by_custom_id_needs_its_definition_and_then_finds_the_same_customer(shop) -> None:
+    custom = {"customId": {"namespace": "erp", "key": "customer", "value": "C-0042"}}
+    assert _set(shop, {"email": "c@example.com"}, custom)["userErrors"][0]["code"] == "NOT_FOUND"
+    definition = {"namespace": "erp", "key": "customer", "name": "ERP customer", "ownerType": "CUSTOMER", "type": "id"}
+    graphql(shop, load("metafield_definition_create"), {"definition": definition})
+    first = _set(shop, {"email": "c@example.com", "firstName": "C"}, custom)["customer"]["id"]
+    assert _set(shop, {"email": "c@example.com", "lastName": "B"}, custom)["customer"]["id"] == first

@@ -15,7 +15,7 @@ import pytest
 
 from erp_shopify.artefacts import webhook_schema
 from erp_shopify.errors import SystemFailure
-from erp_shopify.mapping.customers import customer_ref, location_ref, observed_values
+from erp_shopify.mapping.customers import creation_key, customer_ref, location_ref, observed_values
 from erp_shopify.records import Address, CustomerRecord
 from erp_shopify.shopify.documents import load
 from erp_shopify.store.fingerprints import Fingerprints
@@ -169,3 +169,22 @@ def test_a_company_locations_erp_address_is_assigned_once_and_its_webhook_is_our
     echo = observed_values("company_locations/update", payload, SHOP)
     assert Fingerprints(w.redis(), w.key_prefix).is_echo(SHOP, gid, echo)
     assert _sync(w, tryton, None).written == 0  # both sides agree now
+
+
+def test_an_erp_born_customer_is_created_once_by_custom_id_and_linked_in_the_erp(
+    tmp_path: Path, redis_url: str, key_prefix: str, tryton: TrytonHarness
+) -> None:
+    extra = {"shop_extra": {"erp_born_customers": True}}
+    with world(tmp_path, redis_url, key_prefix, items=0, stock=None, **extra) as w:
+        born = CustomerRecord(first_name="Charles", last_name="Babbage", email="charles@example.com", addresses=[HOME])
+        number = tryton.adapter.upsert_customer(born).erp_number  # an ERP user's new customer: no reference
+        first = _sync(w, tryton, None)
+        assert first.created == 1 and first.refused == []
+        [party] = [
+            c for page in tryton.adapter.customer_changes(None) for c in page.customers if c.erp_number == number
+        ]
+        gid = shopify_gid(SHOP, party.external_ref)
+        assert gid is not None and _streets(w, gid) == ["1 Main St"]
+        echo = observed_values("customers/create", _webhook(w, gid), SHOP)
+        assert Fingerprints(w.redis(), w.key_prefix).is_echo(SHOP, creation_key("charles@example.com"), echo)
+        assert _sync(w, tryton, None).created == 0 and len(w.shops[SHOP].sandbox.state.customers) == 1

@@ -54,7 +54,7 @@ from erp_shopify.mapping.orders import (
     order_action,
 )
 from erp_shopify.notify import Notifier, Severity
-from erp_shopify.policy import ORDER_TOPICS, REFUND_TOPIC, Domain, domain_for_topic
+from erp_shopify.policy import ORDER_TOPICS, REFUND_TOPIC, SYNC_POLICY, Domain
 from erp_shopify.records import ErpDocument
 from erp_shopify.retrying import RetryPolicy, call_with_retries
 from erp_shopify.store.dlq import DeadLetter
@@ -64,6 +64,7 @@ from erp_shopify.store.stream import QueuedEvent
 
 T = TypeVar("T")
 ErpAction = CreateOrder | CancelOrder | CreditRefund | UpsertCustomer  # the actions that send something
+CUSTOMER_ADDRESS_TOPICS = frozenset(SYNC_POLICY[Domain.CUSTOMER_ADDRESSES].webhook_topics)
 NO_DOCUMENT = "(nothing to send)"  # the ledger's document for an acknowledged no-op
 
 # Delivery threads per ERP slot: the ledger steps and mapping of an order (a few ms) overlap other
@@ -214,7 +215,7 @@ class _Delivery:
 
     def _action(self, event: QueuedEvent) -> ErpAction | NothingToSend:
         """Customers and company locations upsert the ERP customer; the rest are order actions."""
-        if domain_for_topic(event.topic) is Domain.CUSTOMER_ADDRESSES:
+        if event.topic in CUSTOMER_ADDRESS_TOPICS:
             action: CustomerAction = customer_action(event.topic, _payload(event), event.shop)
             return action
         return order_action(event.topic, _payload(event), self._mapping(event.shop))

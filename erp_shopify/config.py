@@ -96,6 +96,12 @@ class ShopConfig(_Model):
     price_lists: list[PriceList] = Field(default_factory=list)
     sku_overrides: dict[str, str] = Field(default_factory=dict)  # ERP item code -> Shopify SKU
     fulfillment: ShopFulfillment = ShopFulfillment()
+    # The ERP's one-time customer (its number) that guest checkouts are sold to, where the ERP
+    # keeps customers in sync; empty: the ERP connection's own default sold-to party.
+    guest_customer: str = Field("", max_length=35, pattern=r"^(\S(.*\S)?)?$")
+    # Customers created in the ERP are created in this shop too (by customId = the ERP number).
+    # At most one shop per ERP should: the customer then belongs to that shop's references.
+    erp_born_customers: bool = False
 
     @field_validator("locations")
     @classmethod

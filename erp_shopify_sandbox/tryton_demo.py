@@ -1,8 +1,9 @@
 """A real Tryton database with demo data, built once and copied per use.
 
 Activating ``sale`` and ``stock`` on SQLite takes half a minute, so the result is cached under
-``.cache/tryton/<key>/`` where the key hashes the installed trytond module versions: an upgrade
-builds a fresh template, and a copy of the file is all each test or sandbox start pays for.
+``.cache/tryton/<key>/`` where the key hashes the installed trytond module versions and the demo
+data: an upgrade or new demo data builds a fresh template, and a copy of the file is all each test
+or sandbox start pays for.
 
 The demo data (company, warehouse stock, customer, products) is written through proteus in a
 child process (``python -m erp_shopify_sandbox.tryton_demo``) so trytond's process-wide pool never
@@ -40,6 +41,19 @@ SHIPPING_PRODUCT = "SHIPPING"  # a service product: the shipping-cost line of a 
 # name, rate: percentage taxes for Shopify's tax lines (found by name, else by rate)
 TAXES: tuple[tuple[str, str], ...] = (("GST", "0.05"), ("PST", "0.07"), ("VAT", "0.2"), ("MwSt", "0.19"))
 _DATA_VERSION = "2"  # the demo data below: a change here builds a fresh template
+# The countries (ISO 3166-1) and a few subdivisions (ISO 3166-2) the demo's customers use; a real
+# Tryton loads them all with ``trytond_import_countries``. Part of the template's key.
+COUNTRIES: dict[str, tuple[str, dict[str, str]]] = {
+    "GB": ("United Kingdom", {}),
+    "IE": ("Ireland", {}),
+    "DE": ("Germany", {"BE": "Berlin", "BY": "Bayern"}),
+    "FR": ("France", {}),
+    "NL": ("Netherlands", {}),
+    "AT": ("Austria", {}),
+    "CH": ("Switzerland", {}),
+    "US": ("United States", {"CA": "California", "NY": "New York", "TX": "Texas", "WA": "Washington"}),
+    "CA": ("Canada", {"ON": "Ontario", "QC": "Quebec", "BC": "British Columbia"}),
+}
 _MODULES = ("sale", "stock")
 _DEFAULT_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "tryton"
 
@@ -54,13 +68,14 @@ def write_config(folder: Path, *, port: int = 0) -> Path:
 
 
 def template_key() -> str:
-    """Changes whenever an installed trytond module changes version."""
+    """Changes whenever an installed trytond module changes version, or the demo data changes."""
     versions = sorted(
         f"{dist.metadata['Name']}=={dist.version}"
         for dist in metadata.distributions()
         if (dist.metadata["Name"] or "").lower().startswith(("trytond", "proteus"))
     )
-    return hashlib.sha256("\n".join([*versions, _DATA_VERSION]).encode()).hexdigest()[:16]
+    data = repr((PRODUCTS, CUSTOMER, COUNTRIES))
+    return hashlib.sha256("\n".join([*versions, _DATA_VERSION, data]).encode()).hexdigest()[:16]
 
 
 def demo_template(cache_dir: Path | None = None) -> Path:
@@ -134,6 +149,14 @@ def populate(config_file: str) -> None:
     company_config.execute("add")
     company = Company.find([])[0]
     proteus_config.get_config()._context = User.get_preferences(True, {})
+
+    Country = Model.get("country.country")
+    Subdivision = Model.get("country.subdivision")
+    for code, (name, subdivisions) in COUNTRIES.items():
+        country = Country(name=name, code=code)
+        country.save()
+        for sub, sub_name in subdivisions.items():
+            Subdivision(country=country, name=sub_name, code=f"{code}-{sub}", type="state").save()
 
     _accounting(company)
 

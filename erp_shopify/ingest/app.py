@@ -39,7 +39,8 @@ from erp_shopify.ingest.events import (
     routing_key,
 )
 from erp_shopify.ingest.metrics import IngestMetrics
-from erp_shopify.policy import routed_topics
+from erp_shopify.mapping.customers import creation_key
+from erp_shopify.policy import CUSTOMER_ECHO_TOPICS, routed_topics
 from erp_shopify.shopify.webhooks import verify
 from erp_shopify.store.connection import RECEIVER_CONNECTIONS, RECEIVER_WAIT_SECONDS, connect_async, learn_cluster
 from erp_shopify.store.durability import all_met, check_async
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/shopify"
 REQUIRED_HEADERS = ("X-Shopify-Topic", "X-Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain", "X-Shopify-Event-Id")
-ECHO_TOPICS = frozenset({"products/update", "customers/update"})
+ECHO_TOPICS = frozenset({"products/update", *CUSTOMER_ECHO_TOPICS})
 INVENTORY_TOPIC = "inventory_levels/update"  # an echo, or a level the next sync rechecks: never queued
 
 
@@ -172,8 +173,11 @@ class WebhookReceiver:
             echo = await self.rechecks.observe(shop.name, key, values, time.time())
             self.count("echo" if echo else "recheck")
             return _answer(200, "echo" if echo else "recheck")
+        if topic == "customers/create" and await self._our_new_customer(shop.name, payload):
+            self.count("echo")
+            return _answer(200, "echo")
         if topic in ECHO_TOPICS:
-            seen = observations(topic, payload)
+            seen = observations(topic, payload, shop.name)
             verdicts: set[Verdict | None] = {
                 await self.guard.observe(shop.name, topic, key, values) for key, values in seen.items()
             }
@@ -204,6 +208,15 @@ class WebhookReceiver:
         result = await self.events.append(event, held_back)
         self.count("duplicate" if result.duplicate else "queued")
         return _answer(200, "duplicate" if result.duplicate else "queued", stream_id=result.stream_id)
+
+    async def _our_new_customer(self, shop: str, payload: dict[str, Any]) -> bool:
+        """A ``customers/create`` of a customer the sync created (judged by the email it intended)."""
+        email = payload.get("email")
+        if not isinstance(email, str) or not email:
+            return False
+        values = observations("customers/create", payload, shop)[str(payload["admin_graphql_api_id"])]
+        verdict = await self.guard.observe(shop, "customers/create", creation_key(email), values, tracked_only=True)
+        return verdict is Verdict.ECHO
 
     @contextlib.asynccontextmanager
     async def _redis_turn(self) -> AsyncIterator[None]:

@@ -33,10 +33,11 @@ from erp_shopify.erp.base import ProductSource
 from erp_shopify.errors import DataError, TransientError
 from erp_shopify.mapping.products import default_owned, product_input, product_values
 from erp_shopify.records import ProductRecord
-from erp_shopify.shopify.client import ShopifyClient, ShopifyUserErrors, UserError
+from erp_shopify.shopify.client import ShopifyClient, UserError
 from erp_shopify.store.fingerprints import Conflict, Fingerprints, digest
 from erp_shopify.store.keys import Keys
 from erp_shopify.store.written_products import WrittenProduct, WrittenProducts
+from erp_shopify.sync.id_definitions import ensure_id_definition, user_errors
 
 PRODUCT_GID = "gid://shopify/Product/"
 POLL_SECONDS = 0.5
@@ -126,9 +127,6 @@ class ProductSync:
 
     def ensure_id_definition(self) -> None:
         """Create the product metafield definition of type ``id`` once (``TAKEN``: it exists)."""
-        marker = self.keys.product_id_definition(self.shop.name)
-        if self.redis.exists(marker):
-            return
         definition = {
             "namespace": self.config.id_namespace,
             "key": self.config.id_key,
@@ -136,11 +134,7 @@ class ProductSync:
             "ownerType": "PRODUCT",
             "type": "id",
         }
-        answer = self.client.execute("metafield_definition_create", {"definition": definition}, raise_user_errors=False)
-        errors = _user_errors(answer["metafieldDefinitionCreate"])
-        if errors and {e.code for e in errors} != {"TAKEN"}:
-            raise ShopifyUserErrors("metafieldDefinitionCreate", errors, body=answer)
-        self.redis.set(marker, "1")
+        ensure_id_definition(self.client, self.redis, self.keys.product_id_definition(self.shop.name), definition)
 
     def _edited_products(self) -> dict[str, Conflict]:
         """ERP product code -> the merchant's edit of its ERP-owned fields, to overwrite."""
@@ -207,7 +201,7 @@ class ProductSync:
                 {"identifier": identifier, "input": data, "synchronous": synchronous},
                 raise_user_errors=False,
             )["productSet"]
-            errors = _user_errors(answer)
+            errors = user_errors(answer)
             if not errors and not synchronous:
                 product_id, errors = self._wait(answer["productSetOperation"]["id"])
                 nodes = None
@@ -232,7 +226,7 @@ class ProductSync:
             operation = self.client.execute("product_operation", {"id": operation_id})["productOperation"]
             if operation and operation["status"] == "COMPLETE":
                 product = operation.get("product") or {}
-                return product.get("id", ""), _user_errors(operation)
+                return product.get("id", ""), user_errors(operation)
             if time.monotonic() > deadline:
                 raise TransientError(f"productSet operation {operation_id} still running", system="shopify")
             self.sleep(POLL_SECONDS)
@@ -241,10 +235,3 @@ class ProductSync:
 def _content_digest(record: ProductRecord, owned: frozenset[str]) -> str:
     """What the ERP says of a product, without the variant ids learnt from Shopify."""
     return digest(product_input(record, owned))
-
-
-def _user_errors(payload: Any) -> tuple[UserError, ...]:
-    return tuple(
-        UserError(message=str(e.get("message", "")), code=e.get("code"), field=tuple(e.get("field") or ()))
-        for e in (payload or {}).get("userErrors") or []
-    )

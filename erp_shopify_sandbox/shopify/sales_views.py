@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from erp_shopify_sandbox.shopify import ids
+from erp_shopify_sandbox.shopify.location_mutations import company_address
 from erp_shopify_sandbox.shopify.paging import connection
 from erp_shopify_sandbox.shopify.state import Customer, LineItem, Order, PriceList, Refund, ShopState
 from erp_shopify_sandbox.shopify.views import VariantView, _HasMetafields, bulk_of, money, money_bag
@@ -27,10 +28,38 @@ class CustomerView(_HasMetafields):
             "displayName": f"{c.first_name} {c.last_name}".strip(),
             "createdAt": c.created_at,
             "updatedAt": c.updated_at,
+            "phone": c.phone or None,
         }
         if name in fields:
             return fields[name]
         raise AttributeError(name)
+
+    def defaultAddress(self, info: Any) -> dict[str, Any] | None:
+        listed = self.record.addresses or []
+        return mailing_address(listed[0]) if listed else None
+
+    def addressesV2(self, info: Any, first: int | None = None, after: str | None = None, **_: Any) -> dict:
+        listed = {a["index"]: a for a in self.record.addresses or []}
+        return connection(sorted(listed), first, after, lambda i: mailing_address(listed[i]))
+
+
+def mailing_address(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored address as GraphQL's ``MailingAddress``."""
+    name = f"{stored['first_name']} {stored['last_name']}".strip()
+    return {
+        "id": ids.gid("MailingAddress", stored["index"]),
+        "address1": stored["address1"] or None,
+        "address2": stored["address2"] or None,
+        "city": stored["city"] or None,
+        "company": stored["company"] or None,
+        "countryCodeV2": stored["country_code"] or None,
+        "firstName": stored["first_name"] or None,
+        "lastName": stored["last_name"] or None,
+        "name": name or None,
+        "phone": stored["phone"] or None,
+        "provinceCode": stored["province_code"] or None,
+        "zip": stored["zip"] or None,
+    }
 
 
 class LineItemView:
@@ -273,6 +302,16 @@ class CompanyLocationView(_HasMetafields):
 
     def catalogs(self, info: Any, first: int | None = None, after: str | None = None) -> dict:
         return connection([self.index], first, after, lambda i: CatalogView(self.state, i), bulk=bulk_of(info))
+
+    def shippingAddress(self, info: Any) -> dict[str, Any] | None:
+        return company_address(self.state, self.index, "SHIPPING")
+
+    def billingAddress(self, info: Any) -> dict[str, Any] | None:
+        return company_address(self.state, self.index, "BILLING")
+
+    @property
+    def updatedAt(self) -> str:
+        return self.state.location_updated.get(self.index, "2026-01-01T00:00:00Z")
 
 
 class CatalogView(_HasMetafields):

@@ -105,6 +105,8 @@ class Customer:
     created_at: str
     updated_at: str
     address: dict[str, str] = field(default_factory=dict)
+    phone: str = ""
+    addresses: list[dict[str, Any]] | None = None  # set by customerSet: each with its "index"
 
 
 @dataclass
@@ -161,6 +163,11 @@ class ShopState:
         self.line_item_count = 0
         self.refund_count = 0
         self.customers: list[Customer] = []
+        self.address_count = 0
+        self.customer_custom_ids: dict[tuple[str, str, str], int] = {}  # (ns, key, value) -> customer
+        # company location (price list index) -> {"SHIPPING"|"BILLING": address}, and its change time
+        self.location_addresses: dict[int, dict[str, dict[str, Any]]] = {}
+        self.location_updated: dict[int, str] = {}
         self.price_lists: list[PriceList] = []
         self.price_break_count = 0
         self.metafields: dict[tuple[str, str, str], Metafield] = {}

@@ -30,7 +30,9 @@ TOPICS = (
     "products/create",
     "products/update",
     "inventory_levels/update",
+    "customers/create",
     "customers/update",
+    "company_locations/update",
     "fulfillments/create",
     "orders/fulfilled",
 )

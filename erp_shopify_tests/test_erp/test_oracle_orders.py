@@ -13,7 +13,7 @@ import pytest
 from erp_shopify.erp.oracle import orders
 from erp_shopify.errors import DataError
 from erp_shopify.mapping.orders import CreateOrder, OrderMapping, order_action
-from erp_shopify.records import SalesOrder, SalesOrderLine
+from erp_shopify.records import CreditLine, CreditNote, SalesOrder, SalesOrderLine
 from erp_shopify_sandbox.oracle import SEED_ITEMS
 from erp_shopify_tests.order_scenarios import SCENARIOS
 from erp_shopify_tests.test_erp.harness_oracle import OracleHarness, harness, sales_order
@@ -87,6 +87,17 @@ def test_each_line_is_ordered_in_its_items_primary_unit_from_the_item_master(ora
         (SEED_ITEMS[2], "Box"),
         (SEED_ITEMS[0], "Each"),
     ]
+
+
+def test_a_return_is_in_the_unit_its_line_was_sold_in(oracle: OracleHarness) -> None:
+    oracle.control.put("/items", json=[{"ItemNumber": SEED_ITEMS[2], "PrimaryUOMValue": "Box"}]).raise_for_status()
+    oracle.adapter.create_sales_order(sales_order("units-3", item=SEED_ITEMS[2]))
+    line = CreditLine(item_code=SEED_ITEMS[2], quantity=Decimal(1), amount=Decimal("19.90"))
+    oracle.adapter.create_credit(
+        CreditNote(external_ref="units-3-R1", order_ref="units-3", currency="USD", lines=[line], amount=line.amount)
+    )
+    [returned] = _items(_stored(oracle, "units-3-R1")["lines"])
+    assert (returned["TransactionCategoryCode"], returned["OrderedUOM"]) == ("RETURN", "Box")
 
 
 def test_a_line_in_a_unit_its_item_is_not_sold_in_is_refused_and_nothing_is_created(oracle: OracleHarness) -> None:

@@ -104,6 +104,11 @@ def sales_order_body(
     return {k: v for k, v in body.items() if v is not None}
 
 
+def _returned_unit(sold: dict[str, Any], config: OracleConfig) -> dict[str, Any]:
+    """A return is in the unit the line was sold in; a sold line that names none: the configured code."""
+    return {"OrderedUOM": sold["OrderedUOM"]} if sold.get("OrderedUOM") else {"OrderedUOMCode": config.uom}
+
+
 def return_order_body(credit: CreditNote, original: dict[str, Any], config: OracleConfig) -> dict[str, Any]:
     """A return order (RMA) whose lines reference the refunded order's lines by product."""
     source_lines = {line["ProductNumber"]: line for line in original.get("lines", [])}
@@ -119,7 +124,7 @@ def return_order_body(credit: CreditNote, original: dict[str, Any], config: Orac
             "TransactionCategoryCode": "RETURN",
             "ProductNumber": line.item_code,
             "OrderedQuantity": float(line.quantity),
-            "OrderedUOMCode": config.uom,
+            **_returned_unit(source_lines.get(line.item_code, {}), config),
             "ReturnReasonCode": config.return_reason,
             "UnitSellingPrice": float(line.amount / line.quantity) if line.quantity else float(line.amount),
             "ReferenceSourceTransactionSystem": config.source_system,

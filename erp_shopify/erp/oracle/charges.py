@@ -90,7 +90,9 @@ def _waterfall(
     return rows
 
 
-def _charge(source: str, definition: str, applies_to: str, quantity: Decimal, unit: str, currency: str) -> dict:
+def _charge(
+    source: str, definition: str, applies_to: str, quantity: Decimal, unit: str, currency: str
+) -> dict[str, Any]:
     charge: dict[str, Any] = {
         "SourceChargeId": source,
         "ChargeDefinitionCode": definition,

@@ -12,6 +12,7 @@ import pytest
 
 from erp_shopify.erp.oracle import orders
 from erp_shopify.errors import DataError
+from erp_shopify.mapping.order_totals import check_total
 from erp_shopify.mapping.orders import CreateOrder, OrderMapping, order_action
 from erp_shopify.records import CreditLine, CreditNote, SalesOrder, SalesOrderLine
 from erp_shopify_sandbox.oracle import SEED_ITEMS
@@ -131,3 +132,14 @@ def test_oracle_totalling_otherwise_than_shopify_is_a_data_error_naming_both(ora
     # the order is in Oracle: a redelivery finds it, it does not create it again
     assert oracle.adapter.create_sales_order(order).external_ref == order.external_ref
     assert oracle.count_sales_orders(order.external_ref) == 1
+
+
+def test_a_waterfall_whose_net_is_not_list_price_plus_adjustments_is_refused(oracle: OracleHarness) -> None:
+    order, _ = _priced(oracle, "discounts-paid-shipping-two-taxes", 3)
+    body = orders.sales_order_body(order, check_total(order), {}, oracle.adapter.config)
+    [net] = [c for c in body["lines"][0]["charges"][0]["chargeComponents"] if c["PriceElementUsageCode"] == "NET_PRICE"]
+    net["ChargeCurrencyExtendedAmount"] += 1
+    with pytest.raises(DataError) as refused:
+        oracle.adapter.rest.call("POST", orders.RESOURCE, json=body, retried=False)
+    assert "DOO-PRICE-WATERFALL" in refused.value.codes and "lines[1].charges[1]" in str(refused.value)
+    assert oracle.count_sales_orders(order.external_ref) == 0

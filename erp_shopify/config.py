@@ -218,7 +218,7 @@ class OracleConfig(_ErpConnection):
     organizations: list[str] = Field(default_factory=list)  # inventory organization codes; empty = all
     subinventories: list[str] = Field(default_factory=list)  # subinventory codes; empty = all
     retail_price_list: str = "Corporate Segment Price List"  # the price list reported as "retail"
-    uom: str = "Ea"  # OrderedUOMCode of every order and return line
+    uom: str = "Ea"  # OrderedUOMCode of a return line whose sold line names no unit (else: the item's primary unit)
     cancel_reason: str = "CUSTOMER_REQUEST"
     return_reason: str = "CUSTOMER_RETURN"
     item_organization: str = "V1"  # the item master organization whose itemsV2 rows are the product master

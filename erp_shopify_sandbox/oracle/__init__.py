@@ -7,7 +7,8 @@ identity domain's token endpoint is served by the same server: ``identity.py``),
 
 Control API (no auth): ``PUT /_sandbox/stock {item, location: "ORG/SUBINVENTORY", quantity, lot?}``,
 ``POST /_sandbox/price-lists {name, currency, prices: {item: price}, tiers: {item: [[from, price]]}}``,
-``GET /_sandbox/orders?SourceTransactionId=``, ``PUT /_sandbox/items [{ItemNumber, ..., dff}]``,
+``GET /_sandbox/orders?SourceTransactionId=`` (count, primary total), ``PUT /_sandbox/pricing
+{freight_surcharge}``, ``PUT /_sandbox/items [{ItemNumber, ..., dff}]``,
 ``POST /_sandbox/shipments {order, item, quantity, subinventory?, waybill?, carrier?}``,
 ``PATCH /_sandbox/shipments/{name} {waybill}``, ``PUT /_sandbox/persons {FirstName, LastName, Address}``,
 ``GET /_sandbox/persons?SourceSystemReferenceValue=``, ``GET|PUT /_sandbox/faults``.

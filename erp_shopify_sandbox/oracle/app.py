@@ -315,9 +315,22 @@ class OracleService:
         self.pod.catalog.retrack(name, str((await request.json())["waybill"]))
         return JSONResponse({"Shipment": name})
 
+    async def control_pricing(self, request: Request) -> Response:
+        """``{freight_surcharge}``: a freight charge Oracle's own shipping charge rules add to every new order."""
+        try:
+            surcharge = Decimal(str((await request.json())["freight_surcharge"]))
+        except (KeyError, InvalidOperation, TypeError) as exc:
+            return JSONResponse({"error": f"expected {{freight_surcharge}}: {exc}"}, 400)
+        with self.pod.lock:
+            self.pod.freight_surcharge = surcharge
+        return JSONResponse({"freight_surcharge": str(surcharge)})
+
     async def control_orders(self, request: Request) -> Response:
+        """How many orders carry the source id, and the primary total of the latest one (None: none)."""
         source_id = request.query_params.get("SourceTransactionId", "")
-        return JSONResponse({"SourceTransactionId": source_id, "count": self.pod.count_orders(source_id)})
+        found = [o for o in self.pod.order_rows() if o["SourceTransactionId"] == source_id]
+        total = next((t["TotalAmount"] for t in found[-1]["totals"] if t["PrimaryFlag"]), None) if found else None
+        return JSONResponse({"SourceTransactionId": source_id, "count": len(found), "total": total})
 
 
 def build_app(pod: Pod, username: str, password: str, faults: FaultState, identity: IdentityDomain) -> ASGIApp:
@@ -334,6 +347,7 @@ def build_app(pod: Pod, username: str, password: str, faults: FaultState, identi
         Route(f"{CONTROL_PREFIX}/stock", service.control_stock, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/price-lists", service.control_price_list, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/orders", service.control_orders, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/pricing", service.control_pricing, methods=["PUT"]),
         *[
             route
             for resource in ("hubPersons", "hubOrganizations")

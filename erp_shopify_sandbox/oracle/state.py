@@ -16,6 +16,7 @@ from typing import Any
 
 from erp_shopify_sandbox.oracle.catalog import Catalog
 from erp_shopify_sandbox.oracle.parties import ORGANIZATION_FIELDS, Parties, party_ids
+from erp_shopify_sandbox.oracle.pricing import PricingError, price_lines
 
 SEED_ITEMS = ["AS54888", "AS54999", "AS55111", "AS55222", "AS55333"]
 SEED_ORGANIZATION = "M1"
@@ -52,6 +53,7 @@ class Pod:
         self.balances: dict[tuple[str, str, str, str], Decimal] = {}  # (item, org, subinventory, lot) -> on hand
         self.orders: dict[tuple[str, str], dict[str, Any]] = {}
         self.price_lists: list[dict[str, Any]] = []
+        self.freight_surcharge = Decimal(0)  # a shipping charge rule of the pod's own, added to every order
         self._next_id = 300000100000000
         self.catalog = Catalog(self.lock, SEED_ORGANIZATION, SEED_ITEMS)
         ids = party_ids()
@@ -180,6 +182,11 @@ class Pod:
                     ref = (line.get("ReferenceSourceTransactionSystem"), line.get("ReferenceSourceTransactionId"))
                     if ref not in self.orders:
                         raise OrderError(f"The referenced order {ref[0]}:{ref[1]} doesn't exist.", "DOO-INVALID-REF")
+            try:
+                currency = str(body.get("TransactionalCurrencyCode") or "")
+                totals = price_lines(lines, currency, self._primary_unit, self.freight_surcharge)
+            except PricingError as exc:
+                raise OrderError(str(exc), exc.code) from None
             header_id = self._id()
             order = {
                 **{k: v for k, v in body.items() if k != "lines"},
@@ -188,9 +195,16 @@ class Pod:
                 "StatusCode": "OPEN",
                 "CreationDate": datetime.now(UTC).isoformat(),
                 "lines": [{**line, "LineId": self._id(), "StatusCode": "AWAIT_SHIPPING"} for line in lines],
+                "totals": [{**total, "OrderTotalId": self._id()} for total in totals],
             }
             self.orders[(system, source_id)] = order
             return order
+
+    def _primary_unit(self, item: str) -> str | None:
+        """The item's primary unit of measure in the item master, when the catalog has the item."""
+        with self.lock:
+            found = self.catalog.items.get(item)
+            return found.get("PrimaryUOMValue") if found else None
 
     def known_party(self, number: Any) -> bool:
         """A seeded customer account's party, or a person or organization of the registry."""
@@ -208,8 +222,7 @@ class Pod:
 
     def order_rows(self) -> list[dict[str, Any]]:
         with self.lock:
-            return [{**order, "lines": [dict(line) for line in order["lines"]]} for order in self.orders.values()]
-
-    def count_orders(self, source_id: str) -> int:
-        with self.lock:
-            return sum(1 for (_, sid) in self.orders if sid == source_id)
+            return [
+                {**order, "lines": [dict(line) for line in order["lines"]], "totals": list(order.get("totals", []))}
+                for order in self.orders.values()
+            ]

@@ -17,8 +17,8 @@ BACKENDS = [
 
 # The ERPs the fulfillment sync reads shipments from: all of them.
 SHIPPING_BACKENDS = BACKENDS
-# The ERPs whose sales orders carry shipping, discounts and taxes to the cent (Oracle's: not yet).
-PRICED_BACKENDS = [b for b in BACKENDS if b.id != "oracle"]
+# The ERPs whose sales orders carry shipping, discounts and taxes to the cent: all of them.
+PRICED_BACKENDS = BACKENDS
 
 
 def _harness(request: pytest.FixtureRequest) -> Iterator[ErpHarness]:

@@ -147,6 +147,11 @@ class OracleHarness:
         response.raise_for_status()
         return int(response.json()["count"])
 
+    def document_total(self, external_ref: str) -> Decimal:
+        response = self.control.get("/orders", params={"SourceTransactionId": external_ref})
+        response.raise_for_status()
+        return Decimal(str(response.json()["total"]))
+
     def close(self) -> None:
         self.control.close()
 

@@ -18,7 +18,7 @@ import httpx
 
 from erp_shopify.config import OracleConfig
 from erp_shopify.erp.base import ErpAdapter
-from erp_shopify.erp.oracle import orders, prices
+from erp_shopify.erp.oracle import charges, orders, prices
 from erp_shopify.erp.oracle.customers import OracleCustomers
 from erp_shopify.erp.oracle.items import OracleItems
 from erp_shopify.erp.oracle.rest import (
@@ -36,6 +36,7 @@ from erp_shopify.erp.oracle.rest import (
 from erp_shopify.erp.oracle.shipments import read_shipments
 from erp_shopify.erp.oracle.snapshot_feed import SnapshotFeed
 from erp_shopify.errors import DataError, TransientError
+from erp_shopify.mapping.order_totals import check_total, total_mismatch
 from erp_shopify.records import (
     CreditNote,
     CustomerPage,
@@ -210,8 +211,24 @@ class OracleAdapter(ErpAdapter):
         return orders.document(created)
 
     def create_sales_order(self, order: SalesOrder, *, known_new: bool = False) -> ErpDocument:
+        """The order with its charges, once proven to reproduce Shopify's total; then Oracle's own
+        primary total must be Shopify's, else a data error naming both (the order stays in Oracle)."""
         existing = None if known_new else self.find_sales_order(order.external_ref)
-        return existing or self._create(orders.sales_order_body(order, self.config))
+        if existing:
+            return existing
+        amounts = check_total(order)  # what is sent is what was proven to reproduce Shopify's total
+        units = self.items.primary_units([line.item_code for line in order.lines if not line.unit])
+        created = self._create(orders.sales_order_body(order, amounts, units, self.config))
+        self._check_total(order, created)
+        return created
+
+    def _check_total(self, order: SalesOrder, created: ErpDocument) -> None:
+        if order.total is None:
+            return
+        found = self._order(order.external_ref, fields=charges.TOTALS_FIELDS)
+        total = charges.primary_total(children(found or {}, "totals"))
+        if total is not None and total != order.total:
+            raise total_mismatch(order, total, f"Oracle sales order {created.number}'s")
 
     def cancel_sales_order(self, external_ref: str) -> ErpDocument:
         current = self.find_sales_order(external_ref)

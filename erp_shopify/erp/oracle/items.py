@@ -36,6 +36,7 @@ from erp_shopify.erp.shipment_cursor import ShipmentCursor, digest
 from erp_shopify.records import ProductPage, ProductRecord, ProductVariantRecord
 
 RESOURCE = "itemsV2"
+UOM = "PrimaryUOMValue"
 STAMP = "LastUpdateDateTime"
 FIELDS = (
     "ItemNumber",
@@ -43,7 +44,7 @@ FIELDS = (
     "LongDescription",
     "ItemClass",
     "ItemStatusValue",
-    "PrimaryUOMValue",
+    UOM,
     "StyleItemNumber",
     STAMP,
 )
@@ -62,6 +63,7 @@ class OracleItems:
     ) -> None:
         self.rest, self.organization, self.options = rest, organization, dict(options)
         self.overlap, self.page_size = overlap, page_size
+        self._units: dict[str, str] = {}  # item number -> primary unit ("" when the master has none)
 
     def changes(self, cursor: str | None) -> Iterator[ProductPage]:
         state = ShipmentCursor.decode(cursor, self.overlap, system=SYSTEM)
@@ -79,6 +81,19 @@ class OracleItems:
             read.update((number, r[STAMP]) for number, r in rows.items())
             products = [record for code in families if (record := self._record(code, rows)) is not None]
             yield ProductPage(products=products, cursor=state.encode())
+
+    def primary_units(self, numbers: Sequence[str]) -> dict[str, str]:
+        """Each item's primary unit of measure (``PrimaryUOMValue``) in the item master
+        organization, read once per item for the adapter's life; an item the master does not list
+        gets none (its order line names no unit, so Oracle takes the item's own)."""
+        missing = sorted({n for n in numbers if n not in self._units})
+        for start in range(0, len(missing), IN_LIST_CHUNK):
+            chunk = missing[start : start + IN_LIST_CHUNK]
+            q = all_of(equals("OrganizationCode", self.organization), one_of("ItemNumber", chunk))
+            for page in self.rest.pages(RESOURCE, limit=self.page_size, q=q, fields=("ItemNumber", UOM)):
+                self._units.update((row["ItemNumber"], str(row.get(UOM) or "")) for row in page)
+            self._units.update((n, "") for n in chunk if n not in self._units)
+        return {n: self._units[n] for n in numbers if self._units.get(n)}
 
     def families(self, codes: Sequence[str]) -> list[ProductRecord]:
         """Whole products for these product codes (a style item's or a standalone item's number);

@@ -14,11 +14,14 @@ order is bought by the party of the order it returns.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 from erp_shopify.config import OracleConfig
-from erp_shopify.records import CreditNote, ErpDocument, SalesOrder
+from erp_shopify.erp.oracle.charges import line_charges, shipping_charges
+from erp_shopify.mapping.order_totals import DocumentAmounts, LineAmounts
+from erp_shopify.records import CreditNote, ErpDocument, SalesOrder, SalesOrderLine
 
 RESOURCE = "salesOrdersForOrderHub"
 FIELDS = "OrderNumber,HeaderId,SourceTransactionSystem,SourceTransactionId,StatusCode"
@@ -54,11 +57,35 @@ def _header(config: OracleConfig, ref: str, currency: str, ordered_on: str, part
     }
 
 
-def sales_order_body(order: SalesOrder, config: OracleConfig) -> dict[str, Any]:
-    """A sales order with one line per order line, priced as Shopify sold it (price frozen)."""
+def _priced_line(n: int, line: SalesOrderLine, figures: LineAmounts, unit: str, currency: str) -> dict[str, Any]:
+    """An order line in the item's unit, its selling price net of discounts and tax, and its charges."""
+    row: dict[str, Any] = {
+        "SourceTransactionLineId": str(n),
+        "SourceTransactionLineNumber": str(n),
+        "SourceTransactionScheduleId": str(n),
+        "SourceScheduleNumber": str(n),
+        "TransactionCategoryCode": "ORDER",
+        "ProductNumber": line.item_code,
+        "OrderedQuantity": float(line.quantity),
+        "UnitListPrice": float(figures.unit_price),
+        "UnitSellingPrice": float(figures.net / line.quantity),
+        "charges": line_charges(n, figures, line.quantity, unit, currency),
+    }
+    return row | ({"OrderedUOM": unit} if unit else {})
+
+
+def sales_order_body(
+    order: SalesOrder, amounts: DocumentAmounts, units: Mapping[str, str], config: OracleConfig
+) -> dict[str, Any]:
+    """A sales order with one line per order line in its item's primary unit (``units``: item ->
+    ``PrimaryUOMValue``), priced as Shopify sold it (price and tax frozen): ``amounts`` are the
+    figures ``check_total`` proved to reproduce Shopify's total, sent as each line's charges."""
     ship, party = order.ship_to, order.customer.erp_party
     body = _header(config, order.external_ref, order.currency, order.ordered_at.isoformat(), party)
     body["CustomerPONumber"] = order.external_ref
+    # Oracle's order import keeps imported shipping charges frozen and, for imported tax
+    # components, asks for FreezeTaxFlag false (docs/erp.md)
+    body |= {"FreezeShippingChargeFlag": True, "FreezeTaxFlag": False}
     body["Comments"] = order.note[:1000] or None
     ship_to = {
         "PartyName": ship.name or order.customer.name,
@@ -69,23 +96,17 @@ def sales_order_body(order: SalesOrder, config: OracleConfig) -> dict[str, Any]:
     }
     body["shipToCustomer"] = [{**ship_to, "PartyNumber": party} if party else ship_to]
     body["lines"] = [
-        {
-            "SourceTransactionLineId": str(n),
-            "SourceTransactionLineNumber": str(n),
-            "SourceTransactionScheduleId": str(n),
-            "SourceScheduleNumber": str(n),
-            "TransactionCategoryCode": "ORDER",
-            "ProductNumber": line.item_code,
-            "OrderedQuantity": float(line.quantity),
-            "OrderedUOMCode": config.uom,
-            "UnitListPrice": float(line.unit_price),
-            "UnitSellingPrice": float(
-                (line.quantity * line.unit_price - line.discount - line.order_discount) / line.quantity
-            ),
-        }
-        for n, line in enumerate(order.lines, start=1)
+        _priced_line(n, line, figures, line.unit or units.get(line.item_code, ""), order.currency)
+        for n, (line, figures) in enumerate(zip(order.lines, amounts.lines, strict=True), start=1)
     ]
+    if amounts.shipping:  # Order Management keeps charges on lines: the first line carries shipping
+        body["lines"][0]["charges"] += shipping_charges(amounts.shipping, order.currency)
     return {k: v for k, v in body.items() if v is not None}
+
+
+def _returned_unit(sold: dict[str, Any], config: OracleConfig) -> dict[str, Any]:
+    """A return is in the unit the line was sold in; a sold line that names none: the configured code."""
+    return {"OrderedUOM": sold["OrderedUOM"]} if sold.get("OrderedUOM") else {"OrderedUOMCode": config.uom}
 
 
 def return_order_body(credit: CreditNote, original: dict[str, Any], config: OracleConfig) -> dict[str, Any]:
@@ -103,7 +124,7 @@ def return_order_body(credit: CreditNote, original: dict[str, Any], config: Orac
             "TransactionCategoryCode": "RETURN",
             "ProductNumber": line.item_code,
             "OrderedQuantity": float(line.quantity),
-            "OrderedUOMCode": config.uom,
+            **_returned_unit(source_lines.get(line.item_code, {}), config),
             "ReturnReasonCode": config.return_reason,
             "UnitSellingPrice": float(line.amount / line.quantity) if line.quantity else float(line.amount),
             "ReferenceSourceTransactionSystem": config.source_system,

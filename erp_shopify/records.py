@@ -98,6 +98,15 @@ class ShippingCharge(_Record):
     taxes: list[TaxLine] = Field(default_factory=list)
 
 
+class OrderCharge(_Record):
+    """A charge Shopify totals beside the goods and shipping: a tip, the order's duties, or its
+    additional fees; sent untaxed, as one line on the ERP's item configured for its kind."""
+
+    kind: Literal["tip", "duty", "fee"]
+    title: str = ""
+    amount: Decimal = Field(gt=0)
+
+
 class SalesOrder(_Record):
     external_ref: str = Field(min_length=1, max_length=35)  # natural idempotency key (SAP: 35 chars)
     shop: str
@@ -112,6 +121,7 @@ class SalesOrder(_Record):
     order_discount: Decimal = Decimal("0")  # sum of the lines' ``order_discount``
     shipping_lines: list[ShippingCharge] = Field(default_factory=list)
     taxes_included: bool = False  # Shopify's ``taxes_included``: prices and discounts carry the tax
+    charges: list[OrderCharge] = Field(default_factory=list)  # tips, duties and additional fees
     total: Decimal | None = None  # Shopify's total the ERP document must equal to the cent (None: unchecked)
     note: str = ""
 

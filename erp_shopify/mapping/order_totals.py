@@ -6,7 +6,8 @@ Every ERP here computes a document the same way from what it receives: per line,
 tax-excluded unit price (kept to ``PRICE_DIGITS`` decimals, the fewest of our ERPs: Tryton's
 default price precision), rounded to the cent, less the line's discount and its share of order
 discounts; per shipping line, its price less its discount; on each of those bases, each tax rate
-applied and rounded to the cent (line by line, as Shopify rounds). An order whose Shopify total
+applied and rounded to the cent (line by line, as Shopify rounds); per tip, duty or additional
+fee, its amount, untaxed (Shopify reports them as amounts of their own). An order whose Shopify total
 this does not reproduce to the cent is a data error naming both amounts: it never reaches the ERP
 with a different amount.
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from erp_shopify.errors import DataError
-from erp_shopify.records import SalesOrder, SalesOrderLine, ShippingCharge, TaxLine
+from erp_shopify.records import OrderCharge, SalesOrder, SalesOrderLine, ShippingCharge, TaxLine
 
 CENT = Decimal("0.01")
 PRICE_DIGITS = 4
@@ -105,6 +106,7 @@ def shipping_amounts(charge: ShippingCharge, taxes_included: bool) -> ShippingAm
 class DocumentAmounts:
     lines: tuple[LineAmounts, ...]
     shipping: tuple[ShippingAmounts, ...]
+    extras: tuple[OrderCharge, ...] = ()  # tips, duties and additional fees: untaxed amounts
 
     @property
     def charges(self) -> tuple[LineAmounts | ShippingAmounts, ...]:
@@ -112,7 +114,7 @@ class DocumentAmounts:
 
     @property
     def net(self) -> Decimal:
-        return sum((a.net for a in self.charges), _ZERO)
+        return sum((a.net for a in self.charges), _ZERO) + sum((c.amount for c in self.extras), _ZERO)
 
     @property
     def tax(self) -> Decimal:
@@ -127,6 +129,7 @@ def document_amounts(order: SalesOrder) -> DocumentAmounts:
     return DocumentAmounts(
         tuple(line_amounts(line, order.taxes_included) for line in order.lines),
         tuple(shipping_amounts(charge, order.taxes_included) for charge in order.shipping_lines),
+        tuple(order.charges),
     )
 
 
@@ -192,5 +195,6 @@ def _causes(order: SalesOrder, amounts: DocumentAmounts) -> list[str]:
                     f"is {charged.computed}, Shopify charged {charged.tax.amount}"
                 )
     return found or [
-        "a charge Shopify totals that the order does not itemise (tips, duties, fees or an unallocated discount)"
+        "a charge Shopify totals that the order does not itemise (an unallocated discount, or a tip, duty or fee "
+        "the payload does not report)"
     ]

@@ -29,7 +29,7 @@ from erp_shopify.mapping.order_webhooks import (
     legacy_id,
 )
 from erp_shopify.policy import ORDER_TOPICS, REFUND_TOPIC
-from erp_shopify.records import CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
+from erp_shopify.records import CreditLine, CreditNote, Customer, OrderCharge, SalesOrder, SalesOrderLine
 
 __all__ = ["ShopifyOrder", "ShopifyRefund", "legacy_id"]
 
@@ -189,10 +189,11 @@ def to_sales_order(order: ShopifyOrder, mapping: OrderMapping) -> SalesOrder:
     """The ERP sales order for a Shopify order, with every live line mapped through the SKU xref,
     its shipping, discounts and taxes; proven to reproduce Shopify's total to the cent."""
     lines: list[SalesOrderLine] = []
+    tip_lines = order.tip_lines()
     for position, line in enumerate(order.line_items):
         quantity = line.quantity if line.current_quantity is None else line.current_quantity
-        if quantity <= 0:
-            continue  # removed by an order edit
+        if quantity <= 0 or position in tip_lines:
+            continue  # removed by an order edit, or the tip (sent as a charge of its own)
         lines.append(_sales_line(line, position, quantity, order, mapping))
     if not lines:
         raise DataError(f"line_items: {NO_LINES}", codes=("NO_LINES",), system="mapping")
@@ -226,6 +227,7 @@ def to_sales_order(order: ShopifyOrder, mapping: OrderMapping) -> SalesOrder:
         order_discount=sum((line.order_discount for line in lines), _ZERO),
         shipping_lines=shipping,
         taxes_included=order.taxes_included,
+        charges=_charges(order),
         total=_expected_total(order),
         note=note,
     )
@@ -234,6 +236,18 @@ def to_sales_order(order: ShopifyOrder, mapping: OrderMapping) -> SalesOrder:
         # the adapter checks it before it would create it
         check_total(sales_order)
     return sales_order
+
+
+def _charges(order: ShopifyOrder) -> list[OrderCharge]:
+    """The tip, the duties and the additional fees Shopify adds to the total, current ones once an
+    edit or a refund changed the order (as its expected total is then the current one)."""
+    current = _edited(order)
+    amounts = (
+        ("tip", "Tip", order.tip),
+        ("duty", "Duties", order.duties(current)),
+        ("fee", "Additional fees", order.additional_fees(current)),
+    )
+    return [OrderCharge(kind=kind, title=title, amount=amount) for kind, title, amount in amounts if amount > 0]
 
 
 def to_credit_note(refund: ShopifyRefund, mapping: OrderMapping) -> CreditNote:

@@ -3,7 +3,9 @@ applications and their allocations (line discounts to their line, an order disco
 lines in proportion to what is left of each, a shipping discount to the shipping line), tax lines
 per line and per shipping line (rounded half up line by line; with ``taxes_included`` the tax is
 the part of the amount that ``rate / (1 + sum of rates)`` makes), and the order totals:
-``total_price`` = lines after discounts + shipping after its discount + taxes unless included.
+``total_price`` = lines after discounts + shipping after its discount + taxes unless included + the
+tip (``total_tip_received``) + duties (``original_total_duties_set``) + additional fees
+(``original_total_additional_fees_set``), each an untaxed amount of its own.
 
 Written from Shopify's documentation of the REST order resource, independent of the product's
 mapping, so a test of the mapping against it compares two readings of the same rules.
@@ -36,6 +38,9 @@ class Pricing:
     taxes: tuple[tuple[str, Decimal], ...] = ()  # (title, rate) charged on every line
     shipping_taxes: tuple[tuple[str, Decimal], ...] = ()  # (title, rate) charged on shipping
     taxes_included: bool = False
+    tip: Decimal = ZERO
+    duties: Decimal = ZERO
+    additional_fees: Decimal = ZERO
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> Pricing:
@@ -50,6 +55,9 @@ class Pricing:
             taxes=tuple((str(t), Decimal(str(r))) for t, r in raw.get("taxes") or ()),
             shipping_taxes=tuple((str(t), Decimal(str(r))) for t, r in raw.get("shipping_taxes") or ()),
             taxes_included=bool(raw.get("taxes_included", False)),
+            tip=Decimal(str(raw.get("tip", 0))),
+            duties=Decimal(str(raw.get("duties", 0))),
+            additional_fees=Decimal(str(raw.get("additional_fees", 0))),
         )
 
 
@@ -171,7 +179,8 @@ def checkout(lines: list[tuple[Decimal, int]], pricing: Pricing, currency: str, 
     tax = line_tax + shipping_tax
     subtotal = sum(remaining, ZERO)
     discounts = sum((Decimal(i["total_discount"]) for i in items), ZERO) + pricing.shipping_discount
-    total = subtotal + shipping_net + (ZERO if pricing.taxes_included else tax)
+    extras = pricing.tip + pricing.duties + pricing.additional_fees
+    total = subtotal + shipping_net + (ZERO if pricing.taxes_included else tax) + extras
     summed: dict[tuple[str, float], Decimal] = {}
     for tax_line in [t for i in items for t in i["tax_lines"]] + [t for s in shipping_lines for t in s["tax_lines"]]:
         key = (tax_line["title"], tax_line["rate"])
@@ -191,5 +200,8 @@ def checkout(lines: list[tuple[Decimal, int]], pricing: Pricing, currency: str, 
         "discounts": discounts,
         "tax": tax,
         "total": total,
+        "tip": pricing.tip,
+        "duties": _money_set(pricing.duties, currency) if pricing.duties else None,
+        "additional_fees": _money_set(pricing.additional_fees, currency) if pricing.additional_fees else None,
         "line_items_price": sum((p * q for p, q in lines), ZERO),
     }

@@ -44,6 +44,7 @@ class TrytonHarness:
             username=Secret(env=LOGIN_ENV),
             password=Secret(env=PASSWORD_ENV),
             shipping_product=tryton_demo.SHIPPING_PRODUCT,
+            charge_products=tryton_demo.CHARGE_PRODUCTS,
         )
         self.adapter = self.new_adapter()
         self.items = [code for code, *_ in tryton_demo.PRODUCTS]

@@ -202,5 +202,10 @@ def priced_payload(order_id: int, lines: list[tuple[str, int, str]], pricing: di
         total_tax=f"{sums['tax']:.2f}",
         total_price=total,
         current_total_price=total,
+        total_tip_received=f"{sums['tip']:.2f}",
+        original_total_duties_set=sums["duties"],
+        current_total_duties_set=sums["duties"],
+        original_total_additional_fees_set=sums["additional_fees"],
+        current_total_additional_fees_set=sums["additional_fees"],
     )
     return payload

@@ -136,3 +136,29 @@ def test_a_priced_orders_webhook_maps_to_an_order_with_its_total_to_the_cent(sho
         action = order_action("orders/create", payload, mapping)
         assert isinstance(action, CreateOrder)
         assert document_amounts(action.order).total == Decimal(payload["total_price"]) == action.order.total
+
+
+def test_an_order_with_a_tip_duties_and_fees_is_schema_valid_and_carries_them(shop, receiver) -> None:
+    _subscribe_all(shop, receiver, ("orders/create",))
+    extras = {"tip": "2.00", "duties": "3.10", "additional_fees": "0.75"}
+    customer = {"email": "a@example.com", "first_name": "Ada", "last_name": "L"}
+    shop.control.place_order({"SKU-0000001": 1}, customer=customer, pricing={**PRICED, **extras})
+    [request] = receiver.wait_for(1)
+    payload = json.loads(request["body"])
+    schema = webhook_schema("orders/create")
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    assert [e.message for e in validator.iter_errors(payload)] == []
+    assert (
+        payload["total_tip_received"],
+        payload["original_total_duties_set"]["shop_money"]["amount"],
+        payload["current_total_additional_fees_set"]["shop_money"]["amount"],
+    ) == ("2.00", "3.10", "0.75")
+    mapping = OrderMapping(shop="sandbox", sku_xref={"SKU-0000001": "A"}, currency="USD")
+    action = order_action("orders/create", payload, mapping)
+    assert isinstance(action, CreateOrder)
+    assert [(c.kind, c.amount) for c in action.order.charges] == [
+        ("tip", Decimal("2.00")),
+        ("duty", Decimal("3.10")),
+        ("fee", Decimal("0.75")),
+    ]
+    assert document_amounts(action.order).total == Decimal(payload["total_price"])

@@ -19,7 +19,14 @@ from erp_shopify.config import NetSuiteConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.netsuite import suiteql
 from erp_shopify.erp.netsuite.customers import NetSuiteCustomers
-from erp_shopify.erp.netsuite.orders import CANCELLED, ItemRefs, credit_memo_body, document, sales_order_body
+from erp_shopify.erp.netsuite.orders import (
+    CANCELLED,
+    ItemRefs,
+    charge_item_codes,
+    credit_memo_body,
+    document,
+    sales_order_body,
+)
 from erp_shopify.erp.netsuite.products import NetSuiteProducts
 from erp_shopify.erp.netsuite.rest import DEFAULT_RETRIES, SYSTEM, RestClient, validate_external_id
 from erp_shopify.erp.netsuite.shipments import read_shipments
@@ -216,6 +223,7 @@ class NetSuiteAdapter(ErpAdapter):
             return existing
         amounts = check_total(order)  # what is sent is what was proven to reproduce Shopify's total
         extra = [self.config.discount_item] if self.config.discount_item else []
+        extra += charge_item_codes(order, self.config)
         ids = self._item_internal_ids([line.item_code for line in order.lines] + extra)
         units = {code: self._sale_units[code] for code in ids if self._sale_units.get(code)}
         body = sales_order_body(order, amounts, ItemRefs(ids, units, ids.get(self.config.discount_item)), self.config)

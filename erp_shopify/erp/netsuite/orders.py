@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from erp_shopify.config import NetSuiteConfig
+from erp_shopify.erp.netsuite.rest import SYSTEM
+from erp_shopify.errors import DataError
 from erp_shopify.mapping.order_totals import ChargedTax, DocumentAmounts
 from erp_shopify.records import CreditNote, ErpDocument, SalesOrder
 
@@ -78,7 +80,25 @@ def _item_lines(order: SalesOrder, amounts: DocumentAmounts, refs: ItemRefs, con
         details += _tax_details(f"L{n}", figures.taxes, figures.net, config)
     for shipping in amounts.shipping:
         details += _tax_details("SHIPPING", shipping.taxes, shipping.net, config)
+    for charge in amounts.extras:  # untaxed: no tax details reference, so SuiteTax adds no tax to it
+        item = refs.ids[config.charge_items[charge.kind]]
+        price = _money(charge.amount)
+        row = {"item": {"id": item}, "quantity": 1.0, "rate": price, "amount": price, "description": charge.title}
+        lines.append(row)
     return lines, details
+
+
+def charge_item_codes(order: SalesOrder, config: NetSuiteConfig) -> list[str]:
+    """The itemids of the items carrying the order's tip, duties and fees (``charge_items``)."""
+    unconfigured = sorted({c.kind for c in order.charges if not config.charge_items.get(c.kind)})
+    if unconfigured:
+        raise DataError(
+            f"{order.external_ref}: erp.charge_items names no NetSuite item for {', '.join(unconfigured)}",
+            codes=("UNCONFIGURED_CHARGE",),
+            body={"unconfigured": unconfigured},
+            system=SYSTEM,
+        )
+    return [config.charge_items[c.kind] for c in order.charges]
 
 
 def sales_order_body(

@@ -48,6 +48,10 @@ class SapOrders:
                 conditions += self._discounts_and_taxes(shipping.discount, Decimal(0), shipping.taxes, order.currency)
                 item = sales_item(self.config.shipping_material, Decimal(1), "", shipping.title or "Shipping")
                 items.append(item | {"to_PricingElement": conditions})
+        for charge in amounts.extras:  # a tip, duties or fees: one untaxed item at its manual price
+            material = self._charge_material(order, charge.kind)
+            price = [self._condition(self.config.manual_price_condition_type, charge.amount, order.currency)]
+            items.append(sales_item(material, Decimal(1), "", charge.title) | {"to_PricingElement": price})
         for n, item in enumerate(items, start=1):
             item["SalesOrderItem"] = str(10 * n)
         created = self._create(
@@ -61,6 +65,16 @@ class SapOrders:
         )
         self._check_document_total(order, created)
         return _document(created)
+
+    def _charge_material(self, order: SalesOrder, kind: str) -> str:
+        material = self.config.charge_materials.get(kind)
+        if not material:
+            raise DataError(
+                f"{order.external_ref}: the order has a {kind} and erp.charge_materials names no SAP material for it",
+                codes=("UNCONFIGURED_CHARGE",),
+                system=SYSTEM,
+            )
+        return material
 
     def _line_conditions(self, figures: LineAmounts, currency: str) -> list[dict[str, str]]:
         price = self._condition(self.config.manual_price_condition_type, figures.unit_price, currency)

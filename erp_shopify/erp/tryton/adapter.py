@@ -100,7 +100,13 @@ class TrytonAdapter(ErpAdapter):
             timeout=timeout,
             transport=transport,
         )
-        self.sales = TrytonSales(self.rpc, config.party, shipping_product=config.shipping_product, taxes=config.taxes)
+        self.sales = TrytonSales(
+            self.rpc,
+            config.party,
+            shipping_product=config.shipping_product,
+            taxes=config.taxes,
+            charge_products=config.charge_products,
+        )
         self._warehouses: list[tuple[int, str]] | None = None
         self.products = TrytonProducts(self._read, overlap=overlap)
 

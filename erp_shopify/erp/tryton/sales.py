@@ -9,17 +9,17 @@ order delivery retries them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from erp_shopify.erp.tryton.rpc import SYSTEM, TrytonRpc
 from erp_shopify.errors import DataError, SystemFailure
 from erp_shopify.mapping.order_totals import (
+    CENT,
     PRICE_DIGITS,
     ChargedTax,
     DocumentAmounts,
     check_total,
-    money,
     total_mismatch,
 )
 from erp_shopify.records import CreditNote, ErpDocument, SalesOrder
@@ -29,15 +29,23 @@ _SALE_FIELDS = ["number", "reference", "state", "lines"]
 
 class TrytonSales:
     """The adapter's order calls, for the configured customer ``party``; shipping lines on the
-    ``shipping_product`` (none: a line without product); Shopify taxes on Tryton's percentage taxes
+    ``shipping_product``, tips, duties and fees on their ``charge_products`` (none: a line without
+    product); Shopify taxes on Tryton's percentage taxes
     (``taxes`` names one per Shopify title, else the tax of the same rate)."""
 
     def __init__(
-        self, rpc: TrytonRpc, party: str, *, shipping_product: str = "", taxes: dict[str, str] | None = None
+        self,
+        rpc: TrytonRpc,
+        party: str,
+        *,
+        shipping_product: str = "",
+        taxes: dict[str, str] | None = None,
+        charge_products: dict[str, str] | None = None,
     ) -> None:
         self.rpc = rpc
         self.party = party
         self.shipping_product = shipping_product
+        self.charge_products = charge_products or {}
         self.tax_names = taxes or {}
         self._percentage_taxes: list[dict[str, Any]] | None = None
 
@@ -54,9 +62,9 @@ class TrytonSales:
             shipping = [s for s in amounts.shipping if s.net or any(t.computed for t in s.taxes)]
             sent.append(True)
             codes = [line.item_code for line in order.lines]
-            products = self._products(
-                codes + ([self.shipping_product] if shipping and self.shipping_product else []), order.external_ref
-            )
+            codes += [self.shipping_product] if shipping and self.shipping_product else []
+            charged = {c.kind: self.charge_products.get(c.kind, "") for c in amounts.extras}
+            products = self._products(codes + [code for code in charged.values() if code], order.external_ref)
             rows = []
             for line, figures, price in zip(order.lines, amounts.lines, prices, strict=True):
                 off = figures.discount + figures.order_discount
@@ -67,6 +75,8 @@ class TrytonSales:
                 rows.append(
                     _line(product, Decimal(1), charge.net, charge.title or "Shipping") | self._taxes(charge.taxes)
                 )
+            for extra in amounts.extras:  # a tip, duties or fees: untaxed, on its configured product
+                rows.append(_line(products.get(charged[extra.kind]), Decimal(1), extra.amount, extra.title))
             return rows
 
         ship_to = order.ship_to
@@ -255,15 +265,25 @@ def _document(sale: dict[str, Any]) -> ErpDocument:
     )
 
 
+def _tryton_round(amount: Decimal) -> Decimal:
+    """Tryton's ``currency.round``: half even, where Shopify rounds half up."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
 def net_unit_prices(order: SalesOrder, amounts: DocumentAmounts) -> list[Decimal]:
     """Each line's unit price with its discounts folded in (Tryton taxes the line's amount, so the
-    discount must be inside it for the tax to be Shopify's), at Tryton's price digits; a line whose
-    amount that price cannot make is the data error naming Tryton's total against Shopify's."""
-    prices, reproduced = [], amounts.total
+    discount must be inside it for the tax to be Shopify's), at Tryton's price digits. The total
+    Tryton will compute from them (amounts and per-line taxes rounded half even) must be Shopify's,
+    else the data error naming both, before anything reaches Tryton: a tax of exactly half a cent
+    is rounded up by Shopify and down (to even) by Tryton."""
+    prices, reproduced = [], sum((c.amount for c in amounts.extras), Decimal(0))
     for line, figures in zip(order.lines, amounts.lines, strict=True):
         price = (figures.net / line.quantity).quantize(Decimal(1).scaleb(-PRICE_DIGITS))
-        reproduced += money(price * line.quantity) - figures.net
+        amount = _tryton_round(price * line.quantity)
+        reproduced += amount + sum((_tryton_round(amount * t.tax.rate) for t in figures.taxes), Decimal(0))
         prices.append(price)
+    for charge in amounts.shipping:
+        reproduced += charge.net + sum((_tryton_round(charge.net * t.tax.rate) for t in charge.taxes), Decimal(0))
     if order.total is not None and reproduced != order.total:
         raise total_mismatch(order, reproduced, "Tryton's")
     return prices

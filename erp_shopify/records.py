@@ -129,7 +129,9 @@ class SalesOrder(_Record):
 class CreditLine(_Record):
     item_code: str
     quantity: Decimal = Field(ge=0)
-    amount: Decimal
+    amount: Decimal  # refunded for the line: its subtotal after its discount shares, plus ``tax``
+    tax: Decimal = Decimal("0")  # Shopify's ``total_tax`` of the refunded quantity
+    taxes: list[TaxLine] = Field(default_factory=list)  # the rates the ERP applies to ``amount - tax``
 
 
 class CreditNote(_Record):
@@ -139,6 +141,8 @@ class CreditNote(_Record):
     order_ref: str  # the external_ref of the order it refunds
     currency: str
     lines: list[CreditLine] = Field(default_factory=list)
+    shipping: Decimal = Decimal("0")  # refunded shipping, its tax included (an order adjustment)
+    adjustment: Decimal = Decimal("0")  # other order adjustments (refund discrepancies): + refunds more
     amount: Decimal  # total refunded
     reason: str = ""
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from erp_shopify.errors import DataError
-from erp_shopify.records import OrderCharge, SalesOrder, SalesOrderLine, ShippingCharge, TaxLine
+from erp_shopify.records import CreditLine, CreditNote, OrderCharge, SalesOrder, SalesOrderLine, ShippingCharge, TaxLine
 
 CENT = Decimal("0.01")
 PRICE_DIGITS = 4
@@ -198,3 +198,38 @@ def _causes(order: SalesOrder, amounts: DocumentAmounts) -> list[str]:
         "a charge Shopify totals that the order does not itemise (an unallocated discount, or a tip, duty or fee "
         "the payload does not report)"
     ]
+
+
+def credit_line_taxes(line: CreditLine) -> tuple[ChargedTax, ...]:
+    """A refunded line's taxes as the ERP computes them: each rate on the line's refunded subtotal."""
+    return _charged(line.taxes, line.amount - line.tax)
+
+
+def _credit_tax(line: CreditLine) -> Decimal:
+    return sum((t.computed for t in credit_line_taxes(line)), _ZERO)
+
+
+def credit_total(credit: CreditNote) -> Decimal:
+    """What the ERP's credit comes to from what it is sent: each refunded line's subtotal and its
+    recomputed taxes, the refunded shipping and the other adjustments."""
+    lines = sum((line.amount - line.tax + _credit_tax(line) for line in credit.lines), _ZERO)
+    return lines + credit.shipping + credit.adjustment
+
+
+def check_credit(credit: CreditNote, reproduced: Decimal | None = None, where: str = "the ERP's") -> None:
+    """A credit whose total is not Shopify's refund amount to the cent is a data error naming both."""
+    total = money(credit_total(credit) if reproduced is None else reproduced)
+    if total == credit.amount:
+        return
+    causes = [
+        f"lines[{n}] ({line.item_code}): its tax rates make {_credit_tax(line)}, Shopify refunded {line.tax} of tax"
+        for n, line in enumerate(credit.lines)
+        if _credit_tax(line) != line.tax
+    ]
+    raise DataError(
+        f"refund {credit.external_ref}: {where} credit total {total} {credit.currency} differs from Shopify's "
+        f"refund amount {credit.amount} {credit.currency} by {total - credit.amount}",
+        codes=("TOTAL_MISMATCH",),
+        body={"expected": str(credit.amount), "reproduced": str(total), "currency": credit.currency, "causes": causes},
+        system="mapping",
+    )

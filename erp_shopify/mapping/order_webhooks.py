@@ -200,6 +200,19 @@ class RefundLineItem(_Payload):
     line_item: LineItem
 
 
+class OrderAdjustment(_Payload):
+    """A refund's adjustment: ``shipping_refund`` (refunded shipping) or ``refund_discrepancy``;
+    its amounts are negative for what the customer gets back."""
+
+    kind: str = ""
+    amount: Decimal = _ZERO
+    tax_amount: _Amount = None
+
+    @property
+    def refunded(self) -> Decimal:
+        return -(self.amount + (self.tax_amount or _ZERO))
+
+
 class Transaction(_Payload):
     kind: str = ""
     status: str = ""
@@ -213,6 +226,7 @@ class ShopifyRefund(_Payload):
     created_at: datetime
     note: str | None = None
     refund_line_items: list[RefundLineItem] = []
+    order_adjustments: list[OrderAdjustment] = []
     transactions: list[Transaction] = []
 
     @property

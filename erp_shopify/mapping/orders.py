@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from erp_shopify.errors import DataError
-from erp_shopify.mapping.order_totals import check_total, money
+from erp_shopify.mapping.order_totals import check_credit, check_total, money
 from erp_shopify.mapping.order_webhooks import (
     LineItem,
     ShopifyAddress,
@@ -251,26 +251,39 @@ def _charges(order: ShopifyOrder) -> list[OrderCharge]:
 
 
 def to_credit_note(refund: ShopifyRefund, mapping: OrderMapping) -> CreditNote:
-    """The ERP credit for a refund: refunded lines through the SKU xref, the amount actually paid back."""
-    lines = [
-        CreditLine(
-            item_code=_item_code(r.line_item, position, mapping),
-            quantity=Decimal(r.quantity),
-            amount=r.subtotal + r.total_tax,
+    """The ERP credit for a refund: refunded lines through the SKU xref with their subtotal (after
+    their discount shares), their tax and its rates; refunded shipping and other adjustments; and
+    the amount actually paid back, which the credit must reproduce to the cent."""
+    lines = []
+    for position, r in enumerate(refund.refund_line_items):
+        share = Decimal(r.quantity) / Decimal(r.line_item.quantity or 1)
+        lines.append(
+            CreditLine(
+                item_code=_item_code(r.line_item, position, mapping),
+                quantity=Decimal(r.quantity),
+                amount=r.subtotal + r.total_tax,
+                tax=r.total_tax,
+                taxes=[t.to_erp(share) for t in r.line_item.tax_lines if t.rate],
+            )
         )
-        for position, r in enumerate(refund.refund_line_items)
-    ]
+    shipping = sum((a.refunded for a in refund.order_adjustments if a.kind == "shipping_refund"), _ZERO)
+    adjustment = sum((a.refunded for a in refund.order_adjustments if a.kind != "shipping_refund"), _ZERO)
     paid_back = [t for t in refund.transactions if t.kind == "refund" and t.status == "success"]
-    amount = sum((t.amount for t in paid_back), _ZERO) if paid_back else sum((c.amount for c in lines), _ZERO)
+    itemised = sum((c.amount for c in lines), _ZERO) + shipping + adjustment
+    amount = sum((t.amount for t in paid_back), _ZERO) if paid_back else itemised
     currency = next((t.currency for t in paid_back if t.currency), None) or mapping.currency
-    return CreditNote(
+    credit = CreditNote(
         external_ref=external_ref(mapping.shop, refund.legacy_id, kind="R"),
         order_ref=external_ref(mapping.shop, str(refund.order_id)),
         currency=currency,
         lines=lines,
+        shipping=shipping,
+        adjustment=adjustment,
         amount=amount,
         reason=(refund.note or "")[:120],
     )
+    check_credit(credit)
+    return credit
 
 
 def order_action(topic: str, payload: dict[str, Any], mapping: OrderMapping) -> OrderAction:

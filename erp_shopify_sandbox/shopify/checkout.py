@@ -205,3 +205,40 @@ def checkout(lines: list[tuple[Decimal, int]], pricing: Pricing, currency: str, 
         "additional_fees": _money_set(pricing.additional_fees, currency) if pricing.additional_fees else None,
         "line_items_price": sum((p * q for p, q in lines), ZERO),
     }
+
+
+def refund_money(
+    lines: list[tuple[Decimal, int]], pricing: Pricing, currency: str, refunded: list[tuple[int, int]], shipping: bool
+) -> dict[str, Any]:
+    """What a refund of ``refunded`` (line position, quantity) gives back, the way its webhook
+    reports it: per line its ``subtotal`` (its share of the line after every discount, tax
+    excluded) and ``total_tax`` (its share of each tax, rounded per rate); the shipping, when
+    refunded, as a ``shipping_refund`` order adjustment (negative amounts); and the total paid back."""
+    sums = checkout(lines, pricing, currency)
+    items = []
+    for position, quantity in refunded:
+        price, ordered = lines[position]
+        money = sums["line_items"][position]
+        share = Decimal(quantity) / Decimal(ordered)
+        tax = sum((cents(Decimal(t["price"]) * share) for t in money["tax_lines"]), ZERO)
+        net = cents((price * ordered - Decimal(money["total_discount"])) * share)
+        items.append({"subtotal": net - tax if pricing.taxes_included else net, "total_tax": tax})
+    adjustments: list[dict[str, Any]] = []
+    if shipping and sums["shipping_lines"]:
+        line = sums["shipping_lines"][0]
+        tax = _sum_tax(line["tax_lines"])
+        net = Decimal(line["discounted_price"]) - (tax if pricing.taxes_included else ZERO)
+        adjustments.append(
+            {
+                "amount": f"{-net:.2f}",
+                "amount_set": _money_set(-net, currency),
+                "kind": "shipping_refund",
+                "reason": "Shipping refund",
+                "tax_amount": f"{-tax:.2f}",
+                "tax_amount_set": _money_set(-tax, currency),
+            }
+        )
+    total = sum((i["subtotal"] + i["total_tax"] for i in items), ZERO) - sum(
+        (Decimal(a["amount"]) + Decimal(a["tax_amount"]) for a in adjustments), ZERO
+    )
+    return {"line_items": items, "order_adjustments": adjustments, "total": total}

@@ -12,8 +12,8 @@ import jsonschema
 from shopify_app import ShopifyApp
 
 from erp_shopify.artefacts import webhook_schema
-from erp_shopify.mapping.order_totals import document_amounts
-from erp_shopify.mapping.orders import CreateOrder, OrderMapping, order_action
+from erp_shopify.mapping.order_totals import credit_total, document_amounts, money
+from erp_shopify.mapping.orders import CreateOrder, CreditRefund, OrderMapping, order_action
 from erp_shopify_tests.order_scenarios import SCENARIOS
 from erp_shopify_tests.test_sandbox.conftest import SECRET, graphql
 
@@ -162,3 +162,31 @@ def test_an_order_with_a_tip_duties_and_fees_is_schema_valid_and_carries_them(sh
         ("fee", Decimal("0.75")),
     ]
     assert document_amounts(action.order).total == Decimal(payload["total_price"])
+
+
+def test_a_refund_of_a_priced_order_carries_its_shares_and_maps_to_a_credit_of_its_amount(shop, receiver) -> None:
+    _subscribe_all(shop, receiver, ("orders/create", "refunds/create"))
+    order = shop.control.place_order({"SKU-0000001": 2, "SKU-0000002": 3}, pricing=PRICED)
+    shop.control.refund_order(order["legacy_id"], {"SKU-0000002": 1}, shipping=True)
+    by_topic = {r["headers"]["x-shopify-topic"]: json.loads(r["body"]) for r in receiver.wait_for(2)}
+    payload = by_topic["refunds/create"]
+    schema = webhook_schema("refunds/create")
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    assert [e.message for e in validator.iter_errors(payload)] == []
+    mapping = OrderMapping(shop="sandbox", sku_xref={"SKU-0000001": "A", "SKU-0000002": "B"}, currency="USD")
+    action = order_action("refunds/create", payload, mapping)
+    assert isinstance(action, CreditRefund)
+    credit = action.credit
+    [line] = credit.lines
+    # a third of the ordered line as the order webhook shows it: after its discounts, each tax a third
+    ordered = next(i for i in by_topic["orders/create"]["line_items"] if i["sku"] == "SKU-0000002")
+    net = (Decimal(ordered["price"]) * 3 - Decimal(ordered["total_discount"])) / 3
+    tax = sum(money(Decimal(t["price"]) / 3) for t in ordered["tax_lines"])
+    assert (line.amount - line.tax, line.tax, [t.rate for t in line.taxes]) == (
+        money(net),
+        tax,
+        [Decimal("0.05"), Decimal("0.07")],
+    )
+    assert credit.shipping == Decimal("6.20")  # 6.90 less its 1.00 discount, and 0.30 of GST
+    assert credit.amount == Decimal(payload["transactions"][0]["amount"]) == credit_total(credit)
+    assert credit.amount == money(net) + tax + Decimal("6.20")

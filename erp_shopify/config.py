@@ -143,7 +143,8 @@ class SapConfig(_ErpConnection):
     tax_condition_type: str = "TTX1"  # item condition (percentage) carrying one Shopify tax rate
     shipping_material: str = "SHIPPING"  # service material of the item that carries a shipping line
     shipping_condition_type: str = "KF00"  # freight condition (value) pricing that item
-    # tip / duty / fee -> the service material of the item that carries it, priced by the manual price condition
+    # tip / duty / fee (and a refund's adjustment) -> the service material of the item that carries it,
+    # priced by the manual price condition
     charge_materials: dict[str, str] = Field(default_factory=lambda: {"tip": "TIP", "duty": "DUTY", "fee": "FEE"})
     tracking_field: str = "BillOfLading"  # the outbound delivery header property holding the tracking number
     delivery_overlap_days: int = Field(1, ge=1)  # LastChangeDate has no time: re-read this many days
@@ -164,8 +165,8 @@ class NetSuiteConfig(_ErpConnection):
     # header discountItem; "" sends every line at its discounted amount instead
     discount_item: str = ""
     tax_codes: dict[str, str] = Field(default_factory=dict)  # Shopify tax title -> tax code id (tax details)
-    # tip / duty / fee -> itemid of the Other Charge (or Service) item of its line; an order with a
-    # charge whose kind is not listed is a data error naming this setting
+    # tip / duty / fee (and a refund's adjustment) -> itemid of the Other Charge (or Service) item of
+    # its line; a charge whose kind is not listed is a data error naming this setting
     charge_items: dict[str, str] = Field(default_factory=dict)
     account_timezone: str = "UTC"  # SuiteQL compares dates in the account's zone (Setup > Company)
     # Shopify option name -> the item field holding a matrix child's value of that option

@@ -246,12 +246,13 @@ class NetSuiteService:
 
     async def control_orders(self, request: Request) -> Response:
         external_id = request.query_params.get("externalId", "")
-        record = self.account.find("salesOrder", external_id)
+        record_type = request.query_params.get("type", "salesOrder")
+        record = self.account.find(record_type, external_id)
         lines = [] if record is None else [{**line, "quantity": str(line["quantity"])} for line in record.lines]
         return JSONResponse(
             {
                 "externalId": external_id,
-                "count": self.account.count("salesOrder", external_id),
+                "count": self.account.count(record_type, external_id),
                 "total": None if record is None else record.fields.get("total"),
                 "lines": lines,
                 "header": {} if record is None else record.fields,

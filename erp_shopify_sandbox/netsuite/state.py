@@ -260,9 +260,10 @@ class Account:
                         f"Invalid Field Value {origin} for the following field: createdFrom", "createdFrom"
                     )
             totals: dict[str, float] = {}
-            if record_type == "salesOrder":
+            if record_type in ("salesOrder", "creditMemo"):
+                handling = self.handling_cost if record_type == "salesOrder" else Decimal(0)
                 try:
-                    totals = order_totals(header, lines, self._discount_items(), self.handling_cost)
+                    totals = order_totals(header, lines, self._discount_items(), handling)
                 except TotalsError as exc:
                     raise RecordError(exc.detail, exc.path) from None
             record = self.find(record_type, external_id)
@@ -288,6 +289,7 @@ class Account:
                     self._commit(item, loc, quantity)
             else:
                 record.fields.setdefault("status", {"id": "open", "refName": "Open"})
+                record.fields |= totals
             record.fields["tranId"] = f"{'SO' if record_type == 'salesOrder' else 'CM'}{record.id}"
             if record_type == "salesOrder":
                 mirror_sales_order(self, record)

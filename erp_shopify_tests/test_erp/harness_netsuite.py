@@ -121,6 +121,12 @@ class NetSuiteHarness:
         response.raise_for_status()
         return Decimal(str(response.json()["total"]))
 
+    def credit_total(self, external_ref: str) -> Decimal:
+        params = {"externalId": external_ref, "type": "creditMemo"}
+        response = self.control.get("/orders", params=params)
+        response.raise_for_status()
+        return Decimal(str(response.json()["total"]))
+
     def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
         body = {"order": external_ref, "item": item_code, "quantity": str(quantity), "tracking": tracking}
         response = self.control.post("/item-fulfillments", json=body)

@@ -135,6 +135,9 @@ class TrytonHarness:
         )
         return Decimal(str(sale["total_amount"]))
 
+    def credit_total(self, external_ref: str) -> Decimal:
+        return -self.document_total(external_ref)  # a return sale: negative quantities, negative total
+
     def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
         """Ship the sale's waiting shipment with ``quantity`` of the item (Tryton makes a backorder
         of the rest), its reference the tracking number: assign, pick, pack, done."""

@@ -12,7 +12,7 @@ import pytest
 from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 from erp_shopify.errors import DataError
 from erp_shopify.mapping.orders import CreateOrder, OrderMapping, order_action
-from erp_shopify.records import SalesOrder
+from erp_shopify.records import CreditLine, CreditNote, SalesOrder
 from erp_shopify_sandbox.netsuite import SEED_ITEMS
 from erp_shopify_tests.order_scenarios import SCENARIOS
 from erp_shopify_tests.test_erp.harness_netsuite import (
@@ -117,3 +117,26 @@ def test_a_record_netsuite_totals_otherwise_is_a_data_error_naming_both_totals(n
     message = str(failure.value)
     assert f"NetSuite sales order {stored['header']['tranId']}'s total {netsuite_total} EUR" in message
     assert f"Shopify's total {order.total} EUR by 1.50" in message
+
+
+def test_a_refund_adjustment_without_an_adjustment_item_is_a_data_error_before_the_memo(
+    netsuite: NetSuiteHarness,
+) -> None:
+    order = _priced(87, "shipping-discounted-to-free-untaxed")
+    netsuite.adapter.create_sales_order(order)
+    line = CreditLine(item_code=SEED_ITEMS[0], quantity=Decimal(1), amount=Decimal("13.01"))
+    credit = CreditNote(
+        external_ref="demo-us-R87",
+        order_ref=order.external_ref,
+        currency="EUR",
+        lines=[line],
+        adjustment=Decimal("-0.03"),  # a refund discrepancy: paid back 0.03 less
+        amount=Decimal("12.98"),
+    )
+    with pytest.raises(DataError) as failure:
+        netsuite.adapter.create_credit(credit)
+    assert failure.value.codes == ("UNCONFIGURED_CHARGE",)
+    assert "erp.charge_items names no NetSuite item for adjustment" in str(failure.value)
+    assert (
+        netsuite.control.get("/orders", params={"externalId": "demo-us-R87", "type": "creditMemo"}).json()["count"] == 0
+    )

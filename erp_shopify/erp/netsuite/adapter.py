@@ -23,6 +23,7 @@ from erp_shopify.erp.netsuite.orders import (
     CANCELLED,
     ItemRefs,
     charge_item_codes,
+    credit_item_codes,
     credit_memo_body,
     document,
     sales_order_body,
@@ -32,7 +33,7 @@ from erp_shopify.erp.netsuite.rest import DEFAULT_RETRIES, SYSTEM, RestClient, v
 from erp_shopify.erp.netsuite.shipments import read_shipments
 from erp_shopify.erp.netsuite.suiteql import TIME_FORMAT, change_id, seen_key
 from erp_shopify.errors import DataError, TransientError
-from erp_shopify.mapping.order_totals import check_total, total_mismatch
+from erp_shopify.mapping.order_totals import check_credit, check_total, total_mismatch
 from erp_shopify.records import (
     CreditNote,
     CustomerPage,
@@ -267,12 +268,15 @@ class NetSuiteAdapter(ErpAdapter):
                 body={"order_ref": credit.order_ref},
                 system=SYSTEM,
             )
-        ids = self._item_internal_ids([line.item_code for line in credit.lines])
+        ids = self._item_internal_ids(credit_item_codes(credit, self.config))
         self.rest.upsert("creditMemo", credit.external_ref, credit_memo_body(credit, order, ids, self.config))
         created = self.rest.get_record("creditMemo", credit.external_ref)
         if created is None:
             raise TransientError(f"credit memo {credit.external_ref} not readable after create", system=SYSTEM)
-        return document(created)
+        memo = document(created)
+        if created.get("total") is not None:
+            check_credit(credit, Decimal(str(created["total"])), f"NetSuite credit memo {memo.number}'s")
+        return memo
 
     # -- connection ----------------------------------------------------------------------------
 

@@ -19,7 +19,10 @@ from erp_shopify.mapping.order_totals import (
     PRICE_DIGITS,
     ChargedTax,
     DocumentAmounts,
+    check_credit,
     check_total,
+    credit_line_taxes,
+    credit_total,
     total_mismatch,
 )
 from erp_shopify.records import CreditNote, ErpDocument, SalesOrder
@@ -141,7 +144,10 @@ class TrytonSales:
         return {"taxes": [["add", ids]]}
 
     def create_credit(self, credit: CreditNote) -> ErpDocument:
-        """A return sale (negative quantities) with the refund's reference: Tryton's own way to take goods back."""
+        """A return sale (negative quantities) with the refund's reference: Tryton's own way to take
+        goods back. Each refunded line at its subtotal with Tryton's taxes for its rates, refunded
+        shipping on the shipping product, what is left of the amount (adjustments) as a line without
+        product; Tryton's total must then be minus Shopify's refund amount."""
 
         def lines() -> list[dict[str, Any]]:
             if self._find_sale(credit.order_ref) is None:
@@ -151,23 +157,28 @@ class TrytonSales:
                     system=SYSTEM,
                 )
             goods = [line for line in credit.lines if line.quantity > 0]
-            products = self._products([line.item_code for line in goods], credit.external_ref)
-            rows = [
-                _line(
-                    products[line.item_code],
-                    -line.quantity,
-                    (line.amount / line.quantity).quantize(Decimal("0.0001")),
-                    "",
-                )
-                for line in goods
-            ]
-            rest = credit.amount - sum((line.amount for line in goods), Decimal(0))
+            codes = [line.item_code for line in goods]
+            codes += [self.shipping_product] if credit.shipping and self.shipping_product else []
+            products = self._products(codes, credit.external_ref)
+            rows = []
+            for line in goods:
+                price = ((line.amount - line.tax) / line.quantity).quantize(Decimal(1).scaleb(-PRICE_DIGITS))
+                row = _line(products[line.item_code], -line.quantity, price, "")
+                rows.append(row | self._taxes(credit_line_taxes(line)))
+            if credit.shipping:
+                rows.append(_line(products.get(self.shipping_product), Decimal(-1), credit.shipping, "Shipping refund"))
+            rest = credit.amount - credit_total(credit) + credit.adjustment
             if rest:
                 rows.append(_line(None, Decimal(-1), rest, f"Refund {credit.reason}".strip()))
             return rows
 
         header = {"description": f"Refund of {credit.order_ref}"[:100], "comment": credit.reason}
-        return self._ensure_sale(credit.external_ref, credit.currency, header, lines)
+        created = self._ensure_sale(credit.external_ref, credit.currency, header, lines)
+        sale = self._find_sale(credit.external_ref)
+        if sale is not None:
+            [row] = self.rpc.model("sale.sale", "read", [sale["id"]], ["total_amount"])
+            check_credit(credit, -Decimal(str(row["total_amount"])), f"Tryton return sale {sale['number']}'s")
+        return created
 
     def cancel_sales_order(self, external_ref: str) -> ErpDocument:
         sale = self._find_sale(external_ref)

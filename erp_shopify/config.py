@@ -149,6 +149,9 @@ class SapConfig(_ErpConnection):
     tax_condition_type: str = "TTX1"  # item condition (percentage) carrying one Shopify tax rate
     shipping_material: str = "SHIPPING"  # service material of the item that carries a shipping line
     shipping_condition_type: str = "KF00"  # freight condition (value) pricing that item
+    # tip / duty / fee (and a refund's adjustment) -> the service material of the item that carries it,
+    # priced by the manual price condition
+    charge_materials: dict[str, str] = Field(default_factory=lambda: {"tip": "TIP", "duty": "DUTY", "fee": "FEE"})
     tracking_field: str = "BillOfLading"  # the outbound delivery header property holding the tracking number
     delivery_overlap_days: int = Field(1, ge=1)  # LastChangeDate has no time: re-read this many days
     product_language: str = "EN"  # the to_Description language that titles products in Shopify
@@ -168,6 +171,9 @@ class NetSuiteConfig(_ErpConnection):
     # header discountItem; "" sends every line at its discounted amount instead
     discount_item: str = ""
     tax_codes: dict[str, str] = Field(default_factory=dict)  # Shopify tax title -> tax code id (tax details)
+    # tip / duty / fee (and a refund's adjustment) -> itemid of the Other Charge (or Service) item of
+    # its line; a charge whose kind is not listed is a data error naming this setting
+    charge_items: dict[str, str] = Field(default_factory=dict)
     account_timezone: str = "UTC"  # SuiteQL compares dates in the account's zone (Setup > Company)
     # Shopify option name -> the item field holding a matrix child's value of that option
     matrix_options: dict[str, str] = Field(default_factory=lambda: {"Size": "custitem_size"})
@@ -191,6 +197,7 @@ class TrytonConfig(_ErpConnection):
     warehouses: list[str] = Field(default_factory=list)  # warehouse codes; empty = all
     party: str = "Shopify Customer"
     shipping_product: str = ""  # product code of the shipping-cost line ("" = a line without product)
+    charge_products: dict[str, str] = Field(default_factory=dict)  # tip / duty / fee -> product code (none: no product)
     # Shopify tax title -> Tryton tax name; a title not listed finds the percentage tax of its rate
     taxes: dict[str, str] = Field(default_factory=dict)
 

@@ -98,6 +98,15 @@ class ShippingCharge(_Record):
     taxes: list[TaxLine] = Field(default_factory=list)
 
 
+class OrderCharge(_Record):
+    """A charge Shopify totals beside the goods and shipping: a tip, the order's duties, or its
+    additional fees; sent untaxed, as one line on the ERP's item configured for its kind."""
+
+    kind: Literal["tip", "duty", "fee"]
+    title: str = ""
+    amount: Decimal = Field(gt=0)
+
+
 class SalesOrder(_Record):
     external_ref: str = Field(min_length=1, max_length=35)  # natural idempotency key (SAP: 35 chars)
     shop: str
@@ -112,6 +121,7 @@ class SalesOrder(_Record):
     order_discount: Decimal = Decimal("0")  # sum of the lines' ``order_discount``
     shipping_lines: list[ShippingCharge] = Field(default_factory=list)
     taxes_included: bool = False  # Shopify's ``taxes_included``: prices and discounts carry the tax
+    charges: list[OrderCharge] = Field(default_factory=list)  # tips, duties and additional fees
     total: Decimal | None = None  # Shopify's total the ERP document must equal to the cent (None: unchecked)
     note: str = ""
 
@@ -119,7 +129,9 @@ class SalesOrder(_Record):
 class CreditLine(_Record):
     item_code: str
     quantity: Decimal = Field(ge=0)
-    amount: Decimal
+    amount: Decimal  # refunded for the line: its subtotal after its discount shares, plus ``tax``
+    tax: Decimal = Decimal("0")  # Shopify's ``total_tax`` of the refunded quantity
+    taxes: list[TaxLine] = Field(default_factory=list)  # the rates the ERP applies to ``amount - tax``
 
 
 class CreditNote(_Record):
@@ -129,6 +141,8 @@ class CreditNote(_Record):
     order_ref: str  # the external_ref of the order it refunds
     currency: str
     lines: list[CreditLine] = Field(default_factory=list)
+    shipping: Decimal = Decimal("0")  # refunded shipping, its tax included (an order adjustment)
+    adjustment: Decimal = Decimal("0")  # other order adjustments (refund discrepancies): + refunds more
     amount: Decimal  # total refunded
     reason: str = ""
 

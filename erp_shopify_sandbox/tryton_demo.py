@@ -38,9 +38,10 @@ PRODUCTS: tuple[tuple[str, str, str, int], ...] = (
     ("SKU-CAP", "Cap", "14.00", 0),
 )
 SHIPPING_PRODUCT = "SHIPPING"  # a service product: the shipping-cost line of a sale
+CHARGE_PRODUCTS = {"tip": "TIP", "duty": "DUTY", "fee": "FEE"}  # service products: tips, duties, fees
 # name, rate: percentage taxes for Shopify's tax lines (found by name, else by rate)
 TAXES: tuple[tuple[str, str], ...] = (("GST", "0.05"), ("PST", "0.07"), ("VAT", "0.2"), ("MwSt", "0.19"))
-_DATA_VERSION = "2"  # the demo data below: a change here builds a fresh template
+_DATA_VERSION = "3"  # the demo data below: a change here builds a fresh template
 # The countries (ISO 3166-1) and a few subdivisions (ISO 3166-2) the demo's customers use; a real
 # Tryton loads them all with ``trytond_import_countries``. Part of the template's key.
 COUNTRIES: dict[str, tuple[str, dict[str, str]]] = {
@@ -186,9 +187,8 @@ def populate(config_file: str) -> None:
                     company=company,
                 )
             )
-    Template(
-        name="Shipping", code=SHIPPING_PRODUCT, type="service", default_uom=unit, salable=True, list_price=Decimal(0)
-    ).save()
+    for name, code in [("Shipping", SHIPPING_PRODUCT), *((kind.title(), c) for kind, c in CHARGE_PRODUCTS.items())]:
+        Template(name=name, code=code, type="service", default_uom=unit, salable=True, list_price=Decimal(0)).save()
     Move.save(moves)
     Move.click(moves, "do")
 

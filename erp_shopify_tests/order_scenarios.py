@@ -1,6 +1,7 @@
 """Priced Shopify orders every ERP must reproduce to the cent: line and order discounts, free and
-paid shipping, several taxes, taxes excluded and included. Shared by the mapping tests and the ERP
-contract suite, which sends each through the mapping to every backend."""
+paid shipping, several taxes, taxes excluded and included, a tip, duties and additional fees.
+Shared by the mapping tests and the ERP contract suite, which sends each through the mapping to
+every backend."""
 
 from __future__ import annotations
 
@@ -42,5 +43,20 @@ SCENARIOS: dict[str, tuple[list[tuple[str, int, str]], dict[str, Any]]] = {
     "shipping-discounted-to-free-untaxed": (
         [("SKU-A", 1, "14.00")],
         {"shipping": "4.90", "shipping_discount": "4.90", "order_discount": "0.99"},
+    ),
+    "tip-on-taxed-order": (
+        [("SKU-A", 2, "19.90")],
+        {"shipping": "5.90", "taxes": [["GST", "0.05"]], "shipping_taxes": [["GST", "0.05"]], "tip": "3.00"},
+    ),
+    "duties-and-fees-taxes-included": (
+        [("SKU-A", 1, "24.00"), ("SKU-B", 1, "12.50")],
+        {
+            "shipping": "5.00",
+            "taxes": [["VAT", "0.2"]],
+            "shipping_taxes": [["VAT", "0.2"]],
+            "taxes_included": True,
+            "duties": "4.37",
+            "additional_fees": "1.25",
+        },
     ),
 }

@@ -6,7 +6,8 @@ Every ERP here computes a document the same way from what it receives: per line,
 tax-excluded unit price (kept to ``PRICE_DIGITS`` decimals, the fewest of our ERPs: Tryton's
 default price precision), rounded to the cent, less the line's discount and its share of order
 discounts; per shipping line, its price less its discount; on each of those bases, each tax rate
-applied and rounded to the cent (line by line, as Shopify rounds). An order whose Shopify total
+applied and rounded to the cent (line by line, as Shopify rounds); per tip, duty or additional
+fee, its amount, untaxed (Shopify reports them as amounts of their own). An order whose Shopify total
 this does not reproduce to the cent is a data error naming both amounts: it never reaches the ERP
 with a different amount.
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from erp_shopify.errors import DataError
-from erp_shopify.records import SalesOrder, SalesOrderLine, ShippingCharge, TaxLine
+from erp_shopify.records import CreditLine, CreditNote, OrderCharge, SalesOrder, SalesOrderLine, ShippingCharge, TaxLine
 
 CENT = Decimal("0.01")
 PRICE_DIGITS = 4
@@ -105,6 +106,7 @@ def shipping_amounts(charge: ShippingCharge, taxes_included: bool) -> ShippingAm
 class DocumentAmounts:
     lines: tuple[LineAmounts, ...]
     shipping: tuple[ShippingAmounts, ...]
+    extras: tuple[OrderCharge, ...] = ()  # tips, duties and additional fees: untaxed amounts
 
     @property
     def charges(self) -> tuple[LineAmounts | ShippingAmounts, ...]:
@@ -112,7 +114,7 @@ class DocumentAmounts:
 
     @property
     def net(self) -> Decimal:
-        return sum((a.net for a in self.charges), _ZERO)
+        return sum((a.net for a in self.charges), _ZERO) + sum((c.amount for c in self.extras), _ZERO)
 
     @property
     def tax(self) -> Decimal:
@@ -127,6 +129,7 @@ def document_amounts(order: SalesOrder) -> DocumentAmounts:
     return DocumentAmounts(
         tuple(line_amounts(line, order.taxes_included) for line in order.lines),
         tuple(shipping_amounts(charge, order.taxes_included) for charge in order.shipping_lines),
+        tuple(order.charges),
     )
 
 
@@ -192,5 +195,41 @@ def _causes(order: SalesOrder, amounts: DocumentAmounts) -> list[str]:
                     f"is {charged.computed}, Shopify charged {charged.tax.amount}"
                 )
     return found or [
-        "a charge Shopify totals that the order does not itemise (tips, duties, fees or an unallocated discount)"
+        "a charge Shopify totals that the order does not itemise (an unallocated discount, or a tip, duty or fee "
+        "the payload does not report)"
     ]
+
+
+def credit_line_taxes(line: CreditLine) -> tuple[ChargedTax, ...]:
+    """A refunded line's taxes as the ERP computes them: each rate on the line's refunded subtotal."""
+    return _charged(line.taxes, line.amount - line.tax)
+
+
+def _credit_tax(line: CreditLine) -> Decimal:
+    return sum((t.computed for t in credit_line_taxes(line)), _ZERO)
+
+
+def credit_total(credit: CreditNote) -> Decimal:
+    """What the ERP's credit comes to from what it is sent: each refunded line's subtotal and its
+    recomputed taxes, the refunded shipping and the other adjustments."""
+    lines = sum((line.amount - line.tax + _credit_tax(line) for line in credit.lines), _ZERO)
+    return lines + credit.shipping + credit.adjustment
+
+
+def check_credit(credit: CreditNote, reproduced: Decimal | None = None, where: str = "the ERP's") -> None:
+    """A credit whose total is not Shopify's refund amount to the cent is a data error naming both."""
+    total = money(credit_total(credit) if reproduced is None else reproduced)
+    if total == credit.amount:
+        return
+    causes = [
+        f"lines[{n}] ({line.item_code}): its tax rates make {_credit_tax(line)}, Shopify refunded {line.tax} of tax"
+        for n, line in enumerate(credit.lines)
+        if _credit_tax(line) != line.tax
+    ]
+    raise DataError(
+        f"refund {credit.external_ref}: {where} credit total {total} {credit.currency} differs from Shopify's "
+        f"refund amount {credit.amount} {credit.currency} by {total - credit.amount}",
+        codes=("TOTAL_MISMATCH",),
+        body={"expected": str(credit.amount), "reproduced": str(total), "currency": credit.currency, "causes": causes},
+        system="mapping",
+    )

@@ -94,9 +94,25 @@ class ShopifyCustomer(_Payload):
     last_name: str | None = None
 
 
+class _Money(_Payload):
+    amount: _Amount = None
+
+
+class MoneySet(_Payload):
+    """``{shop_money, presentment_money}``: the shop currency's amount is the one the ERP books."""
+
+    shop_money: _Money | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.shop_money.amount if self.shop_money else None) or _ZERO
+
+
 class LineItem(_Payload):
     admin_graphql_api_id: str
     sku: str | None = None
+    product_id: int | None = None
+    variant_id: int | None = None
     title: str = ""
     quantity: int
     current_quantity: int | None = None  # after order edits; 0 = removed
@@ -142,11 +158,39 @@ class ShopifyOrder(_Payload):
     taxes_included: bool = False
     total_price: _Amount = None
     current_total_price: _Amount = None
+    total_tip_received: _Amount = None
+    original_total_duties_set: MoneySet | None = None
+    current_total_duties_set: MoneySet | None = None
+    original_total_additional_fees_set: MoneySet | None = None
+    current_total_additional_fees_set: MoneySet | None = None
     cancelled_at: datetime | None = None
 
     @property
     def legacy_id(self) -> str:
         return legacy_id(self.admin_graphql_api_id)
+
+    @property
+    def tip(self) -> Decimal:
+        return self.total_tip_received or _ZERO
+
+    def tip_lines(self) -> set[int]:
+        """Positions of the line items that carry the tip (no product, no variant, no SKU, adding
+        up to ``total_tip_received``): the tip is sent once, as the tip charge, not as goods."""
+        found = [
+            n
+            for n, line in enumerate(self.line_items)
+            if not line.sku and line.product_id is None and line.variant_id is None
+        ]
+        amount = sum((self.line_items[n].price * self.line_items[n].quantity for n in found), _ZERO)
+        return set(found) if found and self.tip and amount == self.tip else set()
+
+    def duties(self, current: bool) -> Decimal:
+        chosen = self.current_total_duties_set if current else self.original_total_duties_set
+        return chosen.amount if chosen else _ZERO
+
+    def additional_fees(self, current: bool) -> Decimal:
+        chosen = self.current_total_additional_fees_set if current else self.original_total_additional_fees_set
+        return chosen.amount if chosen else _ZERO
 
 
 class RefundLineItem(_Payload):
@@ -154,6 +198,19 @@ class RefundLineItem(_Payload):
     subtotal: Decimal = _ZERO
     total_tax: Decimal = _ZERO
     line_item: LineItem
+
+
+class OrderAdjustment(_Payload):
+    """A refund's adjustment: ``shipping_refund`` (refunded shipping) or ``refund_discrepancy``;
+    its amounts are negative for what the customer gets back."""
+
+    kind: str = ""
+    amount: Decimal = _ZERO
+    tax_amount: _Amount = None
+
+    @property
+    def refunded(self) -> Decimal:
+        return -(self.amount + (self.tax_amount or _ZERO))
 
 
 class Transaction(_Payload):
@@ -169,6 +226,7 @@ class ShopifyRefund(_Payload):
     created_at: datetime
     note: str | None = None
     refund_line_items: list[RefundLineItem] = []
+    order_adjustments: list[OrderAdjustment] = []
     transactions: list[Transaction] = []
 
     @property

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from erp_shopify.errors import DataError
-from erp_shopify.mapping.order_totals import check_total, money
+from erp_shopify.mapping.order_totals import check_credit, check_total, money
 from erp_shopify.mapping.order_webhooks import (
     LineItem,
     ShopifyAddress,
@@ -29,7 +29,7 @@ from erp_shopify.mapping.order_webhooks import (
     legacy_id,
 )
 from erp_shopify.policy import ORDER_TOPICS, REFUND_TOPIC
-from erp_shopify.records import CreditLine, CreditNote, Customer, SalesOrder, SalesOrderLine
+from erp_shopify.records import CreditLine, CreditNote, Customer, OrderCharge, SalesOrder, SalesOrderLine
 
 __all__ = ["ShopifyOrder", "ShopifyRefund", "legacy_id"]
 
@@ -189,10 +189,11 @@ def to_sales_order(order: ShopifyOrder, mapping: OrderMapping) -> SalesOrder:
     """The ERP sales order for a Shopify order, with every live line mapped through the SKU xref,
     its shipping, discounts and taxes; proven to reproduce Shopify's total to the cent."""
     lines: list[SalesOrderLine] = []
+    tip_lines = order.tip_lines()
     for position, line in enumerate(order.line_items):
         quantity = line.quantity if line.current_quantity is None else line.current_quantity
-        if quantity <= 0:
-            continue  # removed by an order edit
+        if quantity <= 0 or position in tip_lines:
+            continue  # removed by an order edit, or the tip (sent as a charge of its own)
         lines.append(_sales_line(line, position, quantity, order, mapping))
     if not lines:
         raise DataError(f"line_items: {NO_LINES}", codes=("NO_LINES",), system="mapping")
@@ -226,6 +227,7 @@ def to_sales_order(order: ShopifyOrder, mapping: OrderMapping) -> SalesOrder:
         order_discount=sum((line.order_discount for line in lines), _ZERO),
         shipping_lines=shipping,
         taxes_included=order.taxes_included,
+        charges=_charges(order),
         total=_expected_total(order),
         note=note,
     )
@@ -236,27 +238,52 @@ def to_sales_order(order: ShopifyOrder, mapping: OrderMapping) -> SalesOrder:
     return sales_order
 
 
+def _charges(order: ShopifyOrder) -> list[OrderCharge]:
+    """The tip, the duties and the additional fees Shopify adds to the total, current ones once an
+    edit or a refund changed the order (as its expected total is then the current one)."""
+    current = _edited(order)
+    amounts = (
+        ("tip", "Tip", order.tip),
+        ("duty", "Duties", order.duties(current)),
+        ("fee", "Additional fees", order.additional_fees(current)),
+    )
+    return [OrderCharge(kind=kind, title=title, amount=amount) for kind, title, amount in amounts if amount > 0]
+
+
 def to_credit_note(refund: ShopifyRefund, mapping: OrderMapping) -> CreditNote:
-    """The ERP credit for a refund: refunded lines through the SKU xref, the amount actually paid back."""
-    lines = [
-        CreditLine(
-            item_code=_item_code(r.line_item, position, mapping),
-            quantity=Decimal(r.quantity),
-            amount=r.subtotal + r.total_tax,
+    """The ERP credit for a refund: refunded lines through the SKU xref with their subtotal (after
+    their discount shares), their tax and its rates; refunded shipping and other adjustments; and
+    the amount actually paid back, which the credit must reproduce to the cent."""
+    lines = []
+    for position, r in enumerate(refund.refund_line_items):
+        share = Decimal(r.quantity) / Decimal(r.line_item.quantity or 1)
+        lines.append(
+            CreditLine(
+                item_code=_item_code(r.line_item, position, mapping),
+                quantity=Decimal(r.quantity),
+                amount=r.subtotal + r.total_tax,
+                tax=r.total_tax,
+                taxes=[t.to_erp(share) for t in r.line_item.tax_lines if t.rate],
+            )
         )
-        for position, r in enumerate(refund.refund_line_items)
-    ]
+    shipping = sum((a.refunded for a in refund.order_adjustments if a.kind == "shipping_refund"), _ZERO)
+    adjustment = sum((a.refunded for a in refund.order_adjustments if a.kind != "shipping_refund"), _ZERO)
     paid_back = [t for t in refund.transactions if t.kind == "refund" and t.status == "success"]
-    amount = sum((t.amount for t in paid_back), _ZERO) if paid_back else sum((c.amount for c in lines), _ZERO)
+    itemised = sum((c.amount for c in lines), _ZERO) + shipping + adjustment
+    amount = sum((t.amount for t in paid_back), _ZERO) if paid_back else itemised
     currency = next((t.currency for t in paid_back if t.currency), None) or mapping.currency
-    return CreditNote(
+    credit = CreditNote(
         external_ref=external_ref(mapping.shop, refund.legacy_id, kind="R"),
         order_ref=external_ref(mapping.shop, str(refund.order_id)),
         currency=currency,
         lines=lines,
+        shipping=shipping,
+        adjustment=adjustment,
         amount=amount,
         reason=(refund.note or "")[:120],
     )
+    check_credit(credit)
+    return credit
 
 
 def order_action(topic: str, payload: dict[str, Any], mapping: OrderMapping) -> OrderAction:

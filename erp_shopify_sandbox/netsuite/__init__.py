@@ -13,7 +13,7 @@ import secrets
 from erp_shopify_sandbox.faults import Faults, FaultState
 from erp_shopify_sandbox.netsuite.app import build_app
 from erp_shopify_sandbox.netsuite.auth import Credentials, TokenVerifier
-from erp_shopify_sandbox.netsuite.state import DISCOUNT_ITEM, SEED_ITEMS, SEED_LOCATIONS, Account
+from erp_shopify_sandbox.netsuite.state import CHARGE_ITEMS, DISCOUNT_ITEM, SEED_ITEMS, SEED_LOCATIONS, Account
 from erp_shopify_sandbox.server import ServerThread
 
 ACCOUNT_ID = "1234567_SB1"
@@ -24,7 +24,16 @@ ENV = {
     "token_secret": "NETSUITE_TOKEN_SECRET",
 }
 
-__all__ = ["ACCOUNT_ID", "DISCOUNT_ITEM", "ENV", "SEED_ITEMS", "SEED_LOCATIONS", "NetSuiteSandbox", "start"]
+__all__ = [
+    "ACCOUNT_ID",
+    "CHARGE_ITEMS",
+    "DISCOUNT_ITEM",
+    "ENV",
+    "SEED_ITEMS",
+    "SEED_LOCATIONS",
+    "NetSuiteSandbox",
+    "start",
+]
 
 
 class NetSuiteSandbox:

@@ -223,6 +223,11 @@ class NetSuiteService:
         specs = await request.json()
         return JSONResponse({"lastmodifieddate": [self.account.put_item(spec) for spec in specs]})
 
+    async def control_handling(self, request: Request) -> Response:
+        """The handling cost the account's shipping item adds to every later sales order: {amount}."""
+        self.account.handling_cost = Decimal(str((await request.json())["amount"]))
+        return JSONResponse({"ok": True})
+
     async def control_prices(self, request: Request) -> Response:
         data = await request.json()
         try:
@@ -241,12 +246,13 @@ class NetSuiteService:
 
     async def control_orders(self, request: Request) -> Response:
         external_id = request.query_params.get("externalId", "")
-        record = self.account.find("salesOrder", external_id)
+        record_type = request.query_params.get("type", "salesOrder")
+        record = self.account.find(record_type, external_id)
         lines = [] if record is None else [{**line, "quantity": str(line["quantity"])} for line in record.lines]
         return JSONResponse(
             {
                 "externalId": external_id,
-                "count": self.account.count("salesOrder", external_id),
+                "count": self.account.count(record_type, external_id),
                 "total": None if record is None else record.fields.get("total"),
                 "lines": lines,
                 "header": {} if record is None else record.fields,
@@ -315,6 +321,7 @@ def build_app(
         Route(f"{CONTROL_PREFIX}/stock", service.control_stock, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/prices", service.control_prices, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/items", service.control_items, methods=["PUT"]),
+        Route(f"{CONTROL_PREFIX}/handling", service.control_handling, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/orders", service.control_orders, methods=["GET"]),
         Route(f"{CONTROL_PREFIX}/permissions", service.control_permissions, methods=["PUT"]),
         Route(f"{CONTROL_PREFIX}/customers", service.control_customers, methods=["GET", "PUT"]),

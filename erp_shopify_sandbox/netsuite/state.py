@@ -48,6 +48,8 @@ CREATE TABLE pricing (
 _NEW_ITEM = "INSERT INTO item (id, itemid, displayname, itemtype, lastmodifieddate) VALUES (?, ?, ?, 'InvtPart', ?)"
 SEED_ITEMS = ["NS-TEE-S", "NS-TEE-M", "NS-TEE-L", "NS-HOODIE-M", "NS-CAP"]
 DISCOUNT_ITEM = "SHOPIFY-DISCOUNT"  # a Discount item (id 90): lines and header discounts name it
+# Other Charge items (ids 91-93), not stocked: the lines of a tip, duties and additional fees
+CHARGE_ITEMS = {"tip": "SHOPIFY-TIP", "duty": "SHOPIFY-DUTY", "fee": "SHOPIFY-FEE"}
 SEED_LOCATIONS = {1: "Main Warehouse", 2: "East Coast DC"}
 SEED_PRICE_LEVELS = {1: "Base Price", 2: "Wholesale"}
 SEED_CURRENCIES = {1: "USD", 2: "EUR"}
@@ -96,6 +98,7 @@ class Account:
         self.db.executescript(SCHEMA + FULFILLMENT_SCHEMA + CUSTOMER_SCHEMA)
         self.records: dict[tuple[str, int], Record] = {}
         self._next_id = 1000
+        self.handling_cost = Decimal(0)  # added to every sales order, as a shipping item's handling rate
         self._seed()
 
     def _seed(self) -> None:
@@ -107,6 +110,11 @@ class Account:
             "INSERT INTO item (id, itemid, displayname, itemtype) VALUES (90, ?, 'Shopify discount', 'Discount')",
             (DISCOUNT_ITEM,),
         )
+        for n, (kind, itemid) in enumerate(CHARGE_ITEMS.items(), start=91):
+            self.db.execute(
+                "INSERT INTO item (id, itemid, displayname, itemtype) VALUES (?, ?, ?, 'OthCharge')",
+                (n, itemid, f"Shopify {kind}"),
+            )
         for n, code in enumerate(SEED_ITEMS, start=100):
             self.db.execute(_NEW_ITEM, (n, code, code.title(), now))
             for location in SEED_LOCATIONS:
@@ -252,9 +260,10 @@ class Account:
                         f"Invalid Field Value {origin} for the following field: createdFrom", "createdFrom"
                     )
             totals: dict[str, float] = {}
-            if record_type == "salesOrder":
+            if record_type in ("salesOrder", "creditMemo"):
+                handling = self.handling_cost if record_type == "salesOrder" else Decimal(0)
                 try:
-                    totals = order_totals(header, lines, self._discount_items())
+                    totals = order_totals(header, lines, self._discount_items(), handling)
                 except TotalsError as exc:
                     raise RecordError(exc.detail, exc.path) from None
             record = self.find(record_type, external_id)
@@ -269,14 +278,18 @@ class Account:
             if record_type == "salesOrder":
                 record.fields.setdefault("orderStatus", {"id": "B", "refName": "Pending Fulfillment"})
                 location = int((header.get("location") or {}).get("id", min(SEED_LOCATIONS)))
+                stocked = self._stocked_items()
                 record.committed = [
-                    (line["item"], location, Decimal(str(line["quantity"]))) for line in lines if line["quantity"]
+                    (line["item"], location, Decimal(str(line["quantity"])))
+                    for line in lines
+                    if line["quantity"] and line["item"] in stocked
                 ]
                 record.fields |= totals
                 for item, loc, quantity in record.committed:
                     self._commit(item, loc, quantity)
             else:
                 record.fields.setdefault("status", {"id": "open", "refName": "Open"})
+                record.fields |= totals
             record.fields["tranId"] = f"{'SO' if record_type == 'salesOrder' else 'CM'}{record.id}"
             if record_type == "salesOrder":
                 mirror_sales_order(self, record)
@@ -295,6 +308,10 @@ class Account:
                 self._release(record)
                 body = {**body, "orderStatus": {"id": "C", "refName": "Cancelled"}}
             record.fields.update(body)
+
+    def _stocked_items(self) -> set[int]:
+        query = "SELECT id FROM item WHERE COALESCE(itemtype, 'InvtPart') = 'InvtPart'"
+        return {row[0] for row in self.db.execute(query)}
 
     def _discount_items(self) -> set[int]:
         return {row[0] for row in self.db.execute("SELECT id FROM item WHERE itemtype = 'Discount'")}

@@ -1,8 +1,9 @@
 """How NetSuite totals a sales order from what it is sent: item lines at their ``amount`` (else
 rate x quantity), a discount item line discounting the line above it, the header discount
 (``discountItem`` with ``discountRate``: an amount, or a percentage of the subtotal), the
-``shippingCost``, and the tax: with ``taxDetailsOverride`` each tax detail's ``taxBasis`` times its
-``taxRate`` (percent), rounded to the cent. ``taxAmount`` sent beside them is recomputed, not trusted."""
+``shippingCost``, the ``handlingCost`` the account's shipping item adds on its own, and the tax:
+with ``taxDetailsOverride`` each tax detail's ``taxBasis`` times its ``taxRate`` (percent), rounded
+to the cent. ``taxAmount`` sent beside them is recomputed, not trusted."""
 
 from __future__ import annotations
 
@@ -26,9 +27,11 @@ def _number(value: Any) -> Decimal:
     return Decimal(str(value or 0))
 
 
-def order_totals(header: dict[str, Any], lines: list[dict[str, Any]], discount_items: set[int]) -> dict[str, float]:
-    """``subtotal``, ``discountTotal``, ``shippingCost``, ``taxTotal`` and ``total`` as NetSuite
-    shows them on the record."""
+def order_totals(
+    header: dict[str, Any], lines: list[dict[str, Any]], discount_items: set[int], handling: Decimal = Decimal(0)
+) -> dict[str, float]:
+    """``subtotal``, ``discountTotal``, ``shippingCost``, ``handlingCost``, ``taxTotal`` and
+    ``total`` as NetSuite shows them on the record."""
     subtotal = Decimal(0)
     for n, line in enumerate(lines):
         if "amount" in line:
@@ -51,8 +54,9 @@ def order_totals(header: dict[str, Any], lines: list[dict[str, Any]], discount_i
             if not detail.get("taxDetailsReference"):
                 raise TotalsError("Please enter value(s) for: Tax Details Reference", f"taxDetails.items[{n}]")
             tax += _cents(_number(detail.get("taxBasis")) * _number(detail.get("taxRate")) / 100)
-    total = subtotal + discount + shipping + tax
+    total = subtotal + discount + shipping + handling + tax
     return {
+        "handlingCost": float(handling),
         "subtotal": float(subtotal),
         "discountTotal": float(discount),
         "shippingCost": float(shipping),

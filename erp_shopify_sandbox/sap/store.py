@@ -36,6 +36,7 @@ from erp_shopify_sandbox.sap.records import (
 )
 
 SHIPPING_MATERIAL = "SHIPPING"  # a service material, there from the start: shipping lines' items
+CHARGE_MATERIALS = ("TIP", "DUTY", "FEE")  # service materials carrying tips, duties and additional fees
 RETURN_ORDER_TYPES = frozenset({"CBAR", "RE", "G2", "CR"})  # no goods issue for these
 
 
@@ -77,7 +78,8 @@ class SapStore:
         self._days: dict[date, datetime] = {}
         self.deliveries = OutboundDeliveries(self)
         self.partners = BusinessPartners(self)  # API_BUSINESS_PARTNER
-        self.add_material(SHIPPING_MATERIAL, service=True)
+        for material in (SHIPPING_MATERIAL, *CHARGE_MATERIALS):
+            self.add_material(material, service=True)
 
     # --- master data and stock -------------------------------------------------------------------
 

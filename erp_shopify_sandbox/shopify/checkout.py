@@ -3,7 +3,9 @@ applications and their allocations (line discounts to their line, an order disco
 lines in proportion to what is left of each, a shipping discount to the shipping line), tax lines
 per line and per shipping line (rounded half up line by line; with ``taxes_included`` the tax is
 the part of the amount that ``rate / (1 + sum of rates)`` makes), and the order totals:
-``total_price`` = lines after discounts + shipping after its discount + taxes unless included.
+``total_price`` = lines after discounts + shipping after its discount + taxes unless included + the
+tip (``total_tip_received``) + duties (``original_total_duties_set``) + additional fees
+(``original_total_additional_fees_set``), each an untaxed amount of its own.
 
 Written from Shopify's documentation of the REST order resource, independent of the product's
 mapping, so a test of the mapping against it compares two readings of the same rules.
@@ -36,6 +38,9 @@ class Pricing:
     taxes: tuple[tuple[str, Decimal], ...] = ()  # (title, rate) charged on every line
     shipping_taxes: tuple[tuple[str, Decimal], ...] = ()  # (title, rate) charged on shipping
     taxes_included: bool = False
+    tip: Decimal = ZERO
+    duties: Decimal = ZERO
+    additional_fees: Decimal = ZERO
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> Pricing:
@@ -50,6 +55,9 @@ class Pricing:
             taxes=tuple((str(t), Decimal(str(r))) for t, r in raw.get("taxes") or ()),
             shipping_taxes=tuple((str(t), Decimal(str(r))) for t, r in raw.get("shipping_taxes") or ()),
             taxes_included=bool(raw.get("taxes_included", False)),
+            tip=Decimal(str(raw.get("tip", 0))),
+            duties=Decimal(str(raw.get("duties", 0))),
+            additional_fees=Decimal(str(raw.get("additional_fees", 0))),
         )
 
 
@@ -171,7 +179,8 @@ def checkout(lines: list[tuple[Decimal, int]], pricing: Pricing, currency: str, 
     tax = line_tax + shipping_tax
     subtotal = sum(remaining, ZERO)
     discounts = sum((Decimal(i["total_discount"]) for i in items), ZERO) + pricing.shipping_discount
-    total = subtotal + shipping_net + (ZERO if pricing.taxes_included else tax)
+    extras = pricing.tip + pricing.duties + pricing.additional_fees
+    total = subtotal + shipping_net + (ZERO if pricing.taxes_included else tax) + extras
     summed: dict[tuple[str, float], Decimal] = {}
     for tax_line in [t for i in items for t in i["tax_lines"]] + [t for s in shipping_lines for t in s["tax_lines"]]:
         key = (tax_line["title"], tax_line["rate"])
@@ -191,5 +200,45 @@ def checkout(lines: list[tuple[Decimal, int]], pricing: Pricing, currency: str, 
         "discounts": discounts,
         "tax": tax,
         "total": total,
+        "tip": pricing.tip,
+        "duties": _money_set(pricing.duties, currency) if pricing.duties else None,
+        "additional_fees": _money_set(pricing.additional_fees, currency) if pricing.additional_fees else None,
         "line_items_price": sum((p * q for p, q in lines), ZERO),
     }
+
+
+def refund_money(
+    lines: list[tuple[Decimal, int]], pricing: Pricing, currency: str, refunded: list[tuple[int, int]], shipping: bool
+) -> dict[str, Any]:
+    """What a refund of ``refunded`` (line position, quantity) gives back, the way its webhook
+    reports it: per line its ``subtotal`` (its share of the line after every discount, tax
+    excluded) and ``total_tax`` (its share of each tax, rounded per rate); the shipping, when
+    refunded, as a ``shipping_refund`` order adjustment (negative amounts); and the total paid back."""
+    sums = checkout(lines, pricing, currency)
+    items = []
+    for position, quantity in refunded:
+        price, ordered = lines[position]
+        money = sums["line_items"][position]
+        share = Decimal(quantity) / Decimal(ordered)
+        tax = sum((cents(Decimal(t["price"]) * share) for t in money["tax_lines"]), ZERO)
+        net = cents((price * ordered - Decimal(money["total_discount"])) * share)
+        items.append({"subtotal": net - tax if pricing.taxes_included else net, "total_tax": tax})
+    adjustments: list[dict[str, Any]] = []
+    if shipping and sums["shipping_lines"]:
+        line = sums["shipping_lines"][0]
+        tax = _sum_tax(line["tax_lines"])
+        net = Decimal(line["discounted_price"]) - (tax if pricing.taxes_included else ZERO)
+        adjustments.append(
+            {
+                "amount": f"{-net:.2f}",
+                "amount_set": _money_set(-net, currency),
+                "kind": "shipping_refund",
+                "reason": "Shipping refund",
+                "tax_amount": f"{-tax:.2f}",
+                "tax_amount_set": _money_set(-tax, currency),
+            }
+        )
+    total = sum((i["subtotal"] + i["total_tax"] for i in items), ZERO) - sum(
+        (Decimal(a["amount"]) + Decimal(a["tax_amount"]) for a in adjustments), ZERO
+    )
+    return {"line_items": items, "order_adjustments": adjustments, "total": total}

@@ -82,12 +82,20 @@ class SandboxControl:
         return self._call("POST", f"/orders/{legacy_id}/cancel", json={"reason": reason, "restock": restock})
 
     def refund_order(
-        self, legacy_id: int, lines: dict[str, int] | None = None, *, restock: bool = True, note: str | None = None
+        self,
+        legacy_id: int,
+        lines: dict[str, int] | None = None,
+        *,
+        restock: bool = True,
+        note: str | None = None,
+        shipping: bool = False,
     ) -> dict[str, Any]:
+        """Refund (sku: quantity) lines, and the shipping with ``shipping``; paid back in full."""
         body = {
             "lines": [{"sku": s, "quantity": q} for s, q in lines.items()] if lines is not None else None,
             "restock": restock,
             "note": note,
+            "shipping": shipping,
         }
         return self._call("POST", f"/orders/{legacy_id}/refunds", json=body)
 

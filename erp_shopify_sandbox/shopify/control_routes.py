@@ -148,7 +148,13 @@ async def refund(request: Request) -> Response:
     body = await _body(request)
     lines = [(str(li["sku"]), int(li["quantity"])) for li in body["lines"]] if body.get("lines") is not None else None
     index = _order_index(request)
-    record = sandbox.state.refund_order(index, lines, restock=bool(body.get("restock", True)), note=body.get("note"))
+    record = sandbox.state.refund_order(
+        index,
+        lines,
+        restock=bool(body.get("restock", True)),
+        note=body.get("note"),
+        shipping=bool(body.get("shipping")),
+    )
     order = sandbox.state.order(index)
     sandbox.webhooks.emit("refunds/create", payloads.refund(sandbox.state, record))
     sandbox.webhooks.emit("orders/updated", payloads.order(sandbox.state, order))

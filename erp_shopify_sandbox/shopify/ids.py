@@ -35,6 +35,7 @@ BASES = {
     "FulfillmentLineItem": 12_300_000_000_000,
     "ProductSetOperation": 2_700_000_000_000,
     "MetafieldDefinition": 160_000_000_000,
+    "OrderTransaction": 7_800_000_000_000,
 }
 
 

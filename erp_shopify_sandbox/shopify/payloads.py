@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from erp_shopify_sandbox.shopify import ids
-from erp_shopify_sandbox.shopify.checkout import checkout
+from erp_shopify_sandbox.shopify.checkout import checkout, refund_money
 from erp_shopify_sandbox.shopify.state import Customer, LineItem, Order, Refund, ShopState, now_iso
 from erp_shopify_sandbox.shopify.views import ProductView, VariantView
 
@@ -244,9 +244,11 @@ def order(state: ShopState, record: Order) -> dict[str, Any]:
     sums = checkout(lines, record.pricing, c, shipping_id=ids.legacy_id("Order", record.index) + 1)
     total, subtotal = f"{sums['total']:.2f}", f"{sums['subtotal']:.2f}"
     discounts, tax, shipping = f"{sums['discounts']:.2f}", f"{sums['tax']:.2f}", f"{sums['shipping']:.2f}"
-    refunded = sum(Decimal(li.price) * li.refunded for li in record.line_items)
+    given_back = [_refund_money(record, refund) for refund in record.refunds]
+    refunded = sum((money["total"] for money in given_back), Decimal(0))
+    refunded_lines = sum((i["subtotal"] for money in given_back for i in money["line_items"]), Decimal(0))
     current = f"{sums['total'] - refunded:.2f}"
-    current_subtotal = f"{sums['subtotal'] - refunded:.2f}"
+    current_subtotal = f"{sums['subtotal'] - refunded_lines:.2f}"
     zero = _money_set("0.00", c)
     buyer = state.customers[record.customer] if record.customer is not None else None
     order_id = ids.legacy_id("Order", record.index)
@@ -270,10 +272,10 @@ def order(state: ShopState, record: Order) -> dict[str, Any]:
         "current_shipping_price_set": _money_set(shipping, c),
         "current_subtotal_price": current_subtotal,
         "current_subtotal_price_set": _money_set(current_subtotal, c),
-        "current_total_additional_fees_set": None,
+        "current_total_additional_fees_set": sums["additional_fees"],
         "current_total_discounts": discounts,
         "current_total_discounts_set": _money_set(discounts, c),
-        "current_total_duties_set": None,
+        "current_total_duties_set": sums["duties"],
         "current_total_price": current,
         "current_total_price_set": _money_set(current, c),
         "current_total_tax": tax,
@@ -305,8 +307,8 @@ def order(state: ShopState, record: Order) -> dict[str, Any]:
         "number": record.number - 1000,
         "order_number": record.number,
         "order_status_url": f"https://{state.domain}/orders/{order_id}/authenticate",
-        "original_total_additional_fees_set": None,
-        "original_total_duties_set": None,
+        "original_total_additional_fees_set": sums["additional_fees"],
+        "original_total_duties_set": sums["duties"],
         "payment_gateway_names": ["bogus"],
         "payment_terms": None,
         "phone": None,
@@ -342,52 +344,99 @@ def order(state: ShopState, record: Order) -> dict[str, Any]:
         "total_shipping_price_set": _money_set(shipping, c),
         "total_tax": tax,
         "total_tax_set": _money_set(tax, c),
-        "total_tip_received": "0.00",
+        "total_tip_received": f"{sums['tip']:.2f}",
         "total_weight": 0,
         "updated_at": record.updated_at,
         "user_id": None,
     }
 
 
+def _refund_money(parent: Order, record: Refund) -> dict[str, Any]:
+    lines = [(Decimal(li.price), li.quantity) for li in parent.line_items]
+    positions = {li.index: n for n, li in enumerate(parent.line_items)}
+    refunded = [(positions[line.index], quantity) for line, quantity, _ in record.lines]
+    return refund_money(lines, parent.pricing, parent.currency, refunded, record.shipping)
+
+
 def refund(state: ShopState, record: Refund) -> dict[str, Any]:
+    """A ``refunds/create`` payload: each line's subtotal and tax shares, the line item with its
+    discount allocations and tax lines, refunded shipping as an order adjustment, and one
+    successful refund transaction paying back the total."""
     parent = state.orders[record.order]
     c = parent.currency
     refund_id = ids.legacy_id("Refund", record.index)
+    money = _refund_money(parent, record)
+    sums = checkout([(Decimal(li.price), li.quantity) for li in parent.line_items], parent.pricing, c)
+    positions = {li.index: n for n, li in enumerate(parent.line_items)}
     lines = []
-    for line, quantity, restocked in record.lines:
-        subtotal = float(line.price) * quantity
+    for (line, quantity, restocked), shares in zip(record.lines, money["line_items"], strict=True):
+        item = line_item(state, line, c, sums["line_items"][positions[line.index]])
         lines.append(
             {
                 "id": ids.legacy_id("LineItem", line.index) + 7,
-                "line_item": {
-                    k: v
-                    for k, v in line_item(state, line, c).items()
-                    if k not in ("attributed_staffs", "current_quantity")
-                },
+                "line_item": {k: v for k, v in item.items() if k not in ("attributed_staffs", "current_quantity")},
                 "line_item_id": ids.legacy_id("LineItem", line.index),
                 "location_id": ids.legacy_id("Location", parent.location) if restocked else None,
                 "quantity": quantity,
                 "restock_type": "cancel" if restocked else "no_restock",
-                "subtotal": subtotal,
-                "subtotal_set": _money_set(f"{subtotal:.2f}", c),
-                "total_tax": 0,
-                "total_tax_set": _money_set("0.00", c),
+                "subtotal": float(shares["subtotal"]),
+                "subtotal_set": _money_set(f"{shares['subtotal']:.2f}", c),
+                "total_tax": float(shares["total_tax"]),
+                "total_tax_set": _money_set(f"{shares['total_tax']:.2f}", c),
             }
         )
+    order_id = ids.legacy_id("Order", record.order)
+    adjustments = [
+        {**adjustment, "id": refund_id * 10 + n, "order_id": order_id, "refund_id": refund_id}
+        for n, adjustment in enumerate(money["order_adjustments"])
+    ]
+    paid = f"{money['total']:.2f}"
     return {
         "admin_graphql_api_id": ids.gid("Refund", record.index),
         "created_at": record.created_at,
         "duties": [],
         "id": refund_id,
         "note": record.note or "",
-        "order_adjustments": [],
-        "order_id": ids.legacy_id("Order", record.order),
+        "order_adjustments": adjustments,
+        "order_id": order_id,
         "processed_at": record.created_at or now_iso(),
         "refund_line_items": lines,
         "refund_shipping_lines": [],
         "restock": any(restocked for _, _, restocked in record.lines),
         "return": None,
         "total_duties_set": _money_set("0.00", c),
-        "transactions": [],
+        "transactions": [
+            {
+                "admin_graphql_api_id": ids.gid("OrderTransaction", record.index),
+                "amount": paid,
+                "amount_rounding": None,
+                "authorization": None,
+                "created_at": record.created_at,
+                "currency": c,
+                "device_id": None,
+                "error_code": None,
+                "gateway": "bogus",
+                "id": ids.legacy_id("OrderTransaction", record.index),
+                "kind": "refund",
+                "location_id": None,
+                "manual_payment_gateway": False,
+                "message": None,
+                "order_id": order_id,
+                "parent_id": None,
+                "payment_id": f"#{parent.number}.{record.index + 1}",
+                "processed_at": record.created_at,
+                "receipt": {},
+                "source_name": "web",
+                "status": "success",
+                "test": True,
+                "total_unsettled_set": {
+                    "presentment_money": {"amount": "0.00", "currency": c},
+                    "shop_money": {"amount": "0.00", "currency": c},
+                },
+                "user_id": None,
+            }
+        ]
+        if money["total"]
+        else [],
         "user_id": 0,
     }

@@ -67,6 +67,7 @@ class Refund:
     created_at: str
     note: str | None
     lines: list[tuple[LineItem, int, bool]]  # line, quantity, restocked
+    shipping: bool = False  # the order's shipping refunded too
 
 
 @dataclass
@@ -392,7 +393,13 @@ class ShopState:
             return order
 
     def refund_order(
-        self, index: int, lines: list[tuple[str, int]] | None, *, restock: bool, note: str | None = None
+        self,
+        index: int,
+        lines: list[tuple[str, int]] | None,
+        *,
+        restock: bool,
+        note: str | None = None,
+        shipping: bool = False,
     ) -> Refund:
         """Refund (sku, quantity) lines, or every unrefunded unit when ``lines`` is None."""
         with self.lock:
@@ -412,7 +419,7 @@ class ShopState:
                 self.fulfillment.refund(index, item, quantity)
                 if restock:
                     self.move(order.location, item.variant, quantity, -quantity)
-            refund = Refund(self.refund_count, order.index, now_iso(), note, refunded)
+            refund = Refund(self.refund_count, order.index, now_iso(), note, refunded, shipping)
             self.refund_count += 1
             order.refunds.append(refund)
             order.updated_at = refund.created_at

@@ -39,6 +39,9 @@ class ErpHarness(Protocol):
     def document_total(self, external_ref: str) -> Decimal:
         """The sales order's total as the ERP computed it (net value plus taxes)."""
 
+    def credit_total(self, external_ref: str) -> Decimal:
+        """What the ERP's credit for a refund comes to (net value plus taxes), as a positive amount."""
+
     def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
         """The warehouse ships ``quantity`` of one item of the order (goods issue posted) with one
         tracking number; returns the ERP's shipment document."""

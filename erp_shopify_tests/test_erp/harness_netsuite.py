@@ -13,7 +13,7 @@ from erp_shopify.config import NetSuiteConfig, Secret
 from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 from erp_shopify.records import Address
 from erp_shopify.retrying import RetryPolicy
-from erp_shopify_sandbox.netsuite import ACCOUNT_ID, DISCOUNT_ITEM, ENV, SEED_ITEMS, NetSuiteSandbox
+from erp_shopify_sandbox.netsuite import ACCOUNT_ID, CHARGE_ITEMS, DISCOUNT_ITEM, ENV, SEED_ITEMS, NetSuiteSandbox
 from erp_shopify_tests.test_erp.harness import exported
 
 QUICK_RETRIES = RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05)
@@ -25,6 +25,7 @@ def netsuite_config(sandbox: NetSuiteSandbox) -> NetSuiteConfig:
         base_url=sandbox.url,
         account_id=ACCOUNT_ID,
         discount_item=DISCOUNT_ITEM,
+        charge_items=CHARGE_ITEMS,
         **{field: Secret(env=env) for field, env in ENV.items()},
     )
 
@@ -117,6 +118,12 @@ class NetSuiteHarness:
 
     def document_total(self, external_ref: str) -> Decimal:
         response = self.control.get("/orders", params={"externalId": external_ref})
+        response.raise_for_status()
+        return Decimal(str(response.json()["total"]))
+
+    def credit_total(self, external_ref: str) -> Decimal:
+        params = {"externalId": external_ref, "type": "creditMemo"}
+        response = self.control.get("/orders", params=params)
         response.raise_for_status()
         return Decimal(str(response.json()["total"]))
 

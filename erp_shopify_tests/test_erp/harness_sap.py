@@ -120,6 +120,9 @@ class SapHarness:
         taxes = sum((Decimal(item["TaxAmount"]) for item in order["items"]), Decimal(0))
         return Decimal(order["TotalNetAmount"]) + taxes
 
+    def credit_total(self, external_ref: str) -> Decimal:
+        return self.document_total(external_ref)  # the returns order: same reference field, its own type
+
     def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
         body = {
             "purchase_order_by_customer": external_ref,

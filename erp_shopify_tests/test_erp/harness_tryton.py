@@ -45,6 +45,7 @@ class TrytonHarness:
             username=Secret(env=LOGIN_ENV),
             password=Secret(env=PASSWORD_ENV),
             shipping_product=tryton_demo.SHIPPING_PRODUCT,
+            charge_products=tryton_demo.CHARGE_PRODUCTS,
         )
         self.adapter = self.new_adapter()
         self.items = [code for code, *_ in tryton_demo.PRODUCTS]
@@ -134,6 +135,9 @@ class TrytonHarness:
             "sale.sale", "search_read", [("reference", "=", external_ref)], 0, 1, None, ["total_amount"]
         )
         return Decimal(str(sale["total_amount"]))
+
+    def credit_total(self, external_ref: str) -> Decimal:
+        return -self.document_total(external_ref)  # a return sale: negative quantities, negative total
 
     def ship(self, external_ref: str, item_code: str, quantity: Decimal, tracking: str) -> str:
         """Ship the sale's waiting shipment with ``quantity`` of the item (Tryton makes a backorder

@@ -44,6 +44,14 @@ def _conditions(item: dict[str, Any]) -> list[tuple[str, Decimal]]:
     return [(e["ConditionType"], Decimal(e["ConditionRateValue"])) for e in results(item["to_PricingElement"])]
 
 
+def _refused(sap: SapHarness, order: SalesOrder, **settings: Any) -> DataError:
+    """The data error an adapter configured with ``settings`` raises for ``order``."""
+    config = sap_config(sap.sandbox).model_copy(update=settings)
+    with SapAdapter(config, timeout=1.0, retry=FAST_RETRY) as adapter, pytest.raises(DataError) as failure:
+        adapter.create_sales_order(order)
+    return failure.value
+
+
 def test_items_carry_price_discounts_and_taxes_and_shipping_is_an_item_of_its_own(sap: SapHarness) -> None:
     order = _priced(71, "discounts-paid-shipping-two-taxes")
     sap.adapter.create_sales_order(order)
@@ -75,18 +83,12 @@ def test_each_item_takes_its_unit_from_the_product_master(sap: SapHarness) -> No
 
 
 def test_a_pricing_procedure_that_computes_another_total_is_a_data_error_naming_the_sap_order(sap: SapHarness) -> None:
-    config = sap_config(sap.sandbox).model_copy(update={"discount_condition_type": "PMP0"})  # a per-unit condition
-    adapter = SapAdapter(config, timeout=1.0, retry=FAST_RETRY)
     order = _priced(74, "discounts-paid-shipping-two-taxes")
-    try:
-        with pytest.raises(DataError) as failure:
-            adapter.create_sales_order(order)
-    finally:
-        adapter.close()
+    failure = _refused(sap, order, discount_condition_type="PMP0")  # a per-unit condition
     [created] = sap.control_call("GET", f"/_sandbox/orders?purchase_order_by_customer={order.external_ref}")["orders"]
-    assert failure.value.codes == ("TOTAL_MISMATCH",)
-    assert f"SAP sales order {created['SalesOrder']}'s total" in str(failure.value)
-    assert f"Shopify's total {order.total} EUR" in str(failure.value)
+    assert failure.codes == ("TOTAL_MISMATCH",)
+    assert f"SAP sales order {created['SalesOrder']}'s total" in str(failure)
+    assert f"Shopify's total {order.total} EUR" in str(failure)
 
 
 def test_an_order_the_adapter_cannot_reproduce_is_refused_before_anything_reaches_sap(sap: SapHarness) -> None:
@@ -95,4 +97,26 @@ def test_an_order_the_adapter_cannot_reproduce_is_refused_before_anything_reache
     with pytest.raises(DataError) as failure:
         sap.adapter.create_sales_order(off_by_a_cent)
     assert failure.value.codes == ("TOTAL_MISMATCH",) and "by -0.01" in str(failure.value)
+    assert sap.count_sales_orders(order.external_ref) == 0
+
+
+def test_a_tip_duties_and_fees_are_untaxed_items_of_their_service_materials(sap: SapHarness) -> None:
+    tipped, taxed_in = _priced(76, "tip-on-taxed-order"), _priced(77, "duties-and-fees-taxes-included")
+    for order in (tipped, taxed_in):
+        sap.adapter.create_sales_order(order)
+        assert sap.document_total(order.external_ref) == order.total
+    *_, tip = _items(sap, tipped.external_ref)
+    *_, duty, fee = _items(sap, taxed_in.external_ref)
+    assert [(i["Material"], i["SalesOrderItemText"], _conditions(i)) for i in (tip, duty, fee)] == [
+        ("TIP", "Tip", [("PMP0", Decimal("3.00"))]),
+        ("DUTY", "Duties", [("PMP0", Decimal("4.37"))]),
+        ("FEE", "Additional fees", [("PMP0", Decimal("1.25"))]),
+    ]
+    assert [Decimal(i["TaxAmount"]) for i in (tip, duty, fee)] == [Decimal(0)] * 3
+
+
+def test_a_charge_with_no_material_configured_is_a_data_error_before_anything_reaches_sap(sap: SapHarness) -> None:
+    order = _priced(78, "tip-on-taxed-order")
+    failure = _refused(sap, order, charge_materials={"duty": "DUTY"})
+    assert failure.codes == ("UNCONFIGURED_CHARGE",) and "has a tip" in str(failure)
     assert sap.count_sales_orders(order.external_ref) == 0

@@ -64,3 +64,34 @@ def test_a_shopify_tax_rate_tryton_has_no_tax_for_is_a_data_error_naming_it(tryt
     assert failure.value.codes == ("unknown_tax",)
     assert "rate 0.09975 for Shopify tax 'QST'" in str(failure.value)
     assert tryton.count_sales_orders(order.external_ref) == 0
+
+
+def test_a_tip_duties_and_fees_are_untaxed_lines_on_their_configured_products(tryton: TrytonHarness) -> None:
+    tipped, taxed_in = _priced(63, "tip-on-taxed-order"), _priced(64, "duties-and-fees-taxes-included")
+    for order in (tipped, taxed_in):
+        tryton.adapter.create_sales_order(order)
+    charged = {}
+    for order in (tipped, taxed_in):
+        [sale] = tryton.rpc.model(
+            "sale.sale", "search_read", [("reference", "=", order.external_ref)], 0, 1, None, ["lines", "total_amount"]
+        )
+        assert Decimal(str(sale["total_amount"])) == order.total
+        for line in tryton.rpc.model("sale.line", "read", sale["lines"], ["product", "amount", "taxes"]):
+            charged[line["product"]] = (Decimal(str(line["amount"])), line["taxes"])
+    products = {kind: tryton.product_id(code) for kind, code in tryton_demo.CHARGE_PRODUCTS.items()}
+    assert [charged[products[kind]] for kind in ("tip", "duty", "fee")] == [
+        (Decimal("3.00"), []),
+        (Decimal("4.37"), []),
+        (Decimal("1.25"), []),
+    ]
+
+
+def test_a_half_cent_tax_tryton_rounds_to_even_is_refused_before_anything_reaches_tryton(tryton: TrytonHarness) -> None:
+    # 5 % of 4.90 shipping is 0.245: Shopify charges 0.25, Tryton's currency rounding makes 0.24
+    pricing = {"shipping": "4.90", "shipping_taxes": [["GST", "0.05"]], "tip": "3.00"}
+    order = _priced(65, "tip-on-taxed-order", pricing)
+    with pytest.raises(DataError) as failure:
+        tryton.adapter.create_sales_order(order)
+    assert failure.value.codes == ("TOTAL_MISMATCH",)
+    assert f"Tryton's total {order.total - Decimal('0.01')} EUR" in str(failure.value)
+    assert tryton.count_sales_orders(order.external_ref) == 0

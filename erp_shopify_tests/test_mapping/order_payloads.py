@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from erp_shopify.artefacts import webhook_schema
-from erp_shopify_sandbox.shopify.checkout import Pricing, checkout
+from erp_shopify_sandbox.shopify.checkout import Pricing, checkout, refund_money
 
 _NEUTRAL = {"string": "", "integer": 0, "number": 0, "boolean": False, "null": None}
 
@@ -202,5 +202,40 @@ def priced_payload(order_id: int, lines: list[tuple[str, int, str]], pricing: di
         total_tax=f"{sums['tax']:.2f}",
         total_price=total,
         current_total_price=total,
+        total_tip_received=f"{sums['tip']:.2f}",
+        original_total_duties_set=sums["duties"],
+        current_total_duties_set=sums["duties"],
+        original_total_additional_fees_set=sums["additional_fees"],
+        current_total_additional_fees_set=sums["additional_fees"],
     )
+    return payload
+
+
+def priced_refund_payload(
+    refund_id: int,
+    order: dict[str, Any],
+    lines: list[tuple[str, int, str]],
+    pricing: dict[str, Any],
+    refunded: dict[int, int],
+    *,
+    shipping: bool = False,
+) -> dict[str, Any]:
+    """A ``refunds/create`` payload for ``order`` (a ``priced_payload``) refunding {line position:
+    quantity} and its shipping, with the shares the Shopify sandbox's checkout gives back."""
+    currency = order["currency"]
+    sums = refund_money(
+        [(Decimal(price), quantity) for _, quantity, price in lines],
+        Pricing.from_json(pricing),
+        currency,
+        sorted(refunded.items()),
+        shipping,
+    )
+    payload = refund_payload(
+        refund_id, int(order["id"]), [(lines[p][0], q, "0") for p, q in sorted(refunded.items())], currency=currency
+    )
+    for row, position, shares in zip(payload["refund_line_items"], sorted(refunded), sums["line_items"], strict=True):
+        row["line_item"] = {k: v for k, v in order["line_items"][position].items() if k != "current_quantity"}
+        row["subtotal"], row["total_tax"] = float(shares["subtotal"]), float(shares["total_tax"])
+    payload["order_adjustments"] = sums["order_adjustments"]
+    payload["transactions"][0]["amount"] = f"{sums['total']:.2f}"
     return payload

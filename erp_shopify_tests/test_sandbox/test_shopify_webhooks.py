@@ -12,8 +12,8 @@ import jsonschema
 from shopify_app import ShopifyApp
 
 from erp_shopify.artefacts import webhook_schema
-from erp_shopify.mapping.order_totals import document_amounts
-from erp_shopify.mapping.orders import CreateOrder, OrderMapping, order_action
+from erp_shopify.mapping.order_totals import credit_total, document_amounts, money
+from erp_shopify.mapping.orders import CreateOrder, CreditRefund, OrderMapping, order_action
 from erp_shopify_tests.order_scenarios import SCENARIOS
 from erp_shopify_tests.test_sandbox.conftest import SECRET, graphql
 
@@ -136,3 +136,57 @@ def test_a_priced_orders_webhook_maps_to_an_order_with_its_total_to_the_cent(sho
         action = order_action("orders/create", payload, mapping)
         assert isinstance(action, CreateOrder)
         assert document_amounts(action.order).total == Decimal(payload["total_price"]) == action.order.total
+
+
+def test_an_order_with_a_tip_duties_and_fees_is_schema_valid_and_carries_them(shop, receiver) -> None:
+    _subscribe_all(shop, receiver, ("orders/create",))
+    extras = {"tip": "2.00", "duties": "3.10", "additional_fees": "0.75"}
+    customer = {"email": "a@example.com", "first_name": "Ada", "last_name": "L"}
+    shop.control.place_order({"SKU-0000001": 1}, customer=customer, pricing={**PRICED, **extras})
+    [request] = receiver.wait_for(1)
+    payload = json.loads(request["body"])
+    schema = webhook_schema("orders/create")
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    assert [e.message for e in validator.iter_errors(payload)] == []
+    assert (
+        payload["total_tip_received"],
+        payload["original_total_duties_set"]["shop_money"]["amount"],
+        payload["current_total_additional_fees_set"]["shop_money"]["amount"],
+    ) == ("2.00", "3.10", "0.75")
+    mapping = OrderMapping(shop="sandbox", sku_xref={"SKU-0000001": "A"}, currency="USD")
+    action = order_action("orders/create", payload, mapping)
+    assert isinstance(action, CreateOrder)
+    assert [(c.kind, c.amount) for c in action.order.charges] == [
+        ("tip", Decimal("2.00")),
+        ("duty", Decimal("3.10")),
+        ("fee", Decimal("0.75")),
+    ]
+    assert document_amounts(action.order).total == Decimal(payload["total_price"])
+
+
+def test_a_refund_of_a_priced_order_carries_its_shares_and_maps_to_a_credit_of_its_amount(shop, receiver) -> None:
+    _subscribe_all(shop, receiver, ("orders/create", "refunds/create"))
+    order = shop.control.place_order({"SKU-0000001": 2, "SKU-0000002": 3}, pricing=PRICED)
+    shop.control.refund_order(order["legacy_id"], {"SKU-0000002": 1}, shipping=True)
+    by_topic = {r["headers"]["x-shopify-topic"]: json.loads(r["body"]) for r in receiver.wait_for(2)}
+    payload = by_topic["refunds/create"]
+    schema = webhook_schema("refunds/create")
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    assert [e.message for e in validator.iter_errors(payload)] == []
+    mapping = OrderMapping(shop="sandbox", sku_xref={"SKU-0000001": "A", "SKU-0000002": "B"}, currency="USD")
+    action = order_action("refunds/create", payload, mapping)
+    assert isinstance(action, CreditRefund)
+    credit = action.credit
+    [line] = credit.lines
+    # a third of the ordered line as the order webhook shows it: after its discounts, each tax a third
+    ordered = next(i for i in by_topic["orders/create"]["line_items"] if i["sku"] == "SKU-0000002")
+    net = (Decimal(ordered["price"]) * 3 - Decimal(ordered["total_discount"])) / 3
+    tax = sum(money(Decimal(t["price"]) / 3) for t in ordered["tax_lines"])
+    assert (line.amount - line.tax, line.tax, [t.rate for t in line.taxes]) == (
+        money(net),
+        tax,
+        [Decimal("0.05"), Decimal("0.07")],
+    )
+    assert credit.shipping == Decimal("6.20")  # 6.90 less its 1.00 discount, and 0.30 of GST
+    assert credit.amount == Decimal(payload["transactions"][0]["amount"]) == credit_total(credit)
+    assert credit.amount == money(net) + tax + Decimal("6.20")

@@ -19,13 +19,21 @@ from erp_shopify.config import NetSuiteConfig
 from erp_shopify.erp.base import ErpAdapter
 from erp_shopify.erp.netsuite import suiteql
 from erp_shopify.erp.netsuite.customers import NetSuiteCustomers
-from erp_shopify.erp.netsuite.orders import CANCELLED, ItemRefs, credit_memo_body, document, sales_order_body
+from erp_shopify.erp.netsuite.orders import (
+    CANCELLED,
+    ItemRefs,
+    charge_item_codes,
+    credit_item_codes,
+    credit_memo_body,
+    document,
+    sales_order_body,
+)
 from erp_shopify.erp.netsuite.products import NetSuiteProducts
 from erp_shopify.erp.netsuite.rest import DEFAULT_RETRIES, SYSTEM, RestClient, validate_external_id
 from erp_shopify.erp.netsuite.shipments import read_shipments
 from erp_shopify.erp.netsuite.suiteql import TIME_FORMAT, change_id, seen_key
 from erp_shopify.errors import DataError, TransientError
-from erp_shopify.mapping.order_totals import check_total, total_mismatch
+from erp_shopify.mapping.order_totals import check_credit, check_total, total_mismatch
 from erp_shopify.records import (
     CreditNote,
     CustomerPage,
@@ -216,6 +224,7 @@ class NetSuiteAdapter(ErpAdapter):
             return existing
         amounts = check_total(order)  # what is sent is what was proven to reproduce Shopify's total
         extra = [self.config.discount_item] if self.config.discount_item else []
+        extra += charge_item_codes(order, self.config)
         ids = self._item_internal_ids([line.item_code for line in order.lines] + extra)
         units = {code: self._sale_units[code] for code in ids if self._sale_units.get(code)}
         body = sales_order_body(order, amounts, ItemRefs(ids, units, ids.get(self.config.discount_item)), self.config)
@@ -259,12 +268,15 @@ class NetSuiteAdapter(ErpAdapter):
                 body={"order_ref": credit.order_ref},
                 system=SYSTEM,
             )
-        ids = self._item_internal_ids([line.item_code for line in credit.lines])
+        ids = self._item_internal_ids(credit_item_codes(credit, self.config))
         self.rest.upsert("creditMemo", credit.external_ref, credit_memo_body(credit, order, ids, self.config))
         created = self.rest.get_record("creditMemo", credit.external_ref)
         if created is None:
             raise TransientError(f"credit memo {credit.external_ref} not readable after create", system=SYSTEM)
-        return document(created)
+        memo = document(created)
+        if created.get("total") is not None:
+            check_credit(credit, Decimal(str(created["total"])), f"NetSuite credit memo {memo.number}'s")
+        return memo
 
     # -- connection ----------------------------------------------------------------------------
 

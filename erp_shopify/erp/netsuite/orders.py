@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from erp_shopify.config import NetSuiteConfig
-from erp_shopify.mapping.order_totals import ChargedTax, DocumentAmounts
+from erp_shopify.erp.netsuite.rest import SYSTEM
+from erp_shopify.errors import DataError
+from erp_shopify.mapping.order_totals import ChargedTax, DocumentAmounts, credit_line_taxes
 from erp_shopify.records import CreditNote, ErpDocument, SalesOrder
 
 _ORDER_STATUS = {"A": "pending approval", "B": "pending fulfillment", "C": "cancelled", "H": "closed"}
@@ -78,7 +80,25 @@ def _item_lines(order: SalesOrder, amounts: DocumentAmounts, refs: ItemRefs, con
         details += _tax_details(f"L{n}", figures.taxes, figures.net, config)
     for shipping in amounts.shipping:
         details += _tax_details("SHIPPING", shipping.taxes, shipping.net, config)
+    for charge in amounts.extras:  # untaxed: no tax details reference, so SuiteTax adds no tax to it
+        item = refs.ids[config.charge_items[charge.kind]]
+        price = _money(charge.amount)
+        row = {"item": {"id": item}, "quantity": 1.0, "rate": price, "amount": price, "description": charge.title}
+        lines.append(row)
     return lines, details
+
+
+def charge_item_codes(order: SalesOrder, config: NetSuiteConfig) -> list[str]:
+    """The itemids of the items carrying the order's tip, duties and fees (``charge_items``)."""
+    unconfigured = sorted({c.kind for c in order.charges if not config.charge_items.get(c.kind)})
+    if unconfigured:
+        raise DataError(
+            f"{order.external_ref}: erp.charge_items names no NetSuite item for {', '.join(unconfigured)}",
+            codes=("UNCONFIGURED_CHARGE",),
+            body={"unconfigured": unconfigured},
+            system=SYSTEM,
+        )
+    return [config.charge_items[c.kind] for c in order.charges]
 
 
 def sales_order_body(
@@ -123,21 +143,52 @@ def sales_order_body(
 def credit_memo_body(
     credit: CreditNote, order: dict[str, Any], item_ids: dict[str, str], config: NetSuiteConfig
 ) -> dict[str, Any]:
-    """A ``creditMemo`` created from the refunded ``order`` record."""
-    return {
+    """A ``creditMemo`` created from the refunded ``order`` record: each refunded line at its
+    subtotal with its rates as SuiteTax tax details, the refunded shipping as ``shippingCost``
+    (its tax included), other adjustments as a line of the ``adjustment`` charge item."""
+    lines: list[dict[str, Any]] = []
+    details: list[dict[str, Any]] = []
+    for n, line in enumerate(credit.lines, start=1):
+        net = line.amount - line.tax
+        lines.append(
+            {
+                "item": {"id": item_ids[line.item_code]},
+                "quantity": float(line.quantity),
+                "amount": _money(net),
+                "taxDetailsReference": f"L{n}",
+            }
+        )
+        details += _tax_details(f"L{n}", credit_line_taxes(line), net, config)
+    if credit.adjustment:
+        adjustment = _money(credit.adjustment)
+        item = {"id": item_ids[config.charge_items["adjustment"]]}
+        lines.append({"item": item, "quantity": 1.0, "rate": adjustment, "amount": adjustment})
+    body: dict[str, Any] = {
         "externalId": credit.external_ref,
         "entity": order.get("entity") or {"id": config.customer},
         "createdFrom": {"id": order["id"]},
         "currency": {"refName": credit.currency},
         "memo": credit.reason[:999],
-        "item": {
-            "items": [
-                {
-                    "item": {"id": item_ids[line.item_code]},
-                    "quantity": float(line.quantity),
-                    "amount": float(line.amount),
-                }
-                for line in credit.lines
-            ]
-        },
+        "item": {"items": lines},
     }
+    if credit.shipping:
+        body["shippingCost"] = _money(credit.shipping)
+    if details:
+        body |= {"taxDetailsOverride": True, "taxDetails": {"items": details}}
+    return body
+
+
+def credit_item_codes(credit: CreditNote, config: NetSuiteConfig) -> list[str]:
+    """The itemids a credit memo names: its refunded items, and the adjustment charge item."""
+    codes = [line.item_code for line in credit.lines]
+    if not credit.adjustment:
+        return codes
+    if not config.charge_items.get("adjustment"):
+        raise DataError(
+            f"refund {credit.external_ref}: an adjustment of {credit.adjustment} {credit.currency} and "
+            "erp.charge_items names no NetSuite item for adjustment",
+            codes=("UNCONFIGURED_CHARGE",),
+            body={"unconfigured": ["adjustment"]},
+            system=SYSTEM,
+        )
+    return [*codes, config.charge_items["adjustment"]]

@@ -12,7 +12,15 @@ from erp_shopify.config import SapConfig
 from erp_shopify.erp.sap.odata import SYSTEM, ODataClient, filter_chunks, format_date, results, string_literal
 from erp_shopify.erp.sap.products import PRODUCT_SERVICE, PRODUCT_TERM
 from erp_shopify.errors import DataError
-from erp_shopify.mapping.order_totals import ChargedTax, LineAmounts, check_total, total_mismatch
+from erp_shopify.mapping.order_totals import (
+    PRICE_DIGITS,
+    ChargedTax,
+    LineAmounts,
+    check_credit,
+    check_total,
+    credit_line_taxes,
+    total_mismatch,
+)
 from erp_shopify.records import CreditNote, ErpDocument, SalesOrder
 
 SALES_ORDERS = "API_SALES_ORDER_SRV"
@@ -48,6 +56,10 @@ class SapOrders:
                 conditions += self._discounts_and_taxes(shipping.discount, Decimal(0), shipping.taxes, order.currency)
                 item = sales_item(self.config.shipping_material, Decimal(1), "", shipping.title or "Shipping")
                 items.append(item | {"to_PricingElement": conditions})
+        for charge in amounts.extras:  # a tip, duties or fees: one untaxed item at its manual price
+            material = self._charge_material(order, charge.kind)
+            price = [self._condition(self.config.manual_price_condition_type, charge.amount, order.currency)]
+            items.append(sales_item(material, Decimal(1), "", charge.title) | {"to_PricingElement": price})
         for n, item in enumerate(items, start=1):
             item["SalesOrderItem"] = str(10 * n)
         created = self._create(
@@ -61,6 +73,16 @@ class SapOrders:
         )
         self._check_document_total(order, created)
         return _document(created)
+
+    def _charge_material(self, order: SalesOrder, kind: str) -> str:
+        material = self.config.charge_materials.get(kind)
+        if not material:
+            raise DataError(
+                f"{order.external_ref}: the order has a {kind} and erp.charge_materials names no SAP material for it",
+                codes=("UNCONFIGURED_CHARGE",),
+                system=SYSTEM,
+            )
+        return material
 
     def _line_conditions(self, figures: LineAmounts, currency: str) -> list[dict[str, str]]:
         price = self._condition(self.config.manual_price_condition_type, figures.unit_price, currency)
@@ -101,16 +123,19 @@ class SapOrders:
         procedure that adds or drops a condition is caught here, naming the SAP document."""
         if order.total is None:
             return
+        total = self._document_total(created)
+        if total != order.total:
+            where = f"SAP sales order {created['SalesOrder']}'s"
+            raise total_mismatch(order, total, where)
+
+    def _document_total(self, created: dict[str, Any]) -> Decimal:
         items = results(created.get("to_Item"))
         if not items or any("TaxAmount" not in item for item in items):
             params = {"$expand": "to_Item", "$select": "SalesOrder,TotalNetAmount,to_Item/TaxAmount"}
             path = f"A_SalesOrder('{created['SalesOrder']}')"
             read = self.odata.get(self.odata.url(SALES_ORDERS, path), params, retried=True)["d"]
             created, items = {**created, **read}, results(read.get("to_Item"))
-        total = Decimal(str(created["TotalNetAmount"])) + sum((Decimal(str(i["TaxAmount"])) for i in items), Decimal(0))
-        if total != order.total:
-            where = f"SAP sales order {created['SalesOrder']}'s"
-            raise total_mismatch(order, total, where)
+        return Decimal(str(created["TotalNetAmount"])) + sum((Decimal(str(i["TaxAmount"])) for i in items), Decimal(0))
 
     def cancel_sales_order(self, external_ref: str) -> ErpDocument:
         """Reject every item (SAP cancels an unshipped order by a reason for rejection)."""
@@ -140,14 +165,8 @@ class SapOrders:
             raise DataError(
                 f"refund {credit.external_ref!r}: no SAP sales order for {credit.order_ref!r}", system=SYSTEM
             )
-        returned = [line for line in credit.lines if line.quantity > 0]
-        units = self._base_units([line.item_code for line in returned])
-        items = [
-            {"SalesOrderItem": str(10 * n)}
-            | sales_item(line.item_code, line.quantity, units.get(line.item_code, ""), "")
-            for n, line in enumerate(returned, start=1)
-        ]
-        if not items:
+        items = self._credit_items(credit)
+        if not any(line.quantity > 0 for line in credit.lines):
             raise DataError(f"refund {credit.external_ref!r}: a SAP returns order needs a returned item", system=SYSTEM)
         created = self._create(
             credit.external_ref,
@@ -158,7 +177,40 @@ class SapOrders:
             sold_to=None,
             reference=refunded.number,
         )
+        check_credit(credit, self._document_total(created), f"SAP returns order {created['SalesOrder']}'s")
         return _document(created)
+
+    def _credit_items(self, credit: CreditNote) -> list[dict[str, Any]]:
+        """Each returned item at its refunded subtotal (manual price per unit) with a tax condition
+        per rate; refunded shipping as an item of the shipping material (its tax included);
+        other adjustments as an item of the ``adjustment`` charge material."""
+        returned = [line for line in credit.lines if line.quantity > 0]
+        units = self._base_units([line.item_code for line in returned])
+        currency, items = credit.currency, []
+        for line in returned:
+            price = ((line.amount - line.tax) / line.quantity).quantize(Decimal(1).scaleb(-PRICE_DIGITS))
+            conditions = [self._condition(self.config.manual_price_condition_type, price, currency)]
+            conditions += self._discounts_and_taxes(Decimal(0), Decimal(0), credit_line_taxes(line), currency)
+            item = sales_item(line.item_code, line.quantity, units.get(line.item_code, ""), "")
+            items.append(item | {"to_PricingElement": conditions})
+        extras = [(self.config.shipping_material, credit.shipping, "Shipping refund", "shipping")]
+        extras.append((self.config.charge_materials.get("adjustment", ""), credit.adjustment, "Adjustment", ""))
+        for material, amount, text, kind in extras:
+            if not amount:
+                continue
+            if not material:
+                raise DataError(
+                    f"refund {credit.external_ref}: an adjustment of {amount} {currency} and "
+                    "erp.charge_materials names no SAP material for adjustment",
+                    codes=("UNCONFIGURED_CHARGE",),
+                    system=SYSTEM,
+                )
+            condition = self.config.shipping_condition_type if kind else self.config.manual_price_condition_type
+            priced = [self._condition(condition, amount, currency)]
+            items.append(sales_item(material, Decimal(1), "", text) | {"to_PricingElement": priced})
+        for n, item in enumerate(items, start=1):
+            item["SalesOrderItem"] = str(10 * n)
+        return items
 
     def _create(
         self,

@@ -107,7 +107,12 @@ class TrytonAdapter(ErpAdapter):
         self.products = TrytonProducts(self._read, overlap=overlap)
         self.customers = TrytonCustomers(self.rpc, self._read, overlap=overlap)
         self.sales = TrytonSales(
-            self.rpc, config.party, self.customers, shipping_product=config.shipping_product, taxes=config.taxes
+            self.rpc,
+            config.party,
+            self.customers,
+            shipping_product=config.shipping_product,
+            taxes=config.taxes,
+            charge_products=config.charge_products,
         )
 
     def _read(self, model: str, method: str, *args: Any, context: dict[str, Any] | None = None) -> Any:

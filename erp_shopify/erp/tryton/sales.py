@@ -9,18 +9,21 @@ order delivery retries them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from erp_shopify.erp.tryton.customers import TrytonCustomers
 from erp_shopify.erp.tryton.rpc import SYSTEM, TrytonRpc
 from erp_shopify.errors import DataError, SystemFailure
 from erp_shopify.mapping.order_totals import (
+    CENT,
     PRICE_DIGITS,
     ChargedTax,
     DocumentAmounts,
+    check_credit,
     check_total,
-    money,
+    credit_line_taxes,
+    credit_total,
     total_mismatch,
 )
 from erp_shopify.records import CreditNote, ErpDocument, SalesOrder
@@ -31,8 +34,9 @@ _SALE_FIELDS = ["number", "reference", "state", "lines", "party", "invoice_addre
 class TrytonSales:
     """The adapter's order calls: sold to the order's ERP customer (``customer.erp_party``, a
     party code) and its address matching the ship-to, else to the configured ``party``; shipping
-    lines on the ``shipping_product`` (none: a line without product); Shopify taxes on Tryton's
-    percentage taxes (``taxes`` names one per Shopify title, else the tax of the same rate)."""
+    lines on the ``shipping_product``, tips, duties and fees on their ``charge_products`` (none: a
+    line without product); Shopify taxes on Tryton's percentage taxes (``taxes`` names one per
+    Shopify title, else the tax of the same rate)."""
 
     def __init__(
         self,
@@ -42,11 +46,13 @@ class TrytonSales:
         *,
         shipping_product: str = "",
         taxes: dict[str, str] | None = None,
+        charge_products: dict[str, str] | None = None,
     ) -> None:
         self.rpc = rpc
         self.party = party
         self.customers = customers
         self.shipping_product = shipping_product
+        self.charge_products = charge_products or {}
         self.tax_names = taxes or {}
         self._percentage_taxes: list[dict[str, Any]] | None = None
 
@@ -63,9 +69,9 @@ class TrytonSales:
             shipping = [s for s in amounts.shipping if s.net or any(t.computed for t in s.taxes)]
             sent.append(True)
             codes = [line.item_code for line in order.lines]
-            products = self._products(
-                codes + ([self.shipping_product] if shipping and self.shipping_product else []), order.external_ref
-            )
+            codes += [self.shipping_product] if shipping and self.shipping_product else []
+            charged = {c.kind: self.charge_products.get(c.kind, "") for c in amounts.extras}
+            products = self._products(codes + [code for code in charged.values() if code], order.external_ref)
             rows = []
             for line, figures, price in zip(order.lines, amounts.lines, prices, strict=True):
                 off = figures.discount + figures.order_discount
@@ -76,6 +82,8 @@ class TrytonSales:
                 rows.append(
                     _line(product, Decimal(1), charge.net, charge.title or "Shipping") | self._taxes(charge.taxes)
                 )
+            for extra in amounts.extras:  # a tip, duties or fees: untaxed, on its configured product
+                rows.append(_line(products.get(charged[extra.kind]), Decimal(1), extra.amount, extra.title))
             return rows
 
         ship_to = order.ship_to
@@ -147,7 +155,10 @@ class TrytonSales:
         return {"taxes": [["add", ids]]}
 
     def create_credit(self, credit: CreditNote) -> ErpDocument:
-        """A return sale (negative quantities) with the refund's reference: Tryton's own way to take goods back."""
+        """A return sale (negative quantities) with the refund's reference: Tryton's own way to take
+        goods back. Each refunded line at its subtotal with Tryton's taxes for its rates, refunded
+        shipping on the shipping product, what is left of the amount (adjustments) as a line without
+        product; Tryton's total must then be minus Shopify's refund amount."""
 
         def lines() -> list[dict[str, Any]]:
             if self._find_sale(credit.order_ref) is None:
@@ -157,17 +168,17 @@ class TrytonSales:
                     system=SYSTEM,
                 )
             goods = [line for line in credit.lines if line.quantity > 0]
-            products = self._products([line.item_code for line in goods], credit.external_ref)
-            rows = [
-                _line(
-                    products[line.item_code],
-                    -line.quantity,
-                    (line.amount / line.quantity).quantize(Decimal("0.0001")),
-                    "",
-                )
-                for line in goods
-            ]
-            rest = credit.amount - sum((line.amount for line in goods), Decimal(0))
+            codes = [line.item_code for line in goods]
+            codes += [self.shipping_product] if credit.shipping and self.shipping_product else []
+            products = self._products(codes, credit.external_ref)
+            rows = []
+            for line in goods:
+                price = ((line.amount - line.tax) / line.quantity).quantize(Decimal(1).scaleb(-PRICE_DIGITS))
+                row = _line(products[line.item_code], -line.quantity, price, "")
+                rows.append(row | self._taxes(credit_line_taxes(line)))
+            if credit.shipping:
+                rows.append(_line(products.get(self.shipping_product), Decimal(-1), credit.shipping, "Shipping refund"))
+            rest = credit.amount - credit_total(credit) + credit.adjustment
             if rest:
                 rows.append(_line(None, Decimal(-1), rest, f"Refund {credit.reason}".strip()))
             return rows
@@ -180,7 +191,12 @@ class TrytonSales:
             return {key: sold[key] for key in ("party", "invoice_address", "shipment_address")}
 
         header = {"description": f"Refund of {credit.order_ref}"[:100], "comment": credit.reason}
-        return self._ensure_sale(credit.external_ref, credit.currency, header, lines, customer)
+        created = self._ensure_sale(credit.external_ref, credit.currency, header, lines, customer)
+        sale = self._find_sale(credit.external_ref)
+        if sale is not None:
+            [row] = self.rpc.model("sale.sale", "read", [sale["id"]], ["total_amount"])
+            check_credit(credit, -Decimal(str(row["total_amount"])), f"Tryton return sale {sale['number']}'s")
+        return created
 
     def cancel_sales_order(self, external_ref: str) -> ErpDocument:
         sale = self._find_sale(external_ref)
@@ -283,15 +299,25 @@ def _document(sale: dict[str, Any]) -> ErpDocument:
     )
 
 
+def _tryton_round(amount: Decimal) -> Decimal:
+    """Tryton's ``currency.round``: half even, where Shopify rounds half up."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
 def net_unit_prices(order: SalesOrder, amounts: DocumentAmounts) -> list[Decimal]:
     """Each line's unit price with its discounts folded in (Tryton taxes the line's amount, so the
-    discount must be inside it for the tax to be Shopify's), at Tryton's price digits; a line whose
-    amount that price cannot make is the data error naming Tryton's total against Shopify's."""
-    prices, reproduced = [], amounts.total
+    discount must be inside it for the tax to be Shopify's), at Tryton's price digits. The total
+    Tryton will compute from them (amounts and per-line taxes rounded half even) must be Shopify's,
+    else the data error naming both, before anything reaches Tryton: a tax of exactly half a cent
+    is rounded up by Shopify and down (to even) by Tryton."""
+    prices, reproduced = [], sum((c.amount for c in amounts.extras), Decimal(0))
     for line, figures in zip(order.lines, amounts.lines, strict=True):
         price = (figures.net / line.quantity).quantize(Decimal(1).scaleb(-PRICE_DIGITS))
-        reproduced += money(price * line.quantity) - figures.net
+        amount = _tryton_round(price * line.quantity)
+        reproduced += amount + sum((_tryton_round(amount * t.tax.rate) for t in figures.taxes), Decimal(0))
         prices.append(price)
+    for charge in amounts.shipping:
+        reproduced += charge.net + sum((_tryton_round(charge.net * t.tax.rate) for t in charge.taxes), Decimal(0))
     if order.total is not None and reproduced != order.total:
         raise total_mismatch(order, reproduced, "Tryton's")
     return prices

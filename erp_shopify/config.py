@@ -96,6 +96,9 @@ class ShopConfig(_Model):
     price_lists: list[PriceList] = Field(default_factory=list)
     sku_overrides: dict[str, str] = Field(default_factory=dict)  # ERP item code -> Shopify SKU
     fulfillment: ShopFulfillment = ShopFulfillment()
+    # The ERP's one-time customer (its number) that guest checkouts are sold to, where the ERP
+    # keeps customers in sync; empty: the ERP connection's own default sold-to party.
+    guest_customer: str = Field("", max_length=35, pattern=r"^(\S(.*\S)?)?$")
 
     @field_validator("locations")
     @classmethod

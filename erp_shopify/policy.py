@@ -38,6 +38,13 @@ class Domain(StrEnum):
 # The order webhooks: each creates the order in the ERP if needed, ``orders/cancelled`` cancels it.
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled")
 REFUND_TOPIC = "refunds/create"  # credits the refunded lines against the order
+# Customers and B2B company locations: each upserts the ERP customer (newest change wins, both
+# ways). A company's own webhook carries no address: its locations reach the ERP with theirs.
+CUSTOMER_TOPICS = ("customers/create", "customers/update")
+COMPANY_TOPICS = ("companies/create", "companies/update")
+LOCATION_TOPICS = ("company_locations/create", "company_locations/update")
+# The customer topics our own writes (ERP -> Shopify) trigger: judged by the loop guard first.
+CUSTOMER_ECHO_TOPICS = (*CUSTOMER_TOPICS, *LOCATION_TOPICS)
 
 
 @dataclass(frozen=True)
@@ -88,8 +95,9 @@ SYNC_POLICY: dict[Domain, DomainPolicy] = {
             Domain.CUSTOMER_ADDRESSES,
             Owner.NEWEST,
             Direction.BOTH,
-            "on_change",
-            webhook_topics=("customers/update",),
+            "*/5 * * * *",  # Shopify -> ERP in real time (webhooks); ERP -> Shopify polled every few minutes
+            webhook_topics=(*CUSTOMER_TOPICS, *COMPANY_TOPICS, *LOCATION_TOPICS),
+            echo_topics=CUSTOMER_ECHO_TOPICS,
         ),
     )
 }

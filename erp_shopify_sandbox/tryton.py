@@ -27,13 +27,14 @@ from erp_shopify_sandbox.server import ServerThread
 _WRITES = {"create", "write", "delete", "quote", "confirm", "draft", "cancel", "process"}
 
 
-def sale_write(path: str, body: bytes) -> bool:
-    """The JSON-RPC calls whose answer a "timeout after commit" fault may lose: writes to sales."""
+def losable_write(path: str, body: bytes) -> bool:
+    """The JSON-RPC calls whose answer a "timeout after commit" fault may lose: writes to sales and
+    to parties (customers)."""
     try:
         method = str(json.loads(body).get("method", ""))
     except (ValueError, AttributeError):
         return False
-    return method.startswith("model.sale.") and method.rsplit(".", 1)[-1] in _WRITES
+    return method.startswith(("model.sale.", "model.party.")) and method.rsplit(".", 1)[-1] in _WRITES
 
 
 def _free_port() -> int:
@@ -106,7 +107,7 @@ class TrytonSandbox:
         self.faults = FaultState(faults)
         self.server = TrytonServer().start()
         try:
-            self.proxy = ServerThread(fault_proxy(self.server.url, self.faults, sale_write), port=port).start()
+            self.proxy = ServerThread(fault_proxy(self.server.url, self.faults, losable_write), port=port).start()
         except Exception:
             self.server.stop()
             raise

@@ -1,8 +1,9 @@
 """A real Tryton database with demo data, built once and copied per use.
 
 Activating ``sale`` and ``stock`` on SQLite takes half a minute, so the result is cached under
-``.cache/tryton/<key>/`` where the key hashes the installed trytond module versions: an upgrade
-builds a fresh template, and a copy of the file is all each test or sandbox start pays for.
+``.cache/tryton/<key>/`` where the key hashes the installed trytond module versions and the demo
+data: an upgrade or new demo data builds a fresh template, and a copy of the file is all each test
+or sandbox start pays for.
 
 The demo data (company, warehouse stock, customer, products) is written through proteus in a
 child process (``python -m erp_shopify_sandbox.tryton_demo``) so trytond's process-wide pool never
@@ -35,6 +36,19 @@ PRODUCTS: tuple[tuple[str, str, str, int], ...] = (
     ("SKU-MUG", "Mug", "9.50", 120),
     ("SKU-CAP", "Cap", "14.00", 0),
 )
+# The countries (ISO 3166-1) and a few subdivisions (ISO 3166-2) the demo's customers use; a real
+# Tryton loads them all with ``trytond_import_countries``. Part of the template's key.
+COUNTRIES: dict[str, tuple[str, dict[str, str]]] = {
+    "GB": ("United Kingdom", {}),
+    "IE": ("Ireland", {}),
+    "DE": ("Germany", {"BE": "Berlin", "BY": "Bayern"}),
+    "FR": ("France", {}),
+    "NL": ("Netherlands", {}),
+    "AT": ("Austria", {}),
+    "CH": ("Switzerland", {}),
+    "US": ("United States", {"CA": "California", "NY": "New York", "TX": "Texas", "WA": "Washington"}),
+    "CA": ("Canada", {"ON": "Ontario", "QC": "Quebec", "BC": "British Columbia"}),
+}
 _MODULES = ("sale", "stock")
 _DEFAULT_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "tryton"
 
@@ -49,13 +63,14 @@ def write_config(folder: Path, *, port: int = 0) -> Path:
 
 
 def template_key() -> str:
-    """Changes whenever an installed trytond module changes version."""
+    """Changes whenever an installed trytond module changes version, or the demo data changes."""
     versions = sorted(
         f"{dist.metadata['Name']}=={dist.version}"
         for dist in metadata.distributions()
         if (dist.metadata["Name"] or "").lower().startswith(("trytond", "proteus"))
     )
-    return hashlib.sha256("\n".join(versions).encode()).hexdigest()[:16]
+    data = repr((PRODUCTS, CUSTOMER, COUNTRIES))
+    return hashlib.sha256("\n".join([*versions, data]).encode()).hexdigest()[:16]
 
 
 def demo_template(cache_dir: Path | None = None) -> Path:
@@ -129,6 +144,14 @@ def populate(config_file: str) -> None:
     company_config.execute("add")
     company = Company.find([])[0]
     proteus_config.get_config()._context = User.get_preferences(True, {})
+
+    Country = Model.get("country.country")
+    Subdivision = Model.get("country.subdivision")
+    for code, (name, subdivisions) in COUNTRIES.items():
+        country = Country(name=name, code=code)
+        country.save()
+        for sub, sub_name in subdivisions.items():
+            Subdivision(country=country, name=sub_name, code=f"{code}-{sub}", type="state").save()
 
     customer = Party(name=CUSTOMER)
     customer.addresses[0].street = "Shopify orders (ship-to on each sale)"

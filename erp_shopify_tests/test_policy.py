@@ -24,11 +24,17 @@ def test_routed_topics_are_the_consumed_and_echo_topics() -> None:
         "orders/paid",
         "orders/cancelled",
         "refunds/create",
+        "customers/create",
         "customers/update",
+        "companies/create",
+        "companies/update",
+        "company_locations/create",
+        "company_locations/update",
         "inventory_levels/update",
         "products/update",
     }
     assert domain_for_topic("refunds/create") is Domain.REFUNDS
     assert domain_for_topic("inventory_levels/update") is Domain.INVENTORY
+    assert domain_for_topic("company_locations/update") is Domain.CUSTOMER_ADDRESSES
     with pytest.raises(KeyError, match="app/uninstalled"):
         domain_for_topic("app/uninstalled")

@@ -32,11 +32,19 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from erp_shopify.config import Settings
+from erp_shopify.delivery.customers import OrderCustomers
 from erp_shopify.delivery.lookup import SharedLookup
 from erp_shopify.delivery.parts import QueueParts, erp_connection, order_mapping, secret_values
-from erp_shopify.erp.base import ErpAdapter
+from erp_shopify.erp.base import ErpAdapter, customer_store
 from erp_shopify.errors import DataError, ErrorClass, IntegrationError, SystemFailure
 from erp_shopify.ingest.events import restocked_unshipped_lines
+from erp_shopify.mapping.customers import (
+    CustomerAction,
+    UpsertCustomer,
+    customer_action,
+    customer_document,
+    order_customer,
+)
 from erp_shopify.mapping.orders import (
     CancelOrder,
     CreateOrder,
@@ -46,7 +54,7 @@ from erp_shopify.mapping.orders import (
     order_action,
 )
 from erp_shopify.notify import Notifier, Severity
-from erp_shopify.policy import ORDER_TOPICS, REFUND_TOPIC
+from erp_shopify.policy import ORDER_TOPICS, REFUND_TOPIC, Domain, domain_for_topic
 from erp_shopify.records import ErpDocument
 from erp_shopify.retrying import RetryPolicy, call_with_retries
 from erp_shopify.store.dlq import DeadLetter
@@ -55,7 +63,7 @@ from erp_shopify.store.pause import Paused
 from erp_shopify.store.stream import QueuedEvent
 
 T = TypeVar("T")
-ErpAction = CreateOrder | CancelOrder | CreditRefund  # the actions that send something
+ErpAction = CreateOrder | CancelOrder | CreditRefund | UpsertCustomer  # the actions that send something
 NO_DOCUMENT = "(nothing to send)"  # the ledger's document for an acknowledged no-op
 
 # Delivery threads per ERP slot: the ledger steps and mapping of an order (a few ms) overlap other
@@ -154,6 +162,7 @@ class _Delivery:
         self.report = BatchReport()
         self.lock = threading.Lock()
         self.mappings: dict[str, OrderMapping] = {}
+        self.customers = OrderCustomers()
         self.stop = threading.Event()
         # ERP requests in flight, across every delivery run on this connection
         self.erp_slots = parts.erp_slots(settings)
@@ -180,7 +189,7 @@ class _Delivery:
         started = time.time()
         action: ErpAction | None = None
         try:
-            mapped = order_action(event.topic, _payload(event), self._mapping(event.shop))
+            mapped = self._action(event)
             if isinstance(mapped, NothingToSend):
                 self._nothing_to_send(event, mapped)
                 return
@@ -203,6 +212,13 @@ class _Delivery:
             return
         self._delivered(event, action, document)
 
+    def _action(self, event: QueuedEvent) -> ErpAction | NothingToSend:
+        """Customers and company locations upsert the ERP customer; the rest are order actions."""
+        if domain_for_topic(event.topic) is Domain.CUSTOMER_ADDRESSES:
+            action: CustomerAction = customer_action(event.topic, _payload(event), event.shop)
+            return action
+        return order_action(event.topic, _payload(event), self._mapping(event.shop))
+
     def _mapping(self, shop: str) -> OrderMapping:
         """One mapping per shop for the whole batch, whose SKU lookup resolves each SKU once even when
         all threads meet it together (a resolution runs the xref rules in pandas: tens of ms)."""
@@ -224,12 +240,18 @@ class _Delivery:
     def _apply(self, event: QueuedEvent, action: ErpAction, *, known_new: bool) -> ErpDocument | None:
         """The ERP document for ``action``; None when it must wait for its order to reach the ERP.
         ``known_new`` holds for the first try only: any retry may follow a lost answer, so it searches."""
+        if isinstance(action, UpsertCustomer):  # found by its reference first: a retry never duplicates
+            store = customer_store(self.adapter)
+            return customer_document(self._call(lambda: store.upsert_customer(action.customer)))
         if isinstance(action, CreateOrder):
             first = [known_new]
+            customer = order_customer(_payload(event), event.shop)
+            guest = self.settings.shop(event.shop).guest_customer
 
             def create() -> ErpDocument:
                 new, first[0] = first[0], False
-                return self.adapter.create_sales_order(action.order, known_new=new)
+                order = self.customers.sold_to(self.adapter, action.order, customer, guest)  # a retry finds
+                return self.adapter.create_sales_order(order, known_new=new)
 
             return self._call(create)
         if self._call(lambda: self.adapter.find_sales_order(action.order_ref)) is None:
@@ -368,6 +390,8 @@ def _erp_payload(action: ErpAction | None) -> Any:
         return action.order.model_dump(mode="json")
     if isinstance(action, CancelOrder):
         return {"cancel": action.order_ref, "reason": action.reason}
+    if isinstance(action, UpsertCustomer):
+        return action.customer.model_dump(mode="json")
     if action is not None:
         return action.credit.model_dump(mode="json")
     return None

@@ -119,3 +119,12 @@ class CustomerStore(Protocol):
     def customer_changes(self, cursor: str | None) -> Iterator[CustomerPage]:
         """Customers created or changed in the ERP since ``cursor`` (the ERP's own change stamp,
         re-reading an overlap window and deduped), each page with the cursor to resume after it."""
+
+
+def customer_store(adapter: object) -> CustomerStore:
+    """The adapter's customer side, or a data error saying this ERP keeps no customers in sync
+    (dead-lettered with its payload, so nothing is lost once the ERP gains it)."""
+    if not isinstance(adapter, CustomerStore):
+        name = getattr(adapter, "name", type(adapter).__name__)
+        raise DataError(f"{name}: customers are not kept in this ERP", codes=("NOT_SUPPORTED",), system=str(name))
+    return adapter

@@ -39,7 +39,7 @@ from erp_shopify.ingest.events import (
     routing_key,
 )
 from erp_shopify.ingest.metrics import IngestMetrics
-from erp_shopify.policy import routed_topics
+from erp_shopify.policy import CUSTOMER_ECHO_TOPICS, routed_topics
 from erp_shopify.shopify.webhooks import verify
 from erp_shopify.store.connection import RECEIVER_CONNECTIONS, RECEIVER_WAIT_SECONDS, connect_async, learn_cluster
 from erp_shopify.store.durability import all_met, check_async
@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/shopify"
 REQUIRED_HEADERS = ("X-Shopify-Topic", "X-Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain", "X-Shopify-Event-Id")
-ECHO_TOPICS = frozenset({"products/update", "customers/update"})
+ECHO_TOPICS = frozenset({"products/update", *CUSTOMER_ECHO_TOPICS})
 INVENTORY_TOPIC = "inventory_levels/update"  # an echo, or a level the next sync rechecks: never queued
 
 
@@ -173,7 +173,7 @@ class WebhookReceiver:
             self.count("echo" if echo else "recheck")
             return _answer(200, "echo" if echo else "recheck")
         if topic in ECHO_TOPICS:
-            seen = observations(topic, payload)
+            seen = observations(topic, payload, shop.name)
             verdicts: set[Verdict | None] = {
                 await self.guard.observe(shop.name, topic, key, values) for key, values in seen.items()
             }

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from erp_shopify.mapping.customers import observed_values
 from erp_shopify.mapping.products import payload_values
-from erp_shopify.policy import REFUND_TOPIC
-from erp_shopify.store.fingerprints import address_values, inventory_object_key, inventory_values, price_values
+from erp_shopify.policy import CUSTOMER_ECHO_TOPICS, REFUND_TOPIC
+from erp_shopify.store.fingerprints import inventory_object_key, inventory_values, price_values
 from erp_shopify.store.pending import PendingLine
 
 
@@ -78,11 +79,12 @@ def product_observation(topic: str, payload: Mapping[str, Any]) -> tuple[str, di
     return str(payload["admin_graphql_api_id"]), payload_values(payload)
 
 
-def observations(topic: str, payload: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def observations(topic: str, payload: Mapping[str, Any], shop: str = "") -> dict[str, dict[str, Any]]:
     """Object key -> the synced values this webhook shows, for the loop guard.
 
     ``products/update`` is judged by its variants' prices (the product fields we write); a payload
-    without variants shows nothing the guard can compare.
+    without variants shows nothing the guard can compare. A customer or company location is judged
+    by its contact fields and addresses (``mapping.customers.guard_values``).
     """
     if topic == "inventory_levels/update":
         for name in ("inventory_item_id", "location_id"):
@@ -97,7 +99,6 @@ def observations(topic: str, payload: Mapping[str, Any]) -> dict[str, dict[str, 
             if variant.get("admin_graphql_api_id") and variant.get("price") is not None:
                 found[str(variant["admin_graphql_api_id"])] = price_values(variant["price"])
         return found
-    if topic == "customers/update":
-        addresses = [a for a in payload.get("addresses") or [] if isinstance(a, Mapping)]
-        return {str(payload["admin_graphql_api_id"]): address_values(addresses)}
+    if topic in CUSTOMER_ECHO_TOPICS:
+        return {str(payload["admin_graphql_api_id"]): observed_values(topic, dict(payload), shop)}
     return {}

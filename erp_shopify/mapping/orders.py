@@ -223,14 +223,14 @@ def external_ref(shop: str, legacy: str, kind: str = "") -> str:
 
 
 def parse_order(payload: dict[str, Any]) -> ShopifyOrder:
-    return _parse(ShopifyOrder, payload, "order")
+    return parse_payload(ShopifyOrder, payload, "order")
 
 
 def parse_refund(payload: dict[str, Any]) -> ShopifyRefund:
-    return _parse(ShopifyRefund, payload, "refund")
+    return parse_payload(ShopifyRefund, payload, "refund")
 
 
-def _parse(model: type[Any], payload: dict[str, Any], what: str) -> Any:
+def parse_payload(model: type[Any], payload: dict[str, Any], what: str) -> Any:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:

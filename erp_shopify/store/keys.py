@@ -153,6 +153,10 @@ class Keys:
         """Hash: inventory object key -> the ``on_hand`` quantity the inventory sync last set."""
         return f"{self.prefix}:inventory:{tag(shop)}:on-hand"
 
+    def customers_written(self, shop: str) -> str:
+        """What the customer sync last wrote per customer (external reference -> digests only)."""
+        return f"{self.prefix}:customers:{tag(shop)}:written"
+
     def products_written(self, shop: str) -> str:
         """The products last written to a shop: ERP product code -> product, variants, input digest."""
         return f"{self.prefix}:products:{tag(shop)}:written"

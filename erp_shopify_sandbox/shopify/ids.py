@@ -17,6 +17,7 @@ BASES = {
     "LineItem": 13_600_000_000_000,
     "Refund": 910_000_000_000,
     "Customer": 7_300_000_000_000,
+    "MailingAddress": 9_200_000_000_000,
     "PriceList": 21_000_000_000,
     "QuantityPriceBreak": 3_300_000_000,
     "Metafield": 30_500_000_000_000,

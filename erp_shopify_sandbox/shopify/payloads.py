@@ -130,22 +130,56 @@ def product(state: ShopState, index: int) -> dict[str, Any]:
 
 def customer(state: ShopState, record: Customer) -> dict[str, Any]:
     customer_id = ids.legacy_id("Customer", record.index)
+    if record.addresses is not None:  # written by customerSet: its own list, the first the default
+        listed = [_customer_address(customer_id, a, n == 0) for n, a in enumerate(record.addresses)]
+        return _customer(state, record, customer_id, listed, listed[0] if listed else None)
     address = {**ADDRESS, **record.address, "first_name": record.first_name, "last_name": record.last_name}
     address["name"] = f"{record.first_name} {record.last_name}"
-    default_address = {
+    default_address: dict[str, Any] = {
         **{k: v for k, v in address.items() if k not in ("latitude", "longitude")},
         "country_name": address["country"],
         "customer_id": customer_id,
         "default": True,
         "id": customer_id,
     }
-    listed = {
+    only = {
         **default_address,
         "address2": default_address["address2"] or "",
         "company": default_address["company"] or "",
     }
+    return _customer(state, record, customer_id, [only], default_address)
+
+
+COUNTRY_NAMES = {
+    "AT": "Austria", "CA": "Canada", "CH": "Switzerland", "DE": "Germany", "FR": "France",
+    "GB": "United Kingdom", "IE": "Ireland", "NL": "Netherlands", "US": "United States",
+}  # fmt: skip
+
+
+def _customer_address(customer_id: int, stored: dict[str, Any], default: bool) -> dict[str, Any]:
+    country = COUNTRY_NAMES.get(stored["country_code"], stored["country_code"])
     return {
-        "addresses": [listed],
+        **{k: stored[k] for k in ("address1", "address2", "city", "company", "first_name", "last_name", "phone")},
+        **{"province_code": stored["province_code"], "zip": stored["zip"], "country_code": stored["country_code"]},
+        "country": country,
+        "country_name": country,
+        "customer_id": customer_id,
+        "default": default,
+        "id": ids.legacy_id("MailingAddress", stored["index"]),
+        "name": f"{stored['first_name']} {stored['last_name']}".strip(),
+        "province": stored["province_code"],
+    }
+
+
+def _customer(
+    state: ShopState,
+    record: Customer,
+    customer_id: int,
+    listed: list[dict[str, Any]],
+    default_address: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "addresses": listed,
         "admin_graphql_api_id": ids.gid("Customer", record.index),
         "created_at": record.created_at,
         "currency": state.currency,
@@ -156,7 +190,7 @@ def customer(state: ShopState, record: Customer) -> dict[str, Any]:
         "last_name": record.last_name,
         "multipass_identifier": None,
         "note": "",
-        "phone": None,
+        "phone": record.phone or None,
         "state": "enabled",
         "tax_exempt": False,
         "tax_exemptions": [],

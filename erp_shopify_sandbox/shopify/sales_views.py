@@ -27,10 +27,38 @@ class CustomerView(_HasMetafields):
             "displayName": f"{c.first_name} {c.last_name}".strip(),
             "createdAt": c.created_at,
             "updatedAt": c.updated_at,
+            "phone": c.phone or None,
         }
         if name in fields:
             return fields[name]
         raise AttributeError(name)
+
+    def defaultAddress(self, info: Any) -> dict[str, Any] | None:
+        listed = self.record.addresses or []
+        return mailing_address(listed[0]) if listed else None
+
+    def addressesV2(self, info: Any, first: int | None = None, after: str | None = None, **_: Any) -> dict:
+        listed = {a["index"]: a for a in self.record.addresses or []}
+        return connection(sorted(listed), first, after, lambda i: mailing_address(listed[i]))
+
+
+def mailing_address(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored address as GraphQL's ``MailingAddress``."""
+    name = f"{stored['first_name']} {stored['last_name']}".strip()
+    return {
+        "id": ids.gid("MailingAddress", stored["index"]),
+        "address1": stored["address1"] or None,
+        "address2": stored["address2"] or None,
+        "city": stored["city"] or None,
+        "company": stored["company"] or None,
+        "countryCodeV2": stored["country_code"] or None,
+        "firstName": stored["first_name"] or None,
+        "lastName": stored["last_name"] or None,
+        "name": name or None,
+        "phone": stored["phone"] or None,
+        "provinceCode": stored["province_code"] or None,
+        "zip": stored["zip"] or None,
+    }
 
 
 class LineItemView:

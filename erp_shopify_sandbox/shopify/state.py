@@ -100,6 +100,8 @@ class Customer:
     created_at: str
     updated_at: str
     address: dict[str, str] = field(default_factory=dict)
+    phone: str = ""
+    addresses: list[dict[str, Any]] | None = None  # set by customerSet: each with its "index"
 
 
 @dataclass
@@ -156,6 +158,7 @@ class ShopState:
         self.line_item_count = 0
         self.refund_count = 0
         self.customers: list[Customer] = []
+        self.address_count = 0
         self.price_lists: list[PriceList] = []
         self.price_break_count = 0
         self.metafields: dict[tuple[str, str, str], Metafield] = {}

@@ -30,6 +30,7 @@ TOPICS = (
     "products/create",
     "products/update",
     "inventory_levels/update",
+    "customers/create",
     "customers/update",
     "fulfillments/create",
     "orders/fulfilled",

@@ -116,10 +116,18 @@ def _no_wait(seconds: float) -> None:
 
 
 def settings_data(
-    sandbox: NetSuiteSandbox, redis_url: str, key_prefix: str, *, cluster: bool = False, **delivery: Any
+    sandbox: NetSuiteSandbox | dict[str, Any],
+    redis_url: str,
+    key_prefix: str,
+    *,
+    cluster: bool = False,
+    **delivery: Any,
 ) -> dict[str, Any]:
-    return {
-        "erp": {
+    """The rig's shops file for the NetSuite ``sandbox``, or for another ERP's ``erp`` section."""
+    erp = (
+        sandbox
+        if isinstance(sandbox, dict)
+        else {
             "kind": "netsuite",
             "base_url": sandbox.url,
             "account_id": sandbox.credentials.account_id,
@@ -127,7 +135,10 @@ def settings_data(
             "consumer_secret": {"env": "NETSUITE_CONSUMER_SECRET"},
             "token_id": {"env": "NETSUITE_TOKEN_ID"},
             "token_secret": {"env": "NETSUITE_TOKEN_SECRET"},
-        },
+        }
+    )
+    return {
+        "erp": erp,
         "shops": [
             {
                 "name": SHOP,

@@ -16,6 +16,7 @@ from typing import Any
 from erp_shopify.config import Secret, TrytonConfig
 from erp_shopify.erp.tryton.adapter import TrytonAdapter
 from erp_shopify.erp.tryton.rpc import TrytonRpc
+from erp_shopify.records import Address
 from erp_shopify.retrying import RetryPolicy
 from erp_shopify_sandbox import tryton_demo
 from erp_shopify_sandbox.faults import Faults
@@ -145,6 +146,38 @@ class TrytonHarness:
         for step in ("assign_force", "pick", "pack", "do"):
             self.rpc.model("stock.shipment.out", step, [shipment["id"]])
         return str(shipment["number"])
+
+    def put_erp_customer(self, number: str, name: str, addresses: list[Address]) -> str:
+        """A party created (or renamed, its addresses added) by a Tryton user; returns its code."""
+        found = self.rpc.model("party.party", "search", [("code", "=", number)], 0, 1, None) if number else []
+        if not found:
+            found = self.rpc.model("party.party", "create", [{"name": name}])
+            self.rpc.model(
+                "party.address", "delete", self.rpc.model("party.address", "search", [("party", "in", found)])
+            )
+        self.rpc.model("party.party", "write", found, {"name": name})
+        for address in addresses:
+            [country] = self.rpc.model("country.country", "search", [("code", "=", address.country_code)], 0, 1, None)
+            row = {
+                "party": found[0],
+                "party_name": address.company or address.name,
+                "attn": address.name if address.company else None,
+                "street_unstructured": address.address1,
+                "postal_code": address.zip,
+                "city": address.city,
+                "country": country,
+            }
+            self.rpc.model("party.address", "create", [row])
+        [party] = self.rpc.model("party.party", "read", found, ["code"])
+        return str(party["code"])
+
+    def count_customers(self, external_ref: str) -> int:
+        domain = [("identifiers.code", "=", external_ref), ("identifiers.type", "=", None)]
+        count: int = self.rpc.model("party.party", "search_count", domain, context=ALL)
+        return count
+
+    def lose_next_customer_create_response(self) -> None:
+        self.lose_next_create_response()
 
     def retrack(self, document: str, tracking: str) -> None:
         ids = self.rpc.model("stock.shipment.out", "search", [("number", "=", document)], 0, 1, None)

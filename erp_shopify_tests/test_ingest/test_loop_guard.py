@@ -6,10 +6,11 @@ import json
 
 import redis
 
+from erp_shopify.mapping.customers import guard_values, to_company_location, to_customer
 from erp_shopify.mapping.products import product_values
 from erp_shopify.records import ProductRecord, ProductVariantRecord
 from erp_shopify.store import Fingerprints, inventory_object_key
-from erp_shopify.store.fingerprints import address_values, inventory_values, price_values
+from erp_shopify.store.fingerprints import inventory_values, price_values
 from erp_shopify.store.rechecks import Rechecks
 from erp_shopify_tests.redis_cluster import ON_SINGLE_AND_CLUSTER
 
@@ -82,7 +83,8 @@ def test_a_customer_address_change_is_queued_and_our_echo_is_not(
     address = {"address1": "1 Main St", "city": "Ottawa", "country_code": "CA", "zip": "K1P 1J1"}
     gid = "gid://shopify/Customer/115310627314723954"
     customer = {"admin_graphql_api_id": gid, "addresses": [address]}
-    Fingerprints(redis_client, key_prefix).record("demo-us", gid, address_values([address]))
+    written = to_customer(customer, "demo-us")  # what the customer sync would have written
+    Fingerprints(redis_client, key_prefix).record("demo-us", gid, guard_values(written))
     assert receiver.send("customers/update", customer).json()["status"] == "echo"
     customer["addresses"] = [{**address, "city": "Toronto"}]
     response = receiver.send("customers/update", customer)
@@ -122,3 +124,28 @@ def test_the_echo_of_our_product_write_is_dropped_and_a_title_edit_is_a_conflict
     assert receiver.send("products/update", _tee_payload("Cheap tee!")).json()["status"] == "conflict"
     assert set(guard.conflicts("demo-us")) == {"gid://shopify/Product/70"}
     assert receiver.stream.depth() == 0
+
+
+def test_a_customer_rename_with_the_addresses_we_wrote_is_a_change_not_an_echo(
+    receiver: Receiver, redis_client: redis.Redis, key_prefix: str
+) -> None:
+    gid = "gid://shopify/Customer/7"
+    address = {"address1": "1 Main St", "city": "Ottawa", "country_code": "CA", "zip": "K1P 1J1", "default": True}
+    customer = {"admin_graphql_api_id": gid, "first_name": "Ada", "last_name": "King", "addresses": [address]}
+    Fingerprints(redis_client, key_prefix).record("demo-us", gid, guard_values(to_customer(customer, "demo-us")))
+    renamed = {**customer, "last_name": "Lovelace"}
+    assert receiver.send("customers/update", renamed).json()["status"] == "queued"
+
+
+def test_a_company_location_we_wrote_comes_back_as_an_echo(
+    receiver: Receiver, redis_client: redis.Redis, key_prefix: str
+) -> None:
+    gid = "gid://shopify/CompanyLocation/441696173"
+    ship = {"address1": "1 Pier Rd", "city": "Seattle", "zip": "98101", "zone_code": "WA", "country_code": "US"}
+    location = {"admin_graphql_api_id": gid, "company": {"name": "Navy Labs"}, "shipping_address": ship}
+    written = to_company_location(location, "demo-us")
+    Fingerprints(redis_client, key_prefix).record("demo-us", gid, guard_values(written))
+    assert receiver.send("company_locations/update", location).json()["status"] == "echo"
+    moved = {**location, "shipping_address": {**ship, "address1": "2 Pier Rd"}}
+    assert receiver.send("company_locations/update", moved).json()["status"] == "queued"
+    assert receiver.send("companies/update", {"admin_graphql_api_id": "gid://shopify/Company/9"}).status_code == 200

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from erp_shopify.artefacts import webhook_schema
-from erp_shopify.policy import routed_topics
-from erp_shopify.store.fingerprints import ADDRESS_FIELDS
+from erp_shopify.policy import COMPANY_TOPICS, CUSTOMER_TOPICS, LOCATION_TOPICS, routed_topics
 
 # topic -> (top-level fields read, {array field: item fields read})
 READS: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
@@ -23,7 +22,8 @@ READS: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     "refunds/create": (("admin_graphql_api_id", "order_id"), {}),
     "inventory_levels/update": (("admin_graphql_api_id", "inventory_item_id", "location_id", "available"), {}),
     "products/update": (("admin_graphql_api_id", "variants"), {"variants": ("admin_graphql_api_id", "price")}),
-    "customers/update": (("admin_graphql_api_id", "addresses"), {"addresses": ADDRESS_FIELDS}),
+    # customers and company locations: read whole by mapping.customers (its own schema test)
+    **{t: (("admin_graphql_api_id",), {}) for t in (*CUSTOMER_TOPICS, *COMPANY_TOPICS, *LOCATION_TOPICS)},
 }
 
 

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from erp_shopify_sandbox.faults import Faults, FaultState
 from erp_shopify_sandbox.proxy import fault_proxy
 from erp_shopify_sandbox.server import ServerThread
-from erp_shopify_sandbox.tryton import sale_write
+from erp_shopify_sandbox.tryton import losable_write
 
 
 def _upstream(received: list[dict[str, object]]) -> Starlette:
@@ -39,7 +39,7 @@ def proxied() -> Iterator[tuple[str, FaultState, list[dict[str, object]]]]:
     state = FaultState()
     upstream = ServerThread(_upstream(received)).start()
     try:
-        with ServerThread(fault_proxy(upstream.url, state, sale_write)) as proxy:
+        with ServerThread(fault_proxy(upstream.url, state, losable_write)) as proxy:
             yield proxy.url, state, received
     finally:
         upstream.stop()

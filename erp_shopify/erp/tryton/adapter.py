@@ -11,7 +11,7 @@ horizon: a confirmed sale's outgoing move lowers it at once (the inventory sync 
 orders not yet in the ERP), while a planned receipt never raises it before it is done.
 
 Sales: ``sales.TrytonSales`` (sent once; order delivery retries them). Shipments: done customer
-shipments (``shipments.read_shipments``).
+shipments (``shipments.read_shipments``). Customers: ``customers.TrytonCustomers``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import httpx
 
 from erp_shopify.config import TrytonConfig
 from erp_shopify.erp.base import ErpAdapter
+from erp_shopify.erp.tryton.customers import TrytonCustomers
 from erp_shopify.erp.tryton.products import TrytonProducts, record_stamp
 from erp_shopify.erp.tryton.rpc import SYSTEM, TrytonRpc
 from erp_shopify.erp.tryton.sales import TrytonSales
@@ -33,6 +34,8 @@ from erp_shopify.erp.tryton.shipments import read_shipments
 from erp_shopify.errors import DataError
 from erp_shopify.records import (
     CreditNote,
+    CustomerPage,
+    CustomerRecord,
     ErpDocument,
     InventoryChange,
     InventoryPage,
@@ -100,9 +103,10 @@ class TrytonAdapter(ErpAdapter):
             timeout=timeout,
             transport=transport,
         )
-        self.sales = TrytonSales(self.rpc, config.party)
         self._warehouses: list[tuple[int, str]] | None = None
         self.products = TrytonProducts(self._read, overlap=overlap)
+        self.customers = TrytonCustomers(self.rpc, self._read, overlap=overlap)
+        self.sales = TrytonSales(self.rpc, config.party, self.customers)
 
     def _read(self, model: str, method: str, *args: Any, context: dict[str, Any] | None = None) -> Any:
         """A read is safe to repeat: retried per call."""
@@ -245,6 +249,17 @@ class TrytonAdapter(ErpAdapter):
 
     def product_snapshot(self, items: Sequence[str]) -> Iterator[list[ProductRecord]]:
         yield self.products.snapshot(items)
+
+    # customers (erp/tryton/customers.py) ------------------------------------------------------
+
+    def find_customer(self, external_ref: str) -> CustomerRecord | None:
+        return self.customers.find_customer(external_ref)
+
+    def upsert_customer(self, customer: CustomerRecord) -> CustomerRecord:
+        return self.customers.upsert_customer(customer)
+
+    def customer_changes(self, cursor: str | None) -> Iterator[CustomerPage]:
+        return self.customers.changes(cursor)
 
     def find_sales_order(self, external_ref: str) -> ErpDocument | None:
         return self.sales.find_sales_order(external_ref)

@@ -37,31 +37,9 @@ class TrytonProducts:
         self.read, self.overlap = read, overlap
 
     def changes(self, cursor: str | None) -> Iterator[ProductPage]:
-        mark, seen = _decode(cursor)
-        since = mark - self.overlap if mark else None
-        domain: list[Any] = [] if since is None else ["OR", ("create_date", ">=", since), ("write_date", ">=", since)]
-        templates: dict[int, None] = {}
-        for model, field in (("product.template", "id"), ("product.product", "template")):
-            rows = self.read(
-                model,
-                "search_read",
-                domain,
-                0,
-                None,
-                [("id", "ASC")],
-                ["create_date", "write_date", field],
-                context=ALL,
-            )
-            for row in rows:
-                version = f"{model}:{row['id']}@{record_stamp(row).isoformat()}"
-                if version in seen:
-                    continue
-                seen[version] = record_stamp(row)
-                mark = max(mark, record_stamp(row)) if mark else record_stamp(row)
-                templates[row[field]] = None
-        floor = mark - self.overlap if mark else None
-        kept = {v: at for v, at in seen.items() if floor is None or at >= floor}
-        yield ProductPage(products=self._templates(list(templates)), cursor=_encode(mark, kept))
+        models = (("product.template", "id"), ("product.product", "template"))
+        templates, cursor = changed_since(self.read, models, cursor, self.overlap, "product")
+        yield ProductPage(products=self._templates(templates), cursor=cursor)
 
     def snapshot(self, codes: Sequence[str]) -> list[ProductRecord]:
         ids = self.read("product.template", "search", [("code", "in", list(codes))], 0, None, None, context=ALL)
@@ -101,12 +79,41 @@ class TrytonProducts:
         )
 
 
-def _encode(mark: datetime | None, seen: dict[str, datetime]) -> str:
+def changed_since(
+    read: Callable[..., Any],
+    models: Sequence[tuple[str, str]],
+    cursor: str | None,
+    overlap: timedelta,
+    what: str,
+) -> tuple[list[int], str]:
+    """The ids (``field`` of each ``(model, field)``) whose rows were created or written since the
+    cursor's mark minus the overlap, each row version handed out once; and the cursor after them."""
+    mark, seen = decode_versions(cursor, what)
+    since = mark - overlap if mark else None
+    domain: list[Any] = [] if since is None else ["OR", ("create_date", ">=", since), ("write_date", ">=", since)]
+    found: dict[int, None] = {}
+    for model, field in models:
+        fields = ["create_date", "write_date", field]
+        rows = read(model, "search_read", domain, 0, None, [("id", "ASC")], fields, context=ALL)
+        for row in rows:
+            version = f"{model}:{row['id']}@{record_stamp(row).isoformat()}"
+            if version in seen:
+                continue
+            seen[version] = record_stamp(row)
+            mark = max(mark, record_stamp(row)) if mark else record_stamp(row)
+            found[row[field]] = None
+    floor = mark - overlap if mark else None
+    kept = {v: at for v, at in seen.items() if floor is None or at >= floor}
+    return list(found), encode_versions(mark, kept)
+
+
+def encode_versions(mark: datetime | None, seen: dict[str, datetime]) -> str:
+    """A change cursor: the mark and the record versions (``model:id@stamp``) handed out inside its overlap."""
     versions = {v: at.isoformat() for v, at in seen.items()}
     return json.dumps({"mark": mark.isoformat() if mark else None, "seen": versions}, separators=(",", ":"))
 
 
-def _decode(cursor: str | None) -> tuple[datetime | None, dict[str, datetime]]:
+def decode_versions(cursor: str | None, what: str) -> tuple[datetime | None, dict[str, datetime]]:
     if not cursor:
         return None, {}
     try:
@@ -114,4 +121,4 @@ def _decode(cursor: str | None) -> tuple[datetime | None, dict[str, datetime]]:
         mark = datetime.fromisoformat(data["mark"]) if data["mark"] else None
         return mark, {v: datetime.fromisoformat(at) for v, at in data["seen"].items()}
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise DataError(f"not a Tryton product cursor: {cursor[:80]!r}", body=cursor, system=SYSTEM) from exc
+        raise DataError(f"not a Tryton {what} cursor: {cursor[:80]!r}", body=cursor, system=SYSTEM) from exc

@@ -12,19 +12,22 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from erp_shopify.erp.tryton.customers import TrytonCustomers
 from erp_shopify.erp.tryton.rpc import SYSTEM, TrytonRpc
 from erp_shopify.errors import DataError, SystemFailure
 from erp_shopify.records import CreditNote, ErpDocument, SalesOrder
 
-_SALE_FIELDS = ["number", "reference", "state", "lines"]
+_SALE_FIELDS = ["number", "reference", "state", "lines", "party", "invoice_address", "shipment_address"]
 
 
 class TrytonSales:
-    """The adapter's order calls, for the configured customer ``party``."""
+    """The adapter's order calls: sold to the order's ERP customer (``customer.erp_party``, a
+    party code) and its address matching the ship-to, else to the configured ``party``."""
 
-    def __init__(self, rpc: TrytonRpc, party: str) -> None:
+    def __init__(self, rpc: TrytonRpc, party: str, customers: TrytonCustomers) -> None:
         self.rpc = rpc
         self.party = party
+        self.customers = customers
 
     def find_sales_order(self, external_ref: str) -> ErpDocument | None:
         sale = self._find_sale(external_ref)
@@ -66,7 +69,14 @@ class TrytonSales:
             ),
             "sale_date": order.ordered_at.date(),
         }
-        return self._ensure_sale(order.external_ref, order.currency, header, lines, known_new=known_new)
+
+        def customer() -> dict[str, Any]:
+            if not order.customer.erp_party:
+                return self._customer()
+            party, address = self.customers.party_for(order.customer.erp_party, ship_to)
+            return {"party": party, "invoice_address": address, "shipment_address": address}
+
+        return self._ensure_sale(order.external_ref, order.currency, header, lines, customer, known_new=known_new)
 
     def create_credit(self, credit: CreditNote) -> ErpDocument:
         """A return sale (negative quantities) with the refund's reference: Tryton's own way to take goods back."""
@@ -94,8 +104,15 @@ class TrytonSales:
                 rows.append(_line(None, Decimal(-1), rest, f"Refund {credit.reason}".strip()))
             return rows
 
+        def customer() -> dict[str, Any]:
+            """The refunded sale's own customer and addresses (else the configured party)."""
+            sold = self._find_sale(credit.order_ref)
+            if sold is None:
+                return self._customer()
+            return {key: sold[key] for key in ("party", "invoice_address", "shipment_address")}
+
         header = {"description": f"Refund of {credit.order_ref}"[:100], "comment": credit.reason}
-        return self._ensure_sale(credit.external_ref, credit.currency, header, lines)
+        return self._ensure_sale(credit.external_ref, credit.currency, header, lines, customer)
 
     def cancel_sales_order(self, external_ref: str) -> ErpDocument:
         sale = self._find_sale(external_ref)
@@ -131,6 +148,7 @@ class TrytonSales:
         currency: str,
         header: dict[str, Any],
         lines: Callable[[], list[dict[str, Any]]],
+        customer: Callable[[], dict[str, Any]],
         *,
         known_new: bool = False,
     ) -> ErpDocument:
@@ -138,7 +156,8 @@ class TrytonSales:
         confirm: every step is safe to repeat, and the caller repeats it (order calls are sent once)."""
         sale = None if known_new else self._find_sale(reference)
         if sale is None:
-            values = {**header, **self._customer(currency), "reference": reference, "invoice_method": "manual"}
+            values = {**header, **customer(), "currency": self._currency(currency)}
+            values |= {"reference": reference, "invoice_method": "manual"}
             [sale_id] = self.rpc.model("sale.sale", "create", [{**values, "lines": [["create", lines()]]}])
             sale = self._read_sale(sale_id)
         elif sale["state"] == "draft" and not sale["lines"]:  # a crash between the header and its lines
@@ -149,17 +168,20 @@ class TrytonSales:
             self.rpc.model("sale.sale", "confirm", [sale["id"]])
         return _document(self._read_sale(sale["id"]))
 
-    def _customer(self, currency: str) -> dict[str, Any]:
-        """The configured party and its first address, and the currency by ISO code."""
+    def _customer(self) -> dict[str, Any]:
+        """The configured party and its first address."""
         parties = self.rpc.model("party.party", "search", [("name", "=", self.party)], 0, 1, None)
         if not parties:
             raise SystemFailure(f"Tryton has no party named {self.party!r} (config erp.party)", system=SYSTEM)
         addresses = self.rpc.model("party.address", "search", [("party", "=", parties[0])], 0, 1, None)
+        address = addresses[0] if addresses else None
+        return {"party": parties[0], "invoice_address": address, "shipment_address": address}
+
+    def _currency(self, currency: str) -> int:
         currencies = self.rpc.model("currency.currency", "search", [("code", "=", currency)], 0, 1, None)
         if not currencies:
             raise DataError(f"Tryton has no currency {currency}", body={"currency": currency}, system=SYSTEM)
-        address = addresses[0] if addresses else None
-        return {"party": parties[0], "invoice_address": address, "shipment_address": address, "currency": currencies[0]}
+        return int(currencies[0])
 
     def _products(self, codes: list[str], reference: str) -> dict[str, dict[str, Any]]:
         rows = self.rpc.model(

@@ -1,0 +1,177 @@
+"""One customer sync of one shop (ERP -> Shopify): ERP customers changed since the watermark,
+each merged with Shopify's current customer by ``mapping.customer_merge`` and, when the merge
+differs from what Shopify holds, written with ``customerSet`` (identifier: the customer's id).
+
+- Which customers: those whose external reference is this shop's (``<shop>-C<id>``: a Shopify
+  customer the ERP knows). ERP-born customers (no reference) and another shop's are counted and
+  left alone; company locations are not written yet.
+- ``customerSet`` replaces the address list, so the merged list is always sent whole: an address
+  only Shopify holds is kept, one a side deleted since our last write is left out.
+- Idempotent without ``@idempotent``: the identifier is the customer's id, so a retry after a lost
+  answer updates the same customer with the same values.
+- The loop guard accepts the written values before the write (``intend``) and keeps them after
+  (``record_many``), so the ``customers/update`` echo is dropped at ingest; the digests of the
+  write are kept (``store/written_customers.py``) for the next merge.
+- Bad data loses nothing: a customer Shopify refuses (``userErrors``) is listed with its reference,
+  codes and fields, the rest is written and the watermark moves on (the ERP's fix moves its stamp).
+  Transient and system failures end the run, and the watermark stays.
+- Conflicts (both sides changed between two syncs) are reported with names and ids and a short
+  diff, never addresses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import redis
+
+from erp_shopify.config import ShopConfig
+from erp_shopify.erp.base import CustomerStore
+from erp_shopify.mapping.customer_merge import Written, merge_customer
+from erp_shopify.mapping.customers import customer_ref, guard_values
+from erp_shopify.records import Address, CustomerRecord
+from erp_shopify.shopify.client import ShopifyClient
+from erp_shopify.store.fingerprints import Fingerprints
+from erp_shopify.store.written_customers import WrittenCustomers
+
+_CUSTOMER_REF = re.compile(r"-C(\d+)$")
+
+
+@dataclass
+class CustomerSyncResult:
+    watermark: str | None
+    read: int = 0
+    written: int = 0
+    unchanged: int = 0
+    not_this_shop: int = 0  # ERP-born, another shop's, or a company location: not written here
+    gone: int = 0  # the customer no longer exists in Shopify
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, str]] = field(default_factory=list)
+
+    def metadata(self) -> dict[str, Any]:
+        counts = ("read", "written", "unchanged", "not_this_shop", "gone")
+        return {**{name: getattr(self, name) for name in counts}, "conflicts": len(self.conflicts)}
+
+
+def shopify_gid(shop: str, external_ref: str) -> str | None:
+    """The Shopify customer behind one of this shop's references, else None."""
+    found = _CUSTOMER_REF.search(external_ref)
+    if found is None:
+        return None
+    gid = f"gid://shopify/Customer/{found.group(1)}"
+    return gid if customer_ref(shop, gid) == external_ref else None
+
+
+def from_shopify(node: dict[str, Any]) -> CustomerRecord:
+    """A ``customer`` query answer as the record both sides compare."""
+    addresses = [
+        Address(
+            name=" ".join(p for p in (a.get("firstName"), a.get("lastName")) if p),
+            company=a.get("company") or "",
+            address1=a.get("address1") or "",
+            address2=a.get("address2") or "",
+            city=a.get("city") or "",
+            zip=a.get("zip") or "",
+            province_code=a.get("provinceCode") or "",
+            country_code=a.get("countryCodeV2") or "",
+            phone=a.get("phone") or "",
+        )
+        for a in node["addressesV2"]["nodes"]
+    ]
+    return CustomerRecord(
+        shopify_id=node["id"],
+        first_name=node.get("firstName") or "",
+        last_name=node.get("lastName") or "",
+        email=node.get("email") or "",
+        phone=node.get("phone") or "",
+        addresses=addresses,
+        changed_at=datetime.fromisoformat(node["updatedAt"]),
+    )
+
+
+def customer_input(customer: CustomerRecord) -> dict[str, Any]:
+    """``CustomerSetInput`` for the merged customer: its whole address list."""
+    data: dict[str, Any] = {"firstName": customer.first_name, "lastName": customer.last_name}
+    data |= {key: value for key, value in (("email", customer.email), ("phone", customer.phone)) if value}
+    data["addresses"] = [_address_input(a) for a in customer.addresses]
+    return data
+
+
+def _address_input(address: Address) -> dict[str, Any]:
+    first, _, last = address.name.rpartition(" ") if " " in address.name else ("", "", address.name)
+    values = {
+        "firstName": first, "lastName": last, "company": address.company, "address1": address.address1,
+        "address2": address.address2, "city": address.city, "zip": address.zip,
+        "provinceCode": address.province_code, "countryCode": address.country_code, "phone": address.phone,
+    }  # fmt: skip
+    return {key: value for key, value in values.items() if value}
+
+
+class CustomerSync:
+    def __init__(
+        self,
+        shop: ShopConfig,
+        client: ShopifyClient,
+        store: CustomerStore,
+        redis_client: redis.Redis,
+        key_prefix: str,
+        *,
+        log: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        self.shop, self.client, self.store, self.log = shop, client, store, log
+        self.guard = Fingerprints(redis_client, key_prefix)
+        self.written = WrittenCustomers(redis_client, key_prefix)
+
+    def run(self, cursor: str | None) -> CustomerSyncResult:
+        result = CustomerSyncResult(watermark=cursor)
+        for page in self.store.customer_changes(cursor):
+            for erp in page.customers:
+                result.read += 1
+                self._one(erp, result)
+            result.watermark = page.cursor
+        self.log(f"{self.shop.name}: customers {result.metadata()}")
+        return result
+
+    def _one(self, erp: CustomerRecord, result: CustomerSyncResult) -> None:
+        gid = shopify_gid(self.shop.name, erp.external_ref) if erp.kind == "customer" else None
+        if gid is None:
+            result.not_this_shop += 1
+            return
+        node = self.client.execute("customer", {"id": gid})["customer"]
+        if node is None:
+            result.gone += 1
+            return
+        shopify = from_shopify(node).model_copy(update={"external_ref": erp.external_ref})
+        last = self.written.load(self.shop.name, [erp.external_ref]).get(erp.external_ref)
+        merge = merge_customer(erp, shopify, last)
+        if merge.conflict is not None:
+            result.conflicts.append(merge.conflict)
+        if not merge.write:
+            result.unchanged += 1
+            self.written.save(self.shop.name, {erp.external_ref: Written.after(erp, shopify)})
+            return
+        values = {gid: guard_values(merge.merged)}
+        self.guard.intend(self.shop.name, values)
+        answer = self.client.execute(
+            "customer_set",
+            {"identifier": {"id": gid}, "input": customer_input(merge.merged)},
+            raise_user_errors=False,
+        )["customerSet"]
+        if answer["userErrors"]:
+            errors = answer["userErrors"]
+            result.refused.append(
+                {
+                    "customer": erp.external_ref,
+                    "erp_number": erp.erp_number,
+                    "codes": ", ".join(e.get("code") or "-" for e in errors),
+                    "fields": "; ".join(".".join(e.get("field") or []) for e in errors),
+                }
+            )
+            return
+        self.guard.record_many(self.shop.name, values)
+        self.written.save(self.shop.name, {erp.external_ref: Written.after(erp, merge.merged)})
+        result.written += 1

@@ -21,7 +21,6 @@ differs from what Shopify holds, written with ``customerSet`` (identifier: the c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,13 +31,12 @@ import redis
 from erp_shopify.config import ShopConfig
 from erp_shopify.erp.base import CustomerStore
 from erp_shopify.mapping.customer_merge import Written, merge_customer
-from erp_shopify.mapping.customers import customer_ref, guard_values
+from erp_shopify.mapping.customer_refs import shopify_object
+from erp_shopify.mapping.customers import CUSTOMER_KIND, customer_ref, guard_values
 from erp_shopify.records import Address, CustomerRecord
 from erp_shopify.shopify.client import ShopifyClient
 from erp_shopify.store.fingerprints import Fingerprints
 from erp_shopify.store.written_customers import WrittenCustomers
-
-_CUSTOMER_REF = re.compile(r"-C(\d+)$")
 
 
 @dataclass
@@ -58,12 +56,10 @@ class CustomerSyncResult:
 
 
 def shopify_gid(shop: str, external_ref: str) -> str | None:
-    """The Shopify customer behind one of this shop's references, else None."""
-    found = _CUSTOMER_REF.search(external_ref)
-    if found is None:
-        return None
-    gid = f"gid://shopify/Customer/{found.group(1)}"
-    return gid if customer_ref(shop, gid) == external_ref else None
+    """The Shopify customer behind one of this shop's references (or the shortened form an ERP
+    with a shorter field keeps), else None."""
+    found = shopify_object(shop, external_ref)
+    return found[1] if found is not None and found[0] == CUSTOMER_KIND else None
 
 
 def from_shopify(node: dict[str, Any]) -> CustomerRecord:
@@ -141,6 +137,7 @@ class CustomerSync:
         if gid is None:
             result.not_this_shop += 1
             return
+        erp = erp.model_copy(update={"external_ref": customer_ref(self.shop.name, gid)})  # the ERP's may be short
         node = self.client.execute("customer", {"id": gid})["customer"]
         if node is None:
             result.gone += 1

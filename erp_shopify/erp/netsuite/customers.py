@@ -5,8 +5,10 @@
   attempt created instead of creating a second.
 - Addresses: the ``addressBook`` sublist. The customer is read first and the book sent back whole
   with ``replace=addressBook``: the addresses it holds, then the record's ones it lacks (compared by
-  value). An address the record no longer has is kept, as on SAP (a merged list comes from the sync,
-  and NetSuite's transactions keep their own copy of the address they used).
+  value). An address the record no longer has is kept, as on SAP (a merged list comes from the
+  sync, and NetSuite's transactions keep their own copy of the address they used). A write that
+  would change nothing is not sent: a repeated webhook, or a retry whose first attempt committed,
+  costs one read and leaves ``lastmodifieddate`` alone.
 - A person (``isPerson``) for a customer, a company (``companyName``) for a company location.
 - Changes: SuiteQL on ``customer.lastmodifieddate`` (account time, to the second), paged by keyset
   (time, id) with an overlap window, each changed customer then read whole from the record service;
@@ -68,6 +70,8 @@ class NetSuiteCustomers:
         if current is None and not customer.external_ref:
             raise DataError(f"no NetSuite customer {customer.erp_number!r}", status=404, system=SYSTEM)
         body = _body(customer, current, self.subsidiary)
+        if current is not None and _unchanged(body, current):
+            return self._record(current)  # a repeated webhook: no write, and the change stamp stays
         method = "PUT" if customer.external_ref else "PATCH"
         self.rest.call(method, path, params={"replace": "addressBook"}, json=body, retried=False)
         written = self._read(path)
@@ -150,6 +154,14 @@ def _body(customer: CustomerRecord, current: dict[str, Any] | None, subsidiary: 
     if current is None:
         body["subsidiary"] = {"id": subsidiary}
     return body
+
+
+def _unchanged(body: dict[str, Any], current: dict[str, Any]) -> bool:
+    """The write would add no address and change no field the record holds."""
+    fields = {k: v for k, v in body.items() if k != "addressBook"}
+    same = all((current.get(k) or "") == (v or "") for k, v in fields.items() if not isinstance(v, bool))
+    kind = all(bool(current.get(k)) == v for k, v in fields.items() if isinstance(v, bool))
+    return same and kind and len(body["addressBook"]["items"]) == len(_lines(current))
 
 
 def _address_book(address: Address) -> dict[str, str]:

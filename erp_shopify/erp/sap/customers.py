@@ -1,7 +1,10 @@
 """Customers and B2B company locations as SAP business partners (``API_BUSINESS_PARTNER``).
 
 - Key: our external reference in ``BusinessPartnerIDByExtSystem`` ("External BP Number", 20
-  characters, filterable), the field SAP keeps for another system's number of the partner.
+  upper-case characters, filterable), the field SAP keeps for another system's number of the
+  partner. A reference longer than 20 (every real Shopify id with its shop name) is kept as its
+  ``mapping.customer_refs.short_ref``; finds and upserts answer with the caller's reference, a
+  change read with the stored form (the sync recognises both).
 - Create: one deep insert of ``A_BusinessPartner`` with the customer role ``FLCU01`` (SAP then
   creates the ``A_Customer`` of the same number) and the addresses, each with its e-mail address
   and phone number. A person (``BusinessPartnerCategory`` 1) for a customer, an organization (2)
@@ -38,6 +41,7 @@ from erp_shopify.erp.sap.odata import (
 )
 from erp_shopify.erp.shipment_cursor import ShipmentCursor
 from erp_shopify.errors import DataError, IntegrationError
+from erp_shopify.mapping.customer_refs import short_ref
 from erp_shopify.records import Address, CustomerPage, CustomerRecord
 
 BUSINESS_PARTNERS = "API_BUSINESS_PARTNER"
@@ -70,20 +74,26 @@ class SapCustomers:
 
     def find_customer(self, external_ref: str) -> CustomerRecord | None:
         row = self._find(external_ref)
-        return _record(row) if row else None
+        return _record(row).model_copy(update={"external_ref": external_ref}) if row else None
 
     def upsert_customer(self, customer: CustomerRecord) -> CustomerRecord:
+        asked = customer.external_ref
+        customer = customer.model_copy(update={"external_ref": stored_ref(asked)})
         _check(customer)
-        row = self._find(customer.external_ref) if customer.external_ref else None
+        row = self._find(asked) if asked else None
         if row is None and customer.erp_number:
             row = self._by_number(customer.erp_number)
         if row is None:
             response = self.odata.write("POST", self.url, _create_payload(customer), BUSINESS_PARTNERS)
-            return _record(response.json()["d"])
+            return _record(response.json()["d"]).model_copy(update={"external_ref": asked})
         self._update(row, customer)
         changed = self._by_number(row["BusinessPartner"])
         assert changed is not None, "a partner just updated is readable"
-        return _record(changed)
+        return _record(changed).model_copy(update={"external_ref": asked or changed.get(EXTERNAL_REF) or ""})
+
+    def stored_ref(self, external_ref: str) -> str:
+        """The form SAP keeps ``external_ref`` in."""
+        return stored_ref(external_ref)
 
     def customer_changes(self, cursor: str | None) -> Iterator[CustomerPage]:
         states = _decode(cursor, self.overlap)
@@ -112,7 +122,11 @@ class SapCustomers:
     # --- reads and writes ------------------------------------------------------------------------
 
     def _find(self, external_ref: str) -> dict[str, Any] | None:
-        params = {"$filter": f"{EXTERNAL_REF} eq {string_literal(external_ref)}", "$expand": _EXPAND, "$top": "2"}
+        params = {
+            "$filter": f"{EXTERNAL_REF} eq {string_literal(stored_ref(external_ref))}",
+            "$expand": _EXPAND,
+            "$top": "2",
+        }
         rows = results(self.odata.get(self.url, params, retried=False))
         return rows[0] if rows else None
 
@@ -187,6 +201,11 @@ class SapCustomers:
 
 
 # --- mapping -------------------------------------------------------------------------------------
+
+
+def stored_ref(external_ref: str) -> str:
+    """Our reference as ``BusinessPartnerIDByExtSystem`` keeps it (20 upper-case characters)."""
+    return short_ref(external_ref, _LIMITS["external_ref"]) if external_ref else ""
 
 
 def _check(customer: CustomerRecord) -> None:

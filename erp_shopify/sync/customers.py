@@ -143,6 +143,9 @@ class CustomerSync:
             result.gone += 1
             return
         shopify = from_shopify(node).model_copy(update={"external_ref": erp.external_ref})
+        # customerSet leaves out an empty email or phone, so Shopify keeps its own (the email is the
+        # customer's sign-in): an ERP without one (SAP keeps both on an address) compares as Shopify's
+        erp = erp.model_copy(update={f: getattr(erp, f) or getattr(shopify, f) for f in ("email", "phone")})
         last = self.written.load(self.shop.name, [erp.external_ref]).get(erp.external_ref)
         merge = merge_customer(erp, shopify, last)
         if merge.conflict is not None:

@@ -242,7 +242,15 @@ class SapControl:
             body = await request.json()
             self.app.page_size = int(body.get("page_size", self.app.page_size))
             self.app.forbidden = bool(body.get("forbidden", self.app.forbidden))
-        return JSONResponse({"page_size": self.app.page_size, "forbidden": self.app.forbidden})
+            # an administrator defines countries/regions (code -> postal code pattern, or null)
+            self.store.partners.countries.update(body.get("countries") or {})
+        return JSONResponse(
+            {
+                "page_size": self.app.page_size,
+                "forbidden": self.app.forbidden,
+                "countries": sorted(self.store.partners.countries),
+            }
+        )
 
     async def expire_csrf(self, request: Request) -> Response:
         """Forget every CSRF token, as when SAP's security session times out."""

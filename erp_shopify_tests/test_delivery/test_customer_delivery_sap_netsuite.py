@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from erp_shopify.config import Settings, parse_settings
-from erp_shopify.delivery import BatchReport, QueueParts, deliver_batch, resume
+from erp_shopify.delivery import BatchReport, QueueParts, ReplaySelection, deliver_batch, replay, resume
 from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 from erp_shopify.erp.sap.adapter import SapAdapter
 from erp_shopify.notify import Notifier
@@ -79,17 +80,12 @@ def _erp_section(erp: Any) -> dict[str, Any]:
     return settings_data(erp.sandbox, "redis://unused", "unused")["erp"]
 
 
-@pytest.fixture(params=["sap", "netsuite"])
-def rig(
-    request: pytest.FixtureRequest,
-    alerts: tuple[AlertReceiver, str],
-    redis_target: RedisTarget,
-    key_prefix: str,
-    monkeypatch: pytest.MonkeyPatch,
+@contextmanager
+def _erp_rig(
+    kind: str, alerts: tuple[AlertReceiver, str], redis_target: RedisTarget, key_prefix: str
 ) -> Iterator[ErpRig]:
     receiver, alert_url = alerts
-    monkeypatch.setenv("ERP_SHOPIFY_ALERT_WEBHOOK_URL", alert_url)
-    module = harness_sap if request.param == "sap" else harness_netsuite
+    module = harness_sap if kind == "sap" else harness_netsuite
     with module.harness() as erp:
         guest = erp.put_erp_customer("", "Web Guest", [GUEST])
         data = settings_data(_erp_section(erp), redis_target.url, key_prefix, cluster=redis_target.cluster)
@@ -102,6 +98,30 @@ def rig(
         finally:
             erp.clear_faults()
             client.close()
+
+
+@pytest.fixture(params=["sap", "netsuite"])
+def rig(
+    request: pytest.FixtureRequest,
+    alerts: tuple[AlertReceiver, str],
+    redis_target: RedisTarget,
+    key_prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[ErpRig]:
+    monkeypatch.setenv("ERP_SHOPIFY_ALERT_WEBHOOK_URL", alerts[1])
+    with _erp_rig(request.param, alerts, redis_target, key_prefix) as made:
+        yield made
+
+
+@pytest.fixture
+def sap_rig(
+    alerts: tuple[AlertReceiver, str], redis_target: RedisTarget, key_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ErpRig]:
+    """SAP alone: its country settings decide which countries and postal codes an address may have
+    (NetSuite checks no postal code format and knows every ISO country)."""
+    monkeypatch.setenv("ERP_SHOPIFY_ALERT_WEBHOOK_URL", alerts[1])
+    with _erp_rig("sap", alerts, redis_target, key_prefix) as made:
+        yield made
 
 
 def _sold_to(rig: ErpRig, order_ref: str) -> tuple[str, list[str]]:
@@ -190,17 +210,43 @@ def test_revoked_credentials_pause_delivery_and_the_customer_arrives_after_resum
     assert rig.erp.count_customers(_stored(rig, REF)) == 1 and rig.parts.dead_letters.list() == []
 
 
-def test_a_refused_country_is_dead_lettered_naming_the_field_and_replayed_after_the_fix(rig: ErpRig) -> None:
+def test_a_refused_country_is_dead_lettered_naming_the_field_while_other_customers_flow(rig: ErpRig) -> None:
     home, work = customer_payload()["addresses"]
-    bad = customer_payload(addresses=[home, {**work, "country_code": "XX"}])
-    rig.queue("customers/create", bad)
+    rig.queue("customers/create", customer_payload(addresses=[home, {**work, "country_code": "XX"}]))
     other = "gid://shopify/Customer/115310627314723955"
     rig.queue("customers/create", customer_payload(admin_graphql_api_id=other, id=115310627314723955))
     report = rig.deliver()
     assert sorted(report.summary().items()) == [("dead_lettered", 1), ("delivered", 1)]  # the other flows
     [letter] = rig.parts.dead_letters.list()
-    assert letter.error_class == "data" and "country" in letter.message.lower()
+    # the field is named in the record sent to the ERP (the default address first), kept with the letter
+    assert letter.error_class == "data" and "addresses[0].country_code" in letter.message
+    assert letter.erp_payload["addresses"][0]["country_code"] == "XX"
     assert "Bank St" not in letter.message and all("Bank St" not in text for text in rig.alerts.received)
     assert json.loads(letter.raw_body)["addresses"][1]["country_code"] == "XX"  # kept for replay
     assert rig.erp.count_customers(_stored(rig, REF)) == 0
     assert rig.erp.count_customers(_stored(rig, f"{SHOP}-C115310627314723955")) == 1
+
+
+def test_a_postal_code_sap_refuses_is_dead_lettered_naming_the_field(sap_rig: ErpRig) -> None:
+    home, work = customer_payload()["addresses"]
+    sap_rig.queue("customers/update", customer_payload(addresses=[{**home, "zip": "SW1Y4JH"}, work]))
+    assert sap_rig.deliver().summary() == {"dead_lettered": 1}
+    [letter] = sap_rig.parts.dead_letters.list()
+    assert letter.error_class == "data" and "addresses[1].zip" in letter.message and "SW1Y" not in letter.message
+    assert letter.erp_payload["addresses"][1]["zip"] == "SW1Y4JH"
+    assert "AM/213" in json.dumps(letter.response_body) and sap_rig.erp.count_customers(_stored(sap_rig, REF)) == 0
+
+
+def test_a_dead_lettered_customer_is_replayed_once_sap_knows_its_country(sap_rig: ErpRig) -> None:
+    home, work = customer_payload()["addresses"]
+    kosovo = {**home, "country_code": "XK", "zip": "10000"}
+    sap_rig.queue("customers/update", customer_payload(addresses=[kosovo, work]))
+    sap_rig.deliver()
+    [letter] = sap_rig.parts.dead_letters.list()
+    assert "addresses[1].country_code" in letter.message
+    sap_rig.erp.control_call("PUT", "/_sandbox/settings", {"countries": {"XK": r"\d{5}"}})  # SAP's admin adds it
+    replay(sap_rig.parts, ReplaySelection(ids=(letter.id,)))  # what `erp-shopify dlq replay` does
+    assert sap_rig.deliver().summary() == {"delivered": 1}
+    found = sap_rig.erp.adapter.find_customer(REF)
+    assert found is not None and sorted(a.country_code for a in found.addresses) == ["GB", "XK"]
+    assert sap_rig.parts.dead_letters.list() == [] and sap_rig.erp.count_customers(_stored(sap_rig, REF)) == 1

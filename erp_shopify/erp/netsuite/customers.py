@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 from erp_shopify.erp.netsuite.rest import RECORD_PATH, SYSTEM, RestClient, validate_external_id
 from erp_shopify.erp.netsuite.suiteql import SQL_TIME_FORMAT, TIME_FORMAT, keyset_condition, literal
 from erp_shopify.erp.shipment_cursor import ShipmentCursor
-from erp_shopify.errors import DataError
+from erp_shopify.errors import DataError, RefusedField
 from erp_shopify.records import Address, CustomerPage, CustomerRecord
 
 # Address field -> the addressBookAddress field
@@ -40,6 +41,8 @@ _ADDRESS_FIELDS = {
     "country_code": "country",
     "phone": "addrPhone",
 }
+_BOOK_FIELDS = {field: name for name, field in _ADDRESS_FIELDS.items()}
+_BOOK_PATH = re.compile(r"addressBook\.items\[(\d+)\]\.addressBookAddress\.(\w+)")
 _CHANGED = "c.lastmodifieddate"
 
 
@@ -73,7 +76,10 @@ class NetSuiteCustomers:
         if current is not None and _unchanged(body, current):
             return self._record(current)  # a repeated webhook: no write, and the change stamp stays
         method = "PUT" if customer.external_ref else "PATCH"
-        self.rest.call(method, path, params={"replace": "addressBook"}, json=body, retried=False)
+        try:
+            self.rest.call(method, path, params={"replace": "addressBook"}, json=body, retried=False)
+        except DataError as exc:
+            raise _refused_field(exc, customer, current) from exc
         written = self._read(path)
         if written is None:
             raise DataError(
@@ -154,6 +160,27 @@ def _body(customer: CustomerRecord, current: dict[str, Any] | None, subsidiary: 
     if current is None:
         body["subsidiary"] = {"id": subsidiary}
     return body
+
+
+def _refused_field(exc: DataError, customer: CustomerRecord, current: dict[str, Any] | None) -> DataError:
+    """NetSuite's refusal of an address book field, named as our field (``addresses[1].country_code``):
+    the book sent is the addresses the record held, then ours it lacked, so NetSuite's line number
+    is turned back into the position in ``customer.addresses``."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    held = {_key(line.get("addressBookAddress") or {}) for line in _lines(current or {})}
+    added = [n for n, a in enumerate(customer.addresses) if _key(_address_book(a)) not in held]
+    for detail in body.get("o:errorDetails") or []:
+        found = _BOOK_PATH.search(str(detail.get("o:errorPath") or ""))
+        if found is None or found.group(2) not in _BOOK_FIELDS:
+            continue
+        line = int(found.group(1)) - len(held)
+        where = f"addresses[{added[line]}]" if 0 <= line < len(added) else "addresses"
+        message = (
+            f"customer {customer.external_ref!r}: NetSuite refused {where}.{_BOOK_FIELDS[found.group(2)]}"
+            f" ({found.group(2)}, {detail.get('o:errorCode') or '-'})"
+        )
+        return RefusedField.naming(exc, message)
+    return exc
 
 
 def _unchanged(body: dict[str, Any], current: dict[str, Any]) -> bool:

@@ -25,6 +25,7 @@ Sent once (``retried=False``) like order calls, except the change read, retried 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,7 +41,7 @@ from erp_shopify.erp.sap.odata import (
     time_literal,
 )
 from erp_shopify.erp.shipment_cursor import ShipmentCursor
-from erp_shopify.errors import DataError, IntegrationError
+from erp_shopify.errors import DataError, IntegrationError, RefusedField
 from erp_shopify.mapping.customer_refs import short_ref
 from erp_shopify.records import Address, CustomerPage, CustomerRecord
 
@@ -62,6 +63,8 @@ _ADDRESS_FIELDS = {
     "province_code": ("Region", 3),
     "country_code": ("Country", 3),
 }
+_PROPERTY_FIELDS = {prop: field for field, (prop, _) in _ADDRESS_FIELDS.items()}
+_TARGET = re.compile(r"(?:to_BusinessPartnerAddress\((\d+)\)/)?(\w+)$")
 _LIMITS = {"external_ref": 20, "first_name": 40, "last_name": 40, "company": 40, "email": 241, "phone": 30}
 # the two passes of a change read: (stamp date, stamp time, the other pass's date must be ...)
 _PASSES = {"changed": ("LastChangeDate", "LastChangeTime", "ne"), "created": ("CreationDate", "CreationTime", "eq")}
@@ -77,6 +80,12 @@ class SapCustomers:
         return _record(row).model_copy(update={"external_ref": external_ref}) if row else None
 
     def upsert_customer(self, customer: CustomerRecord) -> CustomerRecord:
+        try:
+            return self._upsert(customer)
+        except DataError as exc:
+            raise _refused_field(exc, customer) from exc
+
+    def _upsert(self, customer: CustomerRecord) -> CustomerRecord:
         asked = customer.external_ref
         customer = customer.model_copy(update={"external_ref": stored_ref(asked)})
         _check(customer)
@@ -152,7 +161,10 @@ class SapCustomers:
                 email = customer.email if not addresses and n == 0 else ""
                 payload = {"BusinessPartner": number, **fields, **_communication(address, customer, email, n)}
                 url = self.odata.url(BUSINESS_PARTNERS, "A_BusinessPartnerAddress")
-                created = self.odata.write("POST", url, payload, BUSINESS_PARTNERS).json()["d"]
+                try:
+                    created = self.odata.write("POST", url, payload, BUSINESS_PARTNERS).json()["d"]
+                except DataError as exc:  # SAP numbers the address it was given: ours is the n-th
+                    raise _refused_field(exc, customer, position=n) from exc
                 addresses.append(created)
                 held[_address_key(created)] = created
             elif address.phone and [p.get("PhoneNumber") for p in results(current.get("to_PhoneNumber"))][:1] != [
@@ -221,6 +233,27 @@ def _check(customer: CustomerRecord) -> None:
                     f"customer {customer.external_ref!r}: addresses[{n}].{field} is longer than SAP's {prop} ({limit})",
                     system=SYSTEM,
                 )
+
+
+def _refused_field(exc: DataError, customer: CustomerRecord, position: int | None = None) -> DataError:
+    """SAP's refusal of an address property, named as our field (``addresses[1].zip``), with SAP's
+    code; SAP's own text (it quotes the value) stays in the error body, kept with the dead letter."""
+    if isinstance(exc, RefusedField):
+        return exc
+    body = exc.body if isinstance(exc.body, dict) else {}
+    details = ((body.get("error") or {}).get("innererror") or {}).get("errordetails") or []
+    for detail in details:
+        found = _TARGET.search(str(detail.get("target") or ""))
+        if found is None or found.group(2) not in _PROPERTY_FIELDS:
+            continue
+        n = position if position is not None else found.group(1)
+        where = f"addresses[{n}]" if n is not None else "addresses"
+        field = f"{where}.{_PROPERTY_FIELDS[found.group(2)]}"
+        message = (
+            f"customer {customer.external_ref!r}: SAP refused {field} ({found.group(2)}, {detail.get('code') or '-'})"
+        )
+        return RefusedField.naming(exc, message)
+    return exc
 
 
 def _names(customer: CustomerRecord, category: str) -> dict[str, str]:

@@ -3,8 +3,9 @@ each merged with Shopify's current customer by ``mapping.customer_merge`` and, w
 differs from what Shopify holds, written with ``customerSet`` (identifier: the customer's id).
 
 - Which customers: those whose external reference is this shop's (``<shop>-C<id>``: a Shopify
-  customer the ERP knows). ERP-born customers (no reference) and another shop's are counted and
-  left alone; company locations are not written yet.
+  customer the ERP knows, or its shortened form). ERP-born customers (no reference) and another
+  shop's are counted and left alone. A B2B company location of this shop (``<shop>-L<id>``) gets
+  its address with ``companyLocationAssignAddress`` instead (``sync/company_locations.py``).
 - ``customerSet`` replaces the address list, so the merged list is always sent whole: an address
   only Shopify holds is kept, one a side deleted since our last write is left out.
 - Idempotent without ``@idempotent``: the identifier is the customer's id, so a retry after a lost
@@ -32,11 +33,12 @@ from erp_shopify.config import ShopConfig
 from erp_shopify.erp.base import CustomerStore
 from erp_shopify.mapping.customer_merge import Written, merge_customer
 from erp_shopify.mapping.customer_refs import shopify_object
-from erp_shopify.mapping.customers import CUSTOMER_KIND, customer_ref, guard_values
+from erp_shopify.mapping.customers import CUSTOMER_KIND, LOCATION_KIND, customer_ref, guard_values
 from erp_shopify.records import Address, CustomerRecord
 from erp_shopify.shopify.client import ShopifyClient
 from erp_shopify.store.fingerprints import Fingerprints
 from erp_shopify.store.written_customers import WrittenCustomers
+from erp_shopify.sync.company_locations import LocationOutcome, LocationWriter
 
 
 @dataclass
@@ -45,14 +47,25 @@ class CustomerSyncResult:
     read: int = 0
     written: int = 0
     unchanged: int = 0
-    not_this_shop: int = 0  # ERP-born, another shop's, or a company location: not written here
-    gone: int = 0  # the customer no longer exists in Shopify
+    not_this_shop: int = 0  # ERP-born, or another shop's: not written here
+    gone: int = 0  # the customer or company location no longer exists in Shopify
+    locations: int = 0  # of those read, B2B company locations of this shop
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     refused: list[dict[str, str]] = field(default_factory=list)
 
     def metadata(self) -> dict[str, Any]:
-        counts = ("read", "written", "unchanged", "not_this_shop", "gone")
+        counts = ("read", "written", "unchanged", "not_this_shop", "gone", "locations")
         return {**{name: getattr(self, name) for name in counts}, "conflicts": len(self.conflicts)}
+
+    def count(self, location: LocationOutcome) -> None:
+        """One company location's outcome (``sync/company_locations.py``)."""
+        self.locations += 1
+        if location.outcome in ("written", "unchanged", "gone"):
+            setattr(self, location.outcome, getattr(self, location.outcome) + 1)
+        elif location.outcome == "refused" and location.detail is not None:
+            self.refused.append(location.detail)
+        elif location.detail is not None:
+            self.conflicts.append(location.detail)
 
 
 def shopify_gid(shop: str, external_ref: str) -> str | None:
@@ -121,6 +134,7 @@ class CustomerSync:
         self.shop, self.client, self.store, self.log = shop, client, store, log
         self.guard = Fingerprints(redis_client, key_prefix)
         self.written = WrittenCustomers(redis_client, key_prefix)
+        self.locations = LocationWriter(shop.name, client, self.guard, self.written)
 
     def run(self, cursor: str | None) -> CustomerSyncResult:
         result = CustomerSyncResult(watermark=cursor)
@@ -133,9 +147,14 @@ class CustomerSync:
         return result
 
     def _one(self, erp: CustomerRecord, result: CustomerSyncResult) -> None:
-        gid = shopify_gid(self.shop.name, erp.external_ref) if erp.kind == "customer" else None
-        if gid is None:
+        found = shopify_object(self.shop.name, erp.external_ref)
+        kind = CUSTOMER_KIND if erp.kind == "customer" else LOCATION_KIND
+        if found is None or found[0] != kind:
             result.not_this_shop += 1
+            return
+        gid = found[1]
+        if erp.kind == "company_location":
+            result.count(self.locations.sync(erp, gid))
             return
         erp = erp.model_copy(update={"external_ref": customer_ref(self.shop.name, gid)})  # the ERP's may be short
         node = self.client.execute("customer", {"id": gid})["customer"]

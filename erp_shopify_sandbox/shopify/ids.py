@@ -23,6 +23,8 @@ BASES = {
     "Metafield": 30_500_000_000_000,
     "CompanyLocationCatalog": 61_000_000_000,
     "CompanyLocation": 2_450_000_000,
+    "CompanyAddress": 3_150_000_000,
+    "CompanyContact": 4_150_000_000,
     "Company": 1_450_000_000,
     "InventoryAdjustmentGroup": 38_000_000_000_000,
     "BulkOperation": 5_100_000_000_000,

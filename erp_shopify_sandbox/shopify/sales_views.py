@@ -296,11 +296,37 @@ class CompanyLocationView(_HasMetafields):
         return self.state.price_lists[self.index].currency
 
     @property
+    def updatedAt(self) -> str:
+        return self.state.price_lists[self.index].location_updated_at
+
+    @property
+    def shippingAddress(self) -> dict[str, Any] | None:
+        return company_address(self.state.price_lists[self.index].shipping_address)
+
+    @property
+    def billingAddress(self) -> dict[str, Any] | None:
+        return company_address(self.state.price_lists[self.index].billing_address)
+
+    @property
     def company(self) -> CompanyView:
         return CompanyView(self.state, self.index)
 
     def catalogs(self, info: Any, first: int | None = None, after: str | None = None) -> dict:
         return connection([self.index], first, after, lambda i: CatalogView(self.state, i), bulk=bulk_of(info))
+
+
+def company_address(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored company address as the ``CompanyAddress`` object."""
+    if stored is None:
+        return None
+    fields = ("address1", "address2", "city", "countryCode", "firstName", "lastName", "phone", "recipient", "zip")
+    return {
+        **{key: stored.get(key) for key in fields},
+        "zoneCode": stored.get("zoneCode"),
+        "id": ids.gid("CompanyAddress", stored["index"]),
+        "createdAt": stored["created_at"],
+        "updatedAt": stored["updated_at"],
+    }
 
 
 class CatalogView(_HasMetafields):

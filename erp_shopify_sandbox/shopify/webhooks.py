@@ -32,6 +32,7 @@ TOPICS = (
     "inventory_levels/update",
     "customers/create",
     "customers/update",
+    "company_locations/update",
     "fulfillments/create",
     "orders/fulfilled",
 )

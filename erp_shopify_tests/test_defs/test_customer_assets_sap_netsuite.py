@@ -16,12 +16,13 @@ import pytest
 
 from erp_shopify.defs.customers.assets import customers
 from erp_shopify.defs.shops import sync_shop_partitions
-from erp_shopify.mapping.customers import customer_ref, observed_values
-from erp_shopify.records import CustomerRecord
+from erp_shopify.mapping.customers import customer_ref, location_ref, observed_values
+from erp_shopify.records import Address, CustomerRecord
 from erp_shopify.shopify.documents import load
 from erp_shopify.store.fingerprints import Fingerprints
 from erp_shopify.sync.customers import customer_input
 from erp_shopify_sandbox.shopify import ids, payloads
+from erp_shopify_sandbox.shopify.company_mutations import location_payload
 from erp_shopify_tests.test_defs.dagster_world import metadata, resources
 from erp_shopify_tests.test_delivery.conftest import settings_data as delivery_settings
 from erp_shopify_tests.test_erp import harness_netsuite, harness_sap
@@ -94,3 +95,54 @@ def test_an_erp_change_reaches_shopify_with_shopify_addresses_kept_and_no_echo(
         assert Fingerprints(w.redis(), w.key_prefix).is_echo(SHOP, gid, echo)  # dropped at the receiver
         third = _run(w, i)
         assert third["written"] == 0 and _streets(w, gid) == ["1 Main St", "2 Bank St", "9 Lake Rd"]
+
+
+SEEDED = Address(name="Receiving", company="Navy Labs", address1="100 Market St", city="Seattle", zip="98101",
+                 province_code="WA", country_code="US")  # fmt: skip
+DOCK = Address(name="Grace Hopper", company="Navy Labs", address1="1 Pier Rd", city="Seattle", zip="98104",
+               province_code="WA", country_code="US")  # fmt: skip
+OFFICE = DOCK.model_copy(update={"name": "Accounts", "address1": "2 Office Park"})
+
+
+def _location(w: World, gid: str) -> dict[str, Any]:
+    return w.client(SHOP).execute(load("company_location"), {"id": gid})["companyLocation"]
+
+
+@pytest.mark.parametrize("kind", ["sap", "netsuite"])
+def test_an_erp_address_of_a_company_location_is_assigned_to_its_shipping_and_billing(
+    kind: str, tmp_path: Path, redis_url: str, key_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with _erp_world(kind, tmp_path, redis_url, key_prefix, monkeypatch) as (w, erp), dg.instance_for_test() as i:
+        price_list = w.shops[SHOP].control.create_price_list("Navy prices", "USD", company_location="Navy Labs")
+        gid = ids.gid("CompanyLocation", ids.parse_gid(price_list, "PriceList") or 0)
+        record = CustomerRecord(
+            kind="company_location", external_ref=location_ref(SHOP, gid), company="Navy Labs", addresses=[SEEDED]
+        )
+        party = erp.adapter.upsert_customer(record)  # as company_locations/create put it in the ERP
+        first = _run(w, i)
+        assert (first["locations"], first["written"], first["unchanged"]) == (1, 0, 1)
+        erp.put_erp_customer(party.erp_number, "Navy Labs", [DOCK], organization=True)  # a new ship-to, in the ERP
+        second = _run(w, i)
+        assert (second["locations"], second["written"]) == (1, 1)
+        shown = _location(w, gid)
+        assert shown["shippingAddress"]["address1"] == shown["billingAddress"]["address1"] == "1 Pier Rd"
+        assert shown["shippingAddress"]["recipient"] == "Grace Hopper"
+        echo = observed_values("company_locations/update", _location_webhook(w, gid), SHOP)
+        assert Fingerprints(w.redis(), w.key_prefix).is_echo(SHOP, gid, echo)  # dropped at the receiver
+        erp.put_erp_customer(party.erp_number, "Navy Labs", [DOCK, OFFICE], organization=True)  # a bill-to of its own
+        assert _run(w, i)["written"] == 1
+        shown = _location(w, gid)
+        assert (shown["shippingAddress"]["address1"], shown["billingAddress"]["address1"]) == (
+            "1 Pier Rd",
+            "2 Office Park",
+        )
+        assert Fingerprints(w.redis(), w.key_prefix).is_echo(
+            SHOP, gid, observed_values("company_locations/update", _location_webhook(w, gid), SHOP)
+        )
+        assert _run(w, i)["written"] == 0
+
+
+def _location_webhook(w: World, gid: str) -> dict[str, Any]:
+    """The ``company_locations/update`` payload Shopify sends of the location as it is now."""
+    state = w.shops[SHOP].sandbox.state
+    return json.loads(json.dumps(location_payload(state.price_lists[ids.parse_gid(gid, "CompanyLocation") or 0])))

@@ -12,11 +12,14 @@
 - A person (``isPerson``) for a customer, a company (``companyName``) for a company location.
 - Changes: SuiteQL on ``customer.lastmodifieddate`` (account time, to the second), paged by keyset
   (time, id) with an overlap window, each changed customer then read whole from the record service;
-  a (customer, stamp) pair already handed out is skipped.
+  one whose content was already handed out is skipped (the stamp alone would not do: a change in
+  the same second as the one before it has the same stamp).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -93,14 +96,12 @@ class NetSuiteCustomers:
         after: tuple[str, int] | None = None
         while True:
             rows = self.query(_changes_query(start.strftime(TIME_FORMAT) if start else None, after))["items"]
-            fresh = []
-            for row in rows:
+            records = []
+            for row in rows:  # read whole: two changes in one second share the stamp, not the content
                 changed = datetime.strptime(row["changed"], TIME_FORMAT)
-                if state.observe(row["id"], changed, row["changed"]):
-                    fresh.append(row["id"])
-            records = [
-                self._record(r) for r in (self._read(f"{RECORD_PATH}/customer/{i}", retried=True) for i in fresh) if r
-            ]
+                found = self._read(f"{RECORD_PATH}/customer/{row['id']}", retried=True)
+                if found is not None and state.observe(row["id"], changed, f"{row['changed']}|{_digest(found)}"):
+                    records.append(self._record(found))
             if rows or after is None:
                 yield CustomerPage(customers=records, cursor=state.encode())
             if not rows:
@@ -181,6 +182,10 @@ def _refused_field(exc: DataError, customer: CustomerRecord, current: dict[str, 
         )
         return RefusedField.naming(exc, message)
     return exc
+
+
+def _digest(record: dict[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _unchanged(body: dict[str, Any], current: dict[str, Any]) -> bool:

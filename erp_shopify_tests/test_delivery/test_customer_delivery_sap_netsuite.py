@@ -1,6 +1,8 @@
 """Customer webhooks and the orders that name their customer, delivered to the SAP and NetSuite
-sandboxes through the orders' queue, ledger, error classes and DLQ (real Redis, real HTTP): one
-ERP customer per Shopify customer whatever is repeated or lost, each order sold to it."""
+sandboxes through the webhook receiver (signed, over HTTP) or the queue as it fills it, and the
+orders' ledger, error classes, pause and DLQ (real Redis, real HTTP): one ERP customer per Shopify
+customer whatever is repeated or lost, each order sold to it, a refused address dead-lettered
+naming its field and replayed once the ERP is fixed."""
 
 from __future__ import annotations
 
@@ -10,16 +12,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 
 from erp_shopify.config import Settings, parse_settings
 from erp_shopify.delivery import BatchReport, QueueParts, ReplaySelection, deliver_batch, replay, resume
 from erp_shopify.erp.netsuite.adapter import NetSuiteAdapter
 from erp_shopify.erp.sap.adapter import SapAdapter
+from erp_shopify.ingest.app import WEBHOOK_PATH, create_app
 from erp_shopify.notify import Notifier
 from erp_shopify.records import Address
+from erp_shopify.shopify.webhooks import sign
 from erp_shopify.store.connection import connect
 from erp_shopify.store.stream import InboundEvent
+from erp_shopify_sandbox.server import ServerThread
 from erp_shopify_tests.redis_cluster import RedisTarget
 from erp_shopify_tests.test_delivery.conftest import SHOP, AlertReceiver, settings_data
 from erp_shopify_tests.test_erp import harness_netsuite, harness_sap
@@ -28,6 +34,7 @@ from erp_shopify_tests.test_mapping.test_customers import customer_payload
 
 GID = "gid://shopify/Customer/115310627314723954"  # a real-sized id: its reference is 27 characters
 REF = f"{SHOP}-C115310627314723954"
+SECRET = "whsec-e2e-0123456789"
 GUEST = Address(name="Web Shop Guest", address1="1 Sales Rd", city="Berlin", zip="10115", country_code="DE")
 
 
@@ -250,3 +257,28 @@ def test_a_dead_lettered_customer_is_replayed_once_sap_knows_its_country(sap_rig
     found = sap_rig.erp.adapter.find_customer(REF)
     assert found is not None and sorted(a.country_code for a in found.addresses) == ["GB", "XK"]
     assert sap_rig.parts.dead_letters.list() == [] and sap_rig.erp.count_customers(_stored(sap_rig, REF)) == 1
+
+
+def test_a_signed_webhook_through_the_receiver_reaches_the_erp_once_whatever_shopify_repeats(
+    rig: ErpRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOP_DEMO_EU_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("SHOP_DEMO_EU_TOKEN", "shpat_e2e")
+    body = json.dumps(customer_payload()).encode()
+    with ServerThread(create_app(rig.settings)) as server, httpx.Client(timeout=10) as http:
+        for event_id in ("evt-a", "evt-a", "evt-b"):  # Shopify's retry of one event, then the update sent again
+            headers = {
+                "Content-Type": "application/json",
+                "X-Shopify-Topic": "customers/update",
+                "X-Shopify-Hmac-Sha256": sign(body, SECRET),
+                "X-Shopify-Shop-Domain": "demo-eu.myshopify.com",
+                "X-Shopify-API-Version": "2026-10",
+                "X-Shopify-Webhook-Id": f"hook-{event_id}",
+                "X-Shopify-Event-Id": event_id,
+                "X-Shopify-Triggered-At": "2026-11-30T12:00:00Z",
+            }
+            assert http.post(f"{server.url}{WEBHOOK_PATH}", content=body, headers=headers).status_code == 200
+    assert rig.parts.stream.depth() == 2  # the retry of evt-a was a duplicate at the receiver
+    assert rig.deliver().summary() == {"delivered": 2}
+    found = rig.erp.adapter.find_customer(REF)
+    assert rig.erp.count_customers(_stored(rig, REF)) == 1 and found is not None and len(found.addresses) == 2

@@ -133,11 +133,15 @@ def to_customer(payload: dict[str, Any], shop: str) -> CustomerRecord:
     addresses = sorted(customer.addresses, key=lambda a: not a.default)  # the default first
     if not addresses and customer.default_address is not None:
         addresses = [customer.default_address]
+    first, last = customer.first_name or "", customer.last_name or ""
+    if not (first or last):  # a customer known by e-mail alone: SAP and NetSuite need a name
+        person = addresses[0].name if addresses else ""
+        first, _, last = person.rpartition(" ") if person else ("", "", customer.email or "")
     return CustomerRecord(
         external_ref=customer_ref(shop, customer.admin_graphql_api_id),
         shopify_id=customer.admin_graphql_api_id,
-        first_name=customer.first_name or "",
-        last_name=customer.last_name or "",
+        first_name=first,
+        last_name=last,
         email=customer.email or "",
         phone=customer.phone or "",
         addresses=list(dict.fromkeys(a.to_erp() for a in addresses)),
@@ -168,7 +172,9 @@ def to_company_location(payload: dict[str, Any], shop: str) -> CustomerRecord:
 
 def order_customer(payload: dict[str, Any], shop: str) -> CustomerRecord | None:
     """The ERP customer an order is sold to, with the order's ship-to as an address it must have:
-    the company location of a B2B order, else the customer; None for a guest checkout."""
+    the company location of a B2B order, else the customer; None for a guest checkout. A customer
+    without a name (Shopify allows one known by e-mail alone) is named by the ship-to's person,
+    else by the e-mail, since an ERP customer needs a name."""
     parties: OrderParties = parse_payload(OrderParties, payload, "order")
     where = parties.shipping_address or parties.billing_address
     addresses = [where.to_erp()] if where is not None else []
@@ -185,11 +191,15 @@ def order_customer(payload: dict[str, Any], shop: str) -> CustomerRecord | None:
     customer = parties.customer
     if customer is None or not customer.admin_graphql_api_id:
         return None
+    first, last = customer.first_name or "", customer.last_name or ""
+    if not (first or last):  # a customer known by e-mail alone: SAP and NetSuite need a name
+        person = addresses[0].name if addresses else ""
+        first, _, last = person.rpartition(" ") if person else ("", "", customer.email or "")
     return CustomerRecord(
         external_ref=customer_ref(shop, customer.admin_graphql_api_id),
         shopify_id=customer.admin_graphql_api_id,
-        first_name=customer.first_name or "",
-        last_name=customer.last_name or "",
+        first_name=first,
+        last_name=last,
         email=customer.email or "",
         phone=customer.phone or "",
         addresses=addresses,

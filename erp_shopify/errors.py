@@ -95,6 +95,18 @@ class DataError(IntegrationError):
     error_class = ErrorClass.DATA
 
 
+class RefusedField(DataError):
+    """The ERP refused one field of a record, and the message names it as our field
+    (``addresses[1].zip``); the ERP's own answer stays in ``body``."""
+
+    @classmethod
+    def naming(cls, exc: IntegrationError, message: str) -> RefusedField:
+        """``exc`` told again with a message that names the field: status, body, codes, attempts kept."""
+        named = cls(message, status=exc.status, body=exc.body, codes=exc.codes, system=exc.system)
+        named.attempts = exc.attempts
+        return named
+
+
 class SystemFailure(IntegrationError):
     """Named to avoid shadowing the builtin ``SystemError``."""
 

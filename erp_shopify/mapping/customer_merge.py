@@ -144,59 +144,6 @@ def _values(customer: CustomerRecord) -> tuple[Any, ...]:
     return (*_fields(customer), sorted(a.model_dump_json() for a in customer.addresses))
 
 
-# A B2B company location holds exactly one shipping and one billing address in Shopify: the ERP's
-# first address is its ship-to, its second (else the first) its bill-to. Each slot is decided
-# alone by the same rule: the newer side beyond the skew, else the side that moved since the last
-# sync; both moved is a conflict and Shopify's stays.
-SLOTS = ("SHIPPING", "BILLING")
-
-
-@dataclass(frozen=True)
-class LocationMerge:
-    writes: dict[str, Address]  # slot -> the ERP's address to assign in Shopify
-    conflict: dict[str, Any] | None = None
-
-
-def location_slots(location: CustomerRecord) -> dict[str, Address | None]:
-    ship = location.addresses[0] if location.addresses else None
-    return {"SHIPPING": ship, "BILLING": location.addresses[1] if len(location.addresses) > 1 else ship}
-
-
-def merge_location(
-    erp: CustomerRecord, shopify: CustomerRecord, last_written: Written | None, *, skew: timedelta = DEFAULT_SKEW
-) -> LocationMerge:
-    ours, theirs = location_slots(erp), location_slots(shopify)
-    writes: dict[str, Address] = {}
-    conflicted: list[str] = []
-    for slot in SLOTS:
-        mine, held = ours[slot], theirs[slot]
-        if mine is None or mine == held:
-            continue
-        erp_moved = last_written is None or _digest(mine.model_dump()) not in last_written.erp_addresses
-        shopify_moved = held is not None and (
-            last_written is None or _digest(held.model_dump()) not in last_written.shopify_addresses
-        )
-        winner = "erp" if held is None else _by_time(erp, shopify, skew)
-        if winner is None:
-            winner = "erp" if erp_moved and not shopify_moved else "shopify"
-        if erp_moved and shopify_moved:
-            conflicted.append(slot)
-        if winner == "erp":
-            writes[slot] = mine
-    conflict = None
-    if conflicted:
-        conflict = {
-            "customer": erp.external_ref or erp.erp_number,
-            "shopify_id": shopify.shopify_id,
-            "erp_number": erp.erp_number,
-            "kept": "erp" if set(conflicted) <= set(writes) else "shopify",
-            "fields": [f"{slot.lower()}_address" for slot in conflicted],
-            "addresses_erp_only": 0,
-            "addresses_shopify_only": 0,
-        }
-    return LocationMerge(writes=writes, conflict=conflict)
-
-
 def _by_time(erp: CustomerRecord, shopify: CustomerRecord, skew: timedelta) -> str | None:
     if erp.changed_at and shopify.changed_at:
         if erp.changed_at > shopify.changed_at + skew:

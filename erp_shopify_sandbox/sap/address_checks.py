@@ -5,6 +5,7 @@ the sandbox knows the ones below and refuses any other as an unknown country."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from erp_shopify_sandbox.sap.records import BusinessError
@@ -89,12 +90,15 @@ REGIONS: dict[str, frozenset[str]] = {
 }
 
 
-def check_address(raw: dict[str, Any], target: str) -> tuple[str, str, str]:
-    """The address's country, region and postal code, upper-cased, or the BusinessError SAP answers."""
+def check_address(
+    raw: dict[str, Any], target: str, countries: Mapping[str, str | None] = POSTAL_FORMATS
+) -> tuple[str, str, str]:
+    """The address's country, region and postal code, upper-cased, or the BusinessError SAP answers
+    (``countries``: the countries SAP's settings define, with their postal code formats)."""
     country = str(raw.get("Country") or "").upper()
     if not country:
         raise BusinessError("AM/228", "Enter a country/region", f"{target}/Country")
-    if country not in POSTAL_FORMATS:
+    if country not in countries:
         raise BusinessError("AM/216", f"Country/Region key {country} does not exist", f"{target}/Country")
     region = str(raw.get("Region") or "").upper()
     if region and region not in REGIONS.get(country, frozenset()):
@@ -102,7 +106,7 @@ def check_address(raw: dict[str, Any], target: str) -> tuple[str, str, str]:
             "AM/217", f"Region {region} is not defined for country/region {country}", f"{target}/Region"
         )
     postal = str(raw.get("PostalCode") or "").upper()
-    pattern = POSTAL_FORMATS[country]
+    pattern = countries[country]
     if postal and pattern and not re.fullmatch(pattern, postal):
         raise BusinessError(
             "AM/213",

@@ -213,14 +213,15 @@ class SapControl:
         try:
             for spec in await request.json():
                 at, number = _at(spec.get("at")), str(spec.get("number") or "")
-                names = {
-                    "FirstName": spec.get("first_name", ""),
-                    "LastName": spec.get("last_name", ""),
-                    "OrganizationBPName1": spec.get("organization", ""),
-                    "BusinessPartnerIDByExtSystem": spec.get("external_ref", ""),
+                given = {
+                    "FirstName": "first_name",
+                    "LastName": "last_name",
+                    "OrganizationBPName1": "organization",
+                    "BusinessPartnerIDByExtSystem": "external_ref",
                 }
-                if number in partners.rows:
-                    partners.update(number, names, "*", at)
+                names = {prop: spec.get(key, "") for prop, key in given.items()}
+                if number in partners.rows:  # an edit changes what it names: the external number stays
+                    partners.update(number, {p: v for p, v in names.items() if given[p] in spec}, "*", at)
                     partners.replace_addresses(number, spec.get("addresses", []), at)
                 else:
                     row = partners.create(
@@ -246,7 +247,15 @@ class SapControl:
             body = await request.json()
             self.app.page_size = int(body.get("page_size", self.app.page_size))
             self.app.forbidden = bool(body.get("forbidden", self.app.forbidden))
-        return JSONResponse({"page_size": self.app.page_size, "forbidden": self.app.forbidden})
+            # an administrator defines countries/regions (code -> postal code pattern, or null)
+            self.store.partners.countries.update(body.get("countries") or {})
+        return JSONResponse(
+            {
+                "page_size": self.app.page_size,
+                "forbidden": self.app.forbidden,
+                "countries": sorted(self.store.partners.countries),
+            }
+        )
 
     async def expire_csrf(self, request: Request) -> Response:
         """Forget every CSRF token, as when SAP's security session times out."""

@@ -17,7 +17,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from erp_shopify_sandbox.sap.address_checks import check_address
+from erp_shopify_sandbox.sap.address_checks import POSTAL_FORMATS, check_address
 from erp_shopify_sandbox.sap.records import BusinessError
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ class BusinessPartners:
         self.rows: dict[str, dict[str, Any]] = {}
         self._next = 1000100
         self._next_address = 24000
+        self.countries: dict[str, str | None] = dict(POSTAL_FORMATS)  # SAP's country settings, extendable
         self.create(
             {
                 "BusinessPartner": DEFAULT_SOLD_TO,
@@ -266,7 +267,7 @@ class BusinessPartners:
     def _address(
         self, number: str, raw: dict[str, Any], position: int, *, address_id: str | None = None
     ) -> dict[str, Any]:
-        country, region, postal = check_address(raw, f"to_BusinessPartnerAddress({position})")
+        country, region, postal = check_address(raw, f"to_BusinessPartnerAddress({position})", self.countries)
         if address_id is None:
             self._next_address += 1
             address_id = str(self._next_address)

@@ -10,10 +10,10 @@ from typing import Any
 
 from erp_shopify_sandbox.shopify import ids, payloads
 from erp_shopify_sandbox.shopify.b2b_mutations import price_list_fixed_prices_add, quantity_pricing_by_variant_update
+from erp_shopify_sandbox.shopify.company_mutations import company_location_assign_address
 from erp_shopify_sandbox.shopify.customer_mutations import customer_set
 from erp_shopify_sandbox.shopify.fulfillment_mutations import FULFILLMENT_RESOLVERS
 from erp_shopify_sandbox.shopify.idempotency import IDEMPOTENCY_MESSAGES, fingerprint, idempotency_key
-from erp_shopify_sandbox.shopify.location_mutations import company_location_assign_address
 from erp_shopify_sandbox.shopify.product_mutations import metafield_definition_create, product_set
 from erp_shopify_sandbox.shopify.queries import lookup
 from erp_shopify_sandbox.shopify.state import MAX_QUANTITY, Metafield, now_iso

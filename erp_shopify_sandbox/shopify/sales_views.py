@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from erp_shopify_sandbox.shopify import ids
-from erp_shopify_sandbox.shopify.location_mutations import company_address
 from erp_shopify_sandbox.shopify.paging import connection
 from erp_shopify_sandbox.shopify.state import Customer, LineItem, Order, PriceList, Refund, ShopState
 from erp_shopify_sandbox.shopify.views import VariantView, _HasMetafields, bulk_of, money, money_bag
@@ -297,21 +296,41 @@ class CompanyLocationView(_HasMetafields):
         return self.state.price_lists[self.index].currency
 
     @property
+    def updatedAt(self) -> str:
+        return self.state.price_lists[self.index].location_updated_at
+
+    @property
+    def shippingAddress(self) -> dict[str, Any] | None:
+        location = self.state.price_lists[self.index]
+        return company_address(location.shipping_address, location.company_location or "")
+
+    @property
+    def billingAddress(self) -> dict[str, Any] | None:
+        location = self.state.price_lists[self.index]
+        return company_address(location.billing_address, location.company_location or "")
+
+    @property
     def company(self) -> CompanyView:
         return CompanyView(self.state, self.index)
 
     def catalogs(self, info: Any, first: int | None = None, after: str | None = None) -> dict:
         return connection([self.index], first, after, lambda i: CatalogView(self.state, i), bulk=bulk_of(info))
 
-    def shippingAddress(self, info: Any) -> dict[str, Any] | None:
-        return company_address(self.state, self.index, "SHIPPING")
 
-    def billingAddress(self, info: Any) -> dict[str, Any] | None:
-        return company_address(self.state, self.index, "BILLING")
-
-    @property
-    def updatedAt(self) -> str:
-        return self.state.location_updated.get(self.index, "2026-01-01T00:00:00Z")
+def company_address(stored: dict[str, Any] | None, company: str) -> dict[str, Any] | None:
+    """A stored company address as the ``CompanyAddress`` object (its company: the location's)."""
+    if stored is None:
+        return None
+    fields = ("address1", "address2", "city", "countryCode", "firstName", "lastName", "phone", "recipient", "zip")
+    return {
+        **{key: stored.get(key) for key in fields},
+        "zoneCode": stored.get("zoneCode"),
+        "companyName": company,
+        "formattedAddress": [v for v in (stored.get("address1"), stored.get("city"), stored.get("countryCode")) if v],
+        "id": ids.gid("CompanyAddress", stored["index"]),
+        "createdAt": stored["created_at"],
+        "updatedAt": stored["updated_at"],
+    }
 
 
 class CatalogView(_HasMetafields):

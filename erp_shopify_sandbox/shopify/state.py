@@ -110,6 +110,12 @@ class Customer:
     addresses: list[dict[str, Any]] | None = None  # set by customerSet: each with its "index"
 
 
+SEED_COMPANY_ADDRESS = {
+    "address1": "100 Market St", "address2": None, "city": "Seattle", "countryCode": "US", "firstName": None,
+    "lastName": None, "phone": None, "recipient": "Receiving", "zip": "98101", "zoneCode": "WA",
+}  # fmt: skip
+
+
 @dataclass
 class PriceList:
     index: int
@@ -119,6 +125,10 @@ class PriceList:
     fixed: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # variant -> price, compareAt
     breaks: dict[tuple[int, int], tuple[int, str]] = field(default_factory=dict)  # (variant, min) -> id, price
     rules: dict[int, tuple[int, int | None, int]] = field(default_factory=dict)  # variant -> min, max, increment
+    # the company location's addresses (companyLocationAssignAddress): one stored address may be both
+    shipping_address: dict[str, Any] | None = None
+    billing_address: dict[str, Any] | None = None
+    location_updated_at: str = ""
 
 
 @dataclass
@@ -166,9 +176,7 @@ class ShopState:
         self.customers: list[Customer] = []
         self.address_count = 0
         self.customer_custom_ids: dict[tuple[str, str, str], int] = {}  # (ns, key, value) -> customer
-        # company location (price list index) -> {"SHIPPING"|"BILLING": address}, and its change time
-        self.location_addresses: dict[int, dict[str, dict[str, Any]]] = {}
-        self.location_updated: dict[int, str] = {}
+        self.company_address_count = 0
         self.price_lists: list[PriceList] = []
         self.price_break_count = 0
         self.metafields: dict[tuple[str, str, str], Metafield] = {}
@@ -446,6 +454,14 @@ class ShopState:
     def add_price_list(self, name: str, currency: str, company_location: str | None = None) -> PriceList:
         with self.lock:
             price_list = PriceList(len(self.price_lists), name, currency, company_location)
+            price_list.location_updated_at = stamp = now_iso()
+            if company_location:  # a location is created with an address, shipping and billing alike
+                seeded = {**SEED_COMPANY_ADDRESS, "index": self.company_address_count}
+                price_list.shipping_address = price_list.billing_address = seeded | {
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+                self.company_address_count += 1
             self.price_lists.append(price_list)
             return price_list
 

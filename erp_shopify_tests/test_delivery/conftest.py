@@ -77,18 +77,7 @@ class Rig:
         return settings_data(erp, self.redis_url, self.key_prefix, cluster=self.cluster, **delivery)
 
     def queue(self, topic: str, payload: dict[str, Any], event_id: str | None = None) -> AppendResult:
-        """Queue a webhook as the receiver does (same stream, same fields)."""
-        gid = payload.get("admin_graphql_api_id", "")
-        routing = f"gid://shopify/Order/{payload['order_id']}" if topic == "refunds/create" else gid
-        event = InboundEvent(
-            shop=SHOP,
-            topic=topic,
-            event_id=event_id or f"evt-{next(_event_ids)}",
-            routing_key=routing,
-            body=json.dumps(payload).encode(),
-            headers={"X-Shopify-Topic": topic, "X-Shopify-Hmac-Sha256": "c2lnbmF0dXJl"},
-        )
-        return self.parts.stream.append(event)
+        return queue_webhook(self.parts, topic, payload, event_id)
 
     def order(
         self, order_id: int, topic: str = "orders/create", event_id: str | None = None, **fields: Any
@@ -101,7 +90,7 @@ class Rig:
 
     def deliver(self, events: list[QueuedEvent] | None = None, owner: str = "test-run") -> BatchReport:
         batch = self.claim() if events is None else events
-        return deliver_batch(batch, self.adapter, self.parts, self.settings, self.notifier, owner=owner, sleep=_no_wait)
+        return deliver_batch(batch, self.adapter, self.parts, self.settings, self.notifier, owner=owner, sleep=no_wait)
 
     def orders_in_erp(self, external_ref: str) -> int:
         answer = httpx.get(f"{self.sandbox.url}/_sandbox/orders", params={"externalId": external_ref})
@@ -111,8 +100,40 @@ class Rig:
         httpx.put(f"{self.sandbox.url}/_sandbox/faults", json=faults).raise_for_status()
 
 
-def _no_wait(seconds: float) -> None:
-    """Backoff without waiting: the retries still happen, against the real sandbox."""
+@dataclass
+class QueueRig:
+    """The orders' queue, delivery settings and alerts of one ERP, as a delivery run has them."""
+
+    settings: Settings
+    parts: QueueParts
+    alerts: AlertReceiver
+    notifier: Notifier
+
+    def queue(self, topic: str, payload: dict[str, Any], event_id: str | None = None) -> None:
+        queue_webhook(self.parts, topic, payload, event_id)
+
+    def deliver_to(self, erp: ErpAdapter) -> BatchReport:
+        batch = self.parts.stream.claim_batch("test-consumer", 100)
+        return deliver_batch(batch, erp, self.parts, self.settings, self.notifier, owner="run", sleep=no_wait)
+
+
+def queue_webhook(parts: QueueParts, topic: str, payload: dict[str, Any], event_id: str | None = None) -> AppendResult:
+    """Queue a webhook as the receiver does (same stream, same fields)."""
+    gid = payload.get("admin_graphql_api_id", "")
+    routing = f"gid://shopify/Order/{payload['order_id']}" if topic == "refunds/create" else gid
+    event = InboundEvent(
+        shop=SHOP,
+        topic=topic,
+        event_id=event_id or f"evt-{next(_event_ids)}",
+        routing_key=routing,
+        body=json.dumps(payload).encode(),
+        headers={"X-Shopify-Topic": topic, "X-Shopify-Hmac-Sha256": "c2lnbmF0dXJl"},
+    )
+    return parts.stream.append(event)
+
+
+def no_wait(seconds: float) -> None:
+    """Backoff without waiting: the retries still happen, against the real ERP."""
 
 
 def settings_data(

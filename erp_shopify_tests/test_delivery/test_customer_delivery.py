@@ -10,15 +10,14 @@ from typing import Any
 
 import pytest
 
-from erp_shopify.config import Settings, parse_settings
-from erp_shopify.delivery import BatchReport, QueueParts, deliver_batch
+from erp_shopify.config import parse_settings
+from erp_shopify.delivery import BatchReport, QueueParts
 from erp_shopify.notify import Notifier
 from erp_shopify.records import Address
 from erp_shopify.store.connection import connect
-from erp_shopify.store.stream import InboundEvent
 from erp_shopify_sandbox.faults import Faults
 from erp_shopify_tests.redis_cluster import RedisTarget
-from erp_shopify_tests.test_delivery.conftest import SHOP, AlertReceiver, settings_data
+from erp_shopify_tests.test_delivery.conftest import SHOP, AlertReceiver, QueueRig, settings_data
 from erp_shopify_tests.test_erp.harness_tryton import LOGIN_ENV, PASSWORD_ENV, TrytonHarness, harness
 from erp_shopify_tests.test_mapping.order_payloads import ADDRESS, order_payload
 from erp_shopify_tests.test_mapping.test_customers import customer_payload, location_payload
@@ -34,34 +33,13 @@ def tryton() -> Iterator[TrytonHarness]:
 
 
 @dataclass
-class CustomerRig:
-    tryton: TrytonHarness
-    settings: Settings
-    parts: QueueParts
-    alerts: AlertReceiver
-    notifier: Notifier
-    sent: int = 0
-
-    def queue(self, topic: str, payload: dict[str, Any], event_id: str = "") -> None:
-        self.sent += 1
-        event = InboundEvent(
-            shop=SHOP,
-            topic=topic,
-            event_id=event_id or f"evt-{self.sent}",
-            routing_key=payload["admin_graphql_api_id"],
-            body=json.dumps(payload).encode(),
-            headers={"X-Shopify-Topic": topic},
-        )
-        self.parts.stream.append(event)
+class CustomerRig(QueueRig):
+    tryton: TrytonHarness | None = None
 
     def deliver(self, **adapter: Any) -> BatchReport:
-        batch = self.parts.stream.claim_batch("test-consumer", 100)
+        assert self.tryton is not None
         with self.tryton.new_adapter(**adapter) as erp:
-            return deliver_batch(batch, erp, self.parts, self.settings, self.notifier, owner="run", sleep=_no_wait)
-
-
-def _no_wait(seconds: float) -> None:
-    """Backoff without waiting: the retries still happen, against the real Tryton."""
+            return self.deliver_to(erp)
 
 
 @pytest.fixture
@@ -84,9 +62,8 @@ def rig(
     data = settings_data(erp, redis_target.url, key_prefix)
     client = connect(parse_settings(data).redis)
     try:
-        yield CustomerRig(
-            tryton, parse_settings(data), QueueParts.connect(client, key_prefix), receiver, Notifier(alert_url)
-        )
+        parts = QueueParts.connect(client, key_prefix)
+        yield CustomerRig(parse_settings(data), parts, receiver, Notifier(alert_url), tryton=tryton)
     finally:
         tryton.clear_faults()
         client.close()

@@ -82,8 +82,9 @@ class NetSuiteHarness:
         self._faults()
         self.control.put("/permissions", json={"granted": True}).raise_for_status()
 
-    def put_erp_customer(self, number: str, name: str, addresses: list[Address]) -> str:
-        """A NetSuite user creates (``number`` empty) or edits a customer; returns its internal id."""
+    def put_erp_customer(self, number: str, name: str, addresses: list[Address], *, organization: bool = False) -> str:
+        """A NetSuite user creates (``number`` empty) or edits a customer (``organization``: a company
+        location's, named ``name``); returns its internal id."""
         first, _, last = name.rpartition(" ")
         book = [
             {
@@ -98,7 +99,8 @@ class NetSuiteHarness:
             }
             for a in addresses
         ]
-        spec = {"id": number, "firstName": first, "lastName": last, "addresses": book}
+        names = {"companyName": name} if organization else {"firstName": first, "lastName": last}
+        spec = {"id": number, **names, "addresses": book}
         response = self.control.put("/customers", json=[spec])
         response.raise_for_status()
         return str(response.json()["customers"][0])

@@ -84,13 +84,14 @@ class SapHarness:
             specs.append({"product": item, "configurable_product": code, "size": size, "gtin": f"400{len(item)}"})
         self.control_call("PUT", "/_sandbox/products", specs)
 
-    def put_erp_customer(self, number: str, name: str, addresses: list[Address]) -> str:
-        """An SAP user creates (``number`` empty) or edits a customer; returns its partner number."""
+    def put_erp_customer(self, number: str, name: str, addresses: list[Address], *, organization: bool = False) -> str:
+        """An SAP user creates (``number`` empty) or edits a customer (``organization``: a company
+        location's, named ``name``); returns its partner number."""
         first, _, last = name.rpartition(" ")
+        names = {"organization": name} if organization else {"first_name": first, "last_name": last}
         spec = {
             "number": number,
-            "first_name": first,
-            "last_name": last,
+            **names,
             "addresses": [
                 {
                     "StreetName": a.address1,

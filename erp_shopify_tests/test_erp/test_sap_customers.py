@@ -136,11 +136,17 @@ def test_a_company_location_is_an_organization_partner(sap: SapHarness) -> None:
     assert (written.kind, written.company, written.email) == ("company_location", "Analytical Ltd", "buyer@an.example")
 
 
-def test_an_external_reference_sap_cannot_hold_is_refused_before_any_request(sap: SapHarness) -> None:
-    with pytest.raises(DataError) as refused:
-        sap.adapter.upsert_customer(_ada("C-" + "9" * 19))
-    assert "external_ref" in str(refused.value)
-    assert sap.count_customers("C-" + "9" * 19) == 0
+def test_a_reference_longer_than_sap_holds_is_kept_short_and_found_again(sap: SapHarness) -> None:
+    long_ref = "demo-eu-C115310627314723954"  # a real Shopify id with its shop: 27 characters
+    written = sap.adapter.upsert_customer(_ada(long_ref))
+    stored = sap.adapter.customers.stored_ref(long_ref)
+    assert len(stored) == 20 and sap.count_customers(stored) == 1
+    assert written.external_ref == long_ref and sap.adapter.upsert_customer(_ada(long_ref)).erp_number == (
+        written.erp_number
+    )
+    found = sap.adapter.find_customer(long_ref)
+    assert found is not None and found.erp_number == written.erp_number
+    assert sap.adapter.find_customer("demo-us-C115310627314723954") is None  # another shop's is another
 
 
 def _drain(sap: SapHarness, cursor: str | None) -> tuple[list[CustomerRecord], str | None]:

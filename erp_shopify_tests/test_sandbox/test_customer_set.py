@@ -63,26 +63,6 @@ def test_an_upsert_by_email_finds_the_customer_it_created(shop) -> None:
     assert first["customer"]["id"] == again["customer"]["id"]
 
 
-def test_company_location_assign_address_answers_shopifys_user_errors(shop) -> None:
-    index = shop.sandbox.state.add_price_list("B2B", "USD", company_location="Navy Labs").index
-    location = f"gid://shopify/CompanyLocation/{2_450_000_000 + index + 1}"
-    document = load("company_location_assign_address")
-
-    def assign(location_id: str, address: dict[str, Any], types: list[str]) -> dict[str, Any]:
-        variables = {"locationId": location_id, "address": address, "addressTypes": types}
-        return graphql(shop, document, variables).json()["data"]["companyLocationAssignAddress"]
-
-    office = {"address1": "1 Pier Rd", "city": "Seattle", "countryCode": "US", "zoneCode": "WA", "recipient": "Grace"}
-    assert assign(location, office, ["SHIPPING"])["userErrors"] == []
-    shown = graphql(shop, load("company_location"), {"id": location}).json()["data"]["companyLocation"]
-    assert shown["shippingAddress"]["address1"] == "1 Pier Rd" and shown["billingAddress"] is None
-    assert (
-        assign("gid://shopify/CompanyLocation/1", office, ["SHIPPING"])["userErrors"][0]["code"] == "RESOURCE_NOT_FOUND"
-    )
-    assert assign(location, office, [])["userErrors"][0]["code"] == "NO_INPUT"
-    assert assign(location, {"city": "Seattle"}, ["BILLING"])["userErrors"][0]["code"] == "BLANK"
-
-
 def test_an_upsert_by_custom_id_needs_its_definition_and_then_finds_the_same_customer(shop) -> None:
     custom = {"customId": {"namespace": "erp", "key": "customer", "value": "C-0042"}}
     assert _set(shop, {"email": "c@example.com"}, custom)["userErrors"][0]["code"] == "NOT_FOUND"

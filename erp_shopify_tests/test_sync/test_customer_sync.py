@@ -21,7 +21,7 @@ from erp_shopify.shopify.documents import load
 from erp_shopify.store.fingerprints import Fingerprints
 from erp_shopify.sync.customers import CustomerSync, CustomerSyncResult, customer_input, shopify_gid
 from erp_shopify_sandbox.shopify import ids, payloads
-from erp_shopify_sandbox.shopify.location_mutations import location_payload
+from erp_shopify_sandbox.shopify.company_mutations import location_payload
 from erp_shopify_tests.test_erp.harness_tryton import TrytonHarness, harness
 from erp_shopify_tests.test_sync.world import World, world
 
@@ -159,11 +159,11 @@ def test_a_company_locations_erp_address_is_assigned_once_and_its_webhook_is_our
     )
     tryton.adapter.upsert_customer(location)
     first = _sync(w, tryton, None)
-    assert first.written == 1 and first.refused == []
+    assert (first.locations, first.written, first.refused) == (1, 1, [])
     node = w.client(SHOP).execute("company_location", {"id": gid})["companyLocation"]
     assert node["shippingAddress"]["address1"] == node["billingAddress"]["address1"] == "2 Bank St"
     assert node["shippingAddress"]["recipient"] == "Grace Hopper" and node["shippingAddress"]["zoneCode"] == "ON"
-    payload = location_payload(state, ids.parse_gid(gid, "CompanyLocation") or 0)
+    payload = location_payload(state.price_lists[ids.parse_gid(gid, "CompanyLocation") or 0])
     validator = jsonschema.Draft202012Validator(webhook_schema("company_locations/update"))
     assert [e.message for e in validator.iter_errors(json.loads(json.dumps(payload)))] == []
     echo = observed_values("company_locations/update", payload, SHOP)

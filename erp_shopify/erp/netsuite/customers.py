@@ -5,16 +5,22 @@
   attempt created instead of creating a second.
 - Addresses: the ``addressBook`` sublist. The customer is read first and the book sent back whole
   with ``replace=addressBook``: the addresses it holds, then the record's ones it lacks (compared by
-  value). An address the record no longer has is kept, as on SAP (a merged list comes from the sync,
-  and NetSuite's transactions keep their own copy of the address they used).
+  value). An address the record no longer has is kept, as on SAP (a merged list comes from the
+  sync, and NetSuite's transactions keep their own copy of the address they used). A write that
+  would change nothing is not sent: a repeated webhook, or a retry whose first attempt committed,
+  costs one read and leaves ``lastmodifieddate`` alone.
 - A person (``isPerson``) for a customer, a company (``companyName``) for a company location.
 - Changes: SuiteQL on ``customer.lastmodifieddate`` (account time, to the second), paged by keyset
   (time, id) with an overlap window, each changed customer then read whole from the record service;
-  a (customer, stamp) pair already handed out is skipped.
+  one whose content was already handed out is skipped (the stamp alone would not do: a change in
+  the same second as the one before it has the same stamp).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +29,7 @@ from zoneinfo import ZoneInfo
 from erp_shopify.erp.netsuite.rest import RECORD_PATH, SYSTEM, RestClient, validate_external_id
 from erp_shopify.erp.netsuite.suiteql import SQL_TIME_FORMAT, TIME_FORMAT, keyset_condition, literal
 from erp_shopify.erp.shipment_cursor import ShipmentCursor
-from erp_shopify.errors import DataError
+from erp_shopify.errors import DataError, RefusedField
 from erp_shopify.records import Address, CustomerPage, CustomerRecord
 
 # Address field -> the addressBookAddress field
@@ -38,6 +44,8 @@ _ADDRESS_FIELDS = {
     "country_code": "country",
     "phone": "addrPhone",
 }
+_BOOK_FIELDS = {field: name for name, field in _ADDRESS_FIELDS.items()}
+_BOOK_PATH = re.compile(r"addressBook\.items\[(\d+)\]\.addressBookAddress\.(\w+)")
 _CHANGED = "c.lastmodifieddate"
 
 
@@ -68,8 +76,13 @@ class NetSuiteCustomers:
         if current is None and not customer.external_ref:
             raise DataError(f"no NetSuite customer {customer.erp_number!r}", status=404, system=SYSTEM)
         body = _body(customer, current, self.subsidiary)
+        if current is not None and _unchanged(body, current):
+            return self._record(current)  # a repeated webhook: no write, and the change stamp stays
         method = "PUT" if customer.external_ref else "PATCH"
-        self.rest.call(method, path, params={"replace": "addressBook"}, json=body, retried=False)
+        try:
+            self.rest.call(method, path, params={"replace": "addressBook"}, json=body, retried=False)
+        except DataError as exc:
+            raise _refused_field(exc, customer, current) from exc
         written = self._read(path)
         if written is None:
             raise DataError(
@@ -83,14 +96,12 @@ class NetSuiteCustomers:
         after: tuple[str, int] | None = None
         while True:
             rows = self.query(_changes_query(start.strftime(TIME_FORMAT) if start else None, after))["items"]
-            fresh = []
-            for row in rows:
+            records = []
+            for row in rows:  # read whole: two changes in one second share the stamp, not the content
                 changed = datetime.strptime(row["changed"], TIME_FORMAT)
-                if state.observe(row["id"], changed, row["changed"]):
-                    fresh.append(row["id"])
-            records = [
-                self._record(r) for r in (self._read(f"{RECORD_PATH}/customer/{i}", retried=True) for i in fresh) if r
-            ]
+                found = self._read(f"{RECORD_PATH}/customer/{row['id']}", retried=True)
+                if found is not None and state.observe(row["id"], changed, f"{row['changed']}|{_digest(found)}"):
+                    records.append(self._record(found))
             if rows or after is None:
                 yield CustomerPage(customers=records, cursor=state.encode())
             if not rows:
@@ -150,6 +161,39 @@ def _body(customer: CustomerRecord, current: dict[str, Any] | None, subsidiary: 
     if current is None:
         body["subsidiary"] = {"id": subsidiary}
     return body
+
+
+def _refused_field(exc: DataError, customer: CustomerRecord, current: dict[str, Any] | None) -> DataError:
+    """NetSuite's refusal of an address book field, named as our field (``addresses[1].country_code``):
+    the book sent is the addresses the record held, then ours it lacked, so NetSuite's line number
+    is turned back into the position in ``customer.addresses``."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    held = {_key(line.get("addressBookAddress") or {}) for line in _lines(current or {})}
+    added = [n for n, a in enumerate(customer.addresses) if _key(_address_book(a)) not in held]
+    for detail in body.get("o:errorDetails") or []:
+        found = _BOOK_PATH.search(str(detail.get("o:errorPath") or ""))
+        if found is None or found.group(2) not in _BOOK_FIELDS:
+            continue
+        line = int(found.group(1)) - len(held)
+        where = f"addresses[{added[line]}]" if 0 <= line < len(added) else "addresses"
+        message = (
+            f"customer {customer.external_ref!r}: NetSuite refused {where}.{_BOOK_FIELDS[found.group(2)]}"
+            f" ({found.group(2)}, {detail.get('o:errorCode') or '-'})"
+        )
+        return RefusedField.naming(exc, message)
+    return exc
+
+
+def _digest(record: dict[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _unchanged(body: dict[str, Any], current: dict[str, Any]) -> bool:
+    """The write would add no address and change no field the record holds."""
+    fields = {k: v for k, v in body.items() if k != "addressBook"}
+    same = all((current.get(k) or "") == (v or "") for k, v in fields.items() if not isinstance(v, bool))
+    kind = all(bool(current.get(k)) == v for k, v in fields.items() if isinstance(v, bool))
+    return same and kind and len(body["addressBook"]["items"]) == len(_lines(current))
 
 
 def _address_book(address: Address) -> dict[str, str]:

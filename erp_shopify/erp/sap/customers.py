@@ -1,7 +1,10 @@
 """Customers and B2B company locations as SAP business partners (``API_BUSINESS_PARTNER``).
 
 - Key: our external reference in ``BusinessPartnerIDByExtSystem`` ("External BP Number", 20
-  characters, filterable), the field SAP keeps for another system's number of the partner.
+  upper-case characters, filterable), the field SAP keeps for another system's number of the
+  partner. A reference longer than 20 (every real Shopify id with its shop name) is kept as its
+  ``mapping.customer_refs.short_ref``; finds and upserts answer with the caller's reference, a
+  change read with the stored form (the sync recognises both).
 - Create: one deep insert of ``A_BusinessPartner`` with the customer role ``FLCU01`` (SAP then
   creates the ``A_Customer`` of the same number) and the addresses, each with its e-mail address
   and phone number. A person (``BusinessPartnerCategory`` 1) for a customer, an organization (2)
@@ -22,6 +25,7 @@ Sent once (``retried=False``) like order calls, except the change read, retried 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,7 +41,8 @@ from erp_shopify.erp.sap.odata import (
     time_literal,
 )
 from erp_shopify.erp.shipment_cursor import ShipmentCursor
-from erp_shopify.errors import DataError, IntegrationError
+from erp_shopify.errors import DataError, IntegrationError, RefusedField
+from erp_shopify.mapping.customer_refs import short_ref
 from erp_shopify.records import Address, CustomerPage, CustomerRecord
 
 BUSINESS_PARTNERS = "API_BUSINESS_PARTNER"
@@ -58,6 +63,8 @@ _ADDRESS_FIELDS = {
     "province_code": ("Region", 3),
     "country_code": ("Country", 3),
 }
+_PROPERTY_FIELDS = {prop: field for field, (prop, _) in _ADDRESS_FIELDS.items()}
+_TARGET = re.compile(r"(?:to_BusinessPartnerAddress\((\d+)\)/)?(\w+)$")
 _LIMITS = {"external_ref": 20, "first_name": 40, "last_name": 40, "company": 40, "email": 241, "phone": 30}
 # the two passes of a change read: (stamp date, stamp time, the other pass's date must be ...)
 _PASSES = {"changed": ("LastChangeDate", "LastChangeTime", "ne"), "created": ("CreationDate", "CreationTime", "eq")}
@@ -70,20 +77,32 @@ class SapCustomers:
 
     def find_customer(self, external_ref: str) -> CustomerRecord | None:
         row = self._find(external_ref)
-        return _record(row) if row else None
+        return _record(row).model_copy(update={"external_ref": external_ref}) if row else None
 
     def upsert_customer(self, customer: CustomerRecord) -> CustomerRecord:
+        try:
+            return self._upsert(customer)
+        except DataError as exc:
+            raise _refused_field(exc, customer) from exc
+
+    def _upsert(self, customer: CustomerRecord) -> CustomerRecord:
+        asked = customer.external_ref
+        customer = customer.model_copy(update={"external_ref": stored_ref(asked)})
         _check(customer)
-        row = self._find(customer.external_ref) if customer.external_ref else None
+        row = self._find(asked) if asked else None
         if row is None and customer.erp_number:
             row = self._by_number(customer.erp_number)
         if row is None:
             response = self.odata.write("POST", self.url, _create_payload(customer), BUSINESS_PARTNERS)
-            return _record(response.json()["d"])
+            return _record(response.json()["d"]).model_copy(update={"external_ref": asked})
         self._update(row, customer)
         changed = self._by_number(row["BusinessPartner"])
         assert changed is not None, "a partner just updated is readable"
-        return _record(changed)
+        return _record(changed).model_copy(update={"external_ref": asked or changed.get(EXTERNAL_REF) or ""})
+
+    def stored_ref(self, external_ref: str) -> str:
+        """The form SAP keeps ``external_ref`` in."""
+        return stored_ref(external_ref)
 
     def customer_changes(self, cursor: str | None) -> Iterator[CustomerPage]:
         states = _decode(cursor, self.overlap)
@@ -112,7 +131,11 @@ class SapCustomers:
     # --- reads and writes ------------------------------------------------------------------------
 
     def _find(self, external_ref: str) -> dict[str, Any] | None:
-        params = {"$filter": f"{EXTERNAL_REF} eq {string_literal(external_ref)}", "$expand": _EXPAND, "$top": "2"}
+        params = {
+            "$filter": f"{EXTERNAL_REF} eq {string_literal(stored_ref(external_ref))}",
+            "$expand": _EXPAND,
+            "$top": "2",
+        }
         rows = results(self.odata.get(self.url, params, retried=False))
         return rows[0] if rows else None
 
@@ -138,7 +161,10 @@ class SapCustomers:
                 email = customer.email if not addresses and n == 0 else ""
                 payload = {"BusinessPartner": number, **fields, **_communication(address, customer, email, n)}
                 url = self.odata.url(BUSINESS_PARTNERS, "A_BusinessPartnerAddress")
-                created = self.odata.write("POST", url, payload, BUSINESS_PARTNERS).json()["d"]
+                try:
+                    created = self.odata.write("POST", url, payload, BUSINESS_PARTNERS).json()["d"]
+                except DataError as exc:  # SAP numbers the address it was given: ours is the n-th
+                    raise _refused_field(exc, customer, position=n) from exc
                 addresses.append(created)
                 held[_address_key(created)] = created
             elif address.phone and [p.get("PhoneNumber") for p in results(current.get("to_PhoneNumber"))][:1] != [
@@ -189,6 +215,11 @@ class SapCustomers:
 # --- mapping -------------------------------------------------------------------------------------
 
 
+def stored_ref(external_ref: str) -> str:
+    """Our reference as ``BusinessPartnerIDByExtSystem`` keeps it (20 upper-case characters)."""
+    return short_ref(external_ref, _LIMITS["external_ref"]) if external_ref else ""
+
+
 def _check(customer: CustomerRecord) -> None:
     """Refuse, naming the field, what SAP could only keep cut short."""
     values = {name: getattr(customer, name) for name in _LIMITS}
@@ -202,6 +233,27 @@ def _check(customer: CustomerRecord) -> None:
                     f"customer {customer.external_ref!r}: addresses[{n}].{field} is longer than SAP's {prop} ({limit})",
                     system=SYSTEM,
                 )
+
+
+def _refused_field(exc: DataError, customer: CustomerRecord, position: int | None = None) -> DataError:
+    """SAP's refusal of an address property, named as our field (``addresses[1].zip``), with SAP's
+    code; SAP's own text (it quotes the value) stays in the error body, kept with the dead letter."""
+    if isinstance(exc, RefusedField):
+        return exc
+    body = exc.body if isinstance(exc.body, dict) else {}
+    details = ((body.get("error") or {}).get("innererror") or {}).get("errordetails") or []
+    for detail in details:
+        found = _TARGET.search(str(detail.get("target") or ""))
+        if found is None or found.group(2) not in _PROPERTY_FIELDS:
+            continue
+        n = position if position is not None else found.group(1)
+        where = f"addresses[{n}]" if n is not None else "addresses"
+        field = f"{where}.{_PROPERTY_FIELDS[found.group(2)]}"
+        message = (
+            f"customer {customer.external_ref!r}: SAP refused {field} ({found.group(2)}, {detail.get('code') or '-'})"
+        )
+        return RefusedField.naming(exc, message)
+    return exc
 
 
 def _names(customer: CustomerRecord, category: str) -> dict[str, str]:

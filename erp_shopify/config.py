@@ -231,6 +231,16 @@ class OracleConfig(_ErpConnection):
     item_organization: str = "V1"  # the item master organization whose itemsV2 rows are the product master
     # Shopify option name -> the descriptive flexfield segment (ItemDFF) holding a SKU item's value
     item_options: dict[str, str] = Field(default_factory=lambda: {"Size": "size"})
+    # tip / duty / fee, and a refund's "adjustment" -> the pricing charge definition code of its charge:
+    # definitions the pod's pricing administrator creates (codes without the QP prefix; docs/erp.md)
+    charge_definitions: dict[str, str] = Field(
+        default_factory=lambda: {
+            "tip": "SHOPIFY_TIP",
+            "duty": "SHOPIFY_DUTY",
+            "fee": "SHOPIFY_FEE",
+            "adjustment": "SHOPIFY_REFUND_ADJUSTMENT",
+        }
+    )
 
     @model_validator(mode="after")
     def _credentials_for_the_auth(self) -> OracleConfig:

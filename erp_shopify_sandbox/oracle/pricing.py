@@ -7,6 +7,8 @@ charge's priced quantity, rounded half up to the cent); price adjustments and ta
 extended amounts sent; the net price component must equal list price plus adjustments, else the
 order is refused. A line without charges is worth its ``UnitSellingPrice`` times its quantity.
 The primary total (``PrimaryFlag``) is what the customer pays: net prices of every charge plus taxes.
+A return line (``TransactionCategoryCode: RETURN``) is totalled the same way and counts negative:
+a return order's totals are what the customer is credited, as negative amounts.
 """
 
 from __future__ import annotations
@@ -88,14 +90,17 @@ def price_lines(
                 f"lines[{n}]: the unit of measure {unit} isn't valid for item {item} (its primary unit is {primary}).",
                 "DOO-INVALID-UOM",
             )
+        sign = -1 if line.get("TransactionCategoryCode") == "RETURN" else 1
         charges = line.get("charges") or []
         if not charges:
             quantity = _decimal(line.get("OrderedQuantity"), f"lines[{n}] OrderedQuantity")
             net = _money(_decimal(line.get("UnitSellingPrice"), f"lines[{n}] UnitSellingPrice") * quantity)
-            figures["QP_TOTAL_LIST_PRICE"] += net
-            figures[PRIMARY] += net
+            figures["QP_TOTAL_LIST_PRICE"] += sign * net
+            figures[PRIMARY] += sign * net
         for c, charge in enumerate(charges, start=1):
-            sums = _charge(charge, currency, f"lines[{n}].charges[{c}]")
+            sums = {
+                usage: sign * amount for usage, amount in _charge(charge, currency, f"lines[{n}].charges[{c}]").items()
+            }
             shipping = charge.get("ApplyTo") == "SHIPPING"
             figures["QP_TOTAL_SHIP_CHARGE" if shipping else "QP_TOTAL_LIST_PRICE"] += (
                 sums["NET_PRICE"] if shipping else sums["LIST_PRICE"]

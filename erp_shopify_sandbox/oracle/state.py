@@ -184,7 +184,9 @@ class Pod:
                         raise OrderError(f"The referenced order {ref[0]}:{ref[1]} doesn't exist.", "DOO-INVALID-REF")
             try:
                 currency = str(body.get("TransactionalCurrencyCode") or "")
-                totals = price_lines(lines, currency, self._primary_unit, self.freight_surcharge)
+                returning = all(line.get("TransactionCategoryCode") == "RETURN" for line in lines)
+                surcharge = Decimal(0) if returning else self.freight_surcharge
+                totals = price_lines(lines, currency, self._primary_unit, surcharge)
             except PricingError as exc:
                 raise OrderError(str(exc), exc.code) from None
             header_id = self._id()

@@ -152,6 +152,10 @@ class OracleHarness:
         response.raise_for_status()
         return Decimal(str(response.json()["total"]))
 
+    def credit_total(self, external_ref: str) -> Decimal:
+        """What the return order credits: the size of its primary total (return lines count negative)."""
+        return -self.document_total(external_ref)
+
     def close(self) -> None:
         self.control.close()
 

@@ -36,7 +36,7 @@ from erp_shopify.erp.oracle.rest import (
 from erp_shopify.erp.oracle.shipments import read_shipments
 from erp_shopify.erp.oracle.snapshot_feed import SnapshotFeed
 from erp_shopify.errors import DataError, TransientError
-from erp_shopify.mapping.order_totals import check_total, total_mismatch
+from erp_shopify.mapping.order_totals import check_credit, check_total, total_mismatch
 from erp_shopify.records import (
     CreditNote,
     CustomerPage,
@@ -216,6 +216,10 @@ class OracleAdapter(ErpAdapter):
         existing = None if known_new else self.find_sales_order(order.external_ref)
         if existing:
             return existing
+        kinds = [charge.kind for charge in order.charges]
+        what = f"{order.external_ref}: the order has {', '.join(kinds)} charges"
+        if missing := orders.unconfigured(kinds, self.config, what):
+            raise missing
         amounts = check_total(order)  # what is sent is what was proven to reproduce Shopify's total
         units = self.items.primary_units([line.item_code for line in order.lines if not line.unit])
         created = self._create(orders.sales_order_body(order, amounts, units, self.config))
@@ -225,10 +229,13 @@ class OracleAdapter(ErpAdapter):
     def _check_total(self, order: SalesOrder, created: ErpDocument) -> None:
         if order.total is None:
             return
-        found = self._order(order.external_ref, fields=charges.TOTALS_FIELDS)
-        total = charges.primary_total(children(found or {}, "totals"))
+        total = self._primary_total(order.external_ref)
         if total is not None and total != order.total:
             raise total_mismatch(order, total, f"Oracle sales order {created.number}'s")
+
+    def _primary_total(self, external_ref: str) -> Decimal | None:
+        found = self._order(external_ref, fields=charges.TOTALS_FIELDS)
+        return charges.primary_total(children(found or {}, "totals"))
 
     def cancel_sales_order(self, external_ref: str) -> ErpDocument:
         current = self.find_sales_order(external_ref)
@@ -251,9 +258,14 @@ class OracleAdapter(ErpAdapter):
         existing = self.find_sales_order(credit.external_ref)
         if existing:
             return existing
-        if not credit.lines:
+        adjusted = ["adjustment"] if credit.adjustment else []
+        what = f"refund {credit.external_ref}: an adjustment of {credit.adjustment} {credit.currency}"
+        if missing := orders.unconfigured(adjusted, self.config, what):
+            raise missing
+        check_credit(credit)  # what is sent is what was proven to come to Shopify's refund amount
+        if not any(line.quantity > 0 for line in credit.lines):
             raise DataError(
-                f"refund {credit.external_ref} has no lines: an Oracle return order (RMA) needs returned items",
+                f"refund {credit.external_ref} returns no item: an Oracle return order (RMA) needs returned items",
                 codes=("RETURN_WITHOUT_LINES",),
                 body=credit.model_dump(mode="json"),
                 system=SYSTEM,
@@ -267,7 +279,11 @@ class OracleAdapter(ErpAdapter):
                 system=SYSTEM,
             )
         original["lines"] = children(original, "lines")
-        return self._create(orders.return_order_body(credit, original, self.config))
+        created = self._create(orders.return_order_body(credit, original, self.config))
+        total = self._primary_total(credit.external_ref)
+        if total is not None:  # a return's totals may count against the customer: the credit is their size
+            check_credit(credit, abs(total), f"Oracle return order {created.number}'s")
+        return created
 
     # -- connection ----------------------------------------------------------------------------
 

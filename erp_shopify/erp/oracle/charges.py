@@ -6,16 +6,28 @@ Each order line gets its sale-price charge; each component carries a unit price 
 amount in the order currency: the list price (tax excluded), one negative price adjustment per
 discount (the line's own, its share of order discounts), the net price, and one tax component per
 Shopify tax line. Shopify's shipping lines are shipping charges (``ApplyTo: SHIPPING``) on the
-first order line, since Order Management keeps charges on lines. The element and definition codes
-below are Oracle's seeded ones as far as the documentation shows them (see docs/erp.md).
+first order line, since Order Management keeps charges on lines; so are a tip, duties and fees
+(untaxed charges of configured charge definitions). A return line carries the refunded subtotal
+and its taxes; refunded shipping and a refund's adjustment are charges on the first return line.
+The element and definition codes below are Oracle's seeded ones as far as the documentation shows
+them (see docs/erp.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from erp_shopify.mapping.order_totals import PRICE_DIGITS, ChargedTax, LineAmounts, ShippingAmounts
+from erp_shopify.mapping.order_totals import (
+    PRICE_DIGITS,
+    ChargedTax,
+    LineAmounts,
+    ShippingAmounts,
+    credit_line_taxes,
+    money,
+)
+from erp_shopify.records import CreditLine, OrderCharge
 
 SALE_PRICE = "QP_SALE_PRICE"  # the charge definition of an item's one-time sale price
 SHIPPING_CHARGE = "QP_SHIPPING_CHARGE"  # the charge definition of a shipping charge (unconfirmed code)
@@ -127,6 +139,39 @@ def shipping_charges(shipping: tuple[ShippingAmounts, ...], currency: str) -> li
         )
         charges.append(charge | {"SequenceNumber": n + 1, "chargeComponents": components})
     return charges
+
+
+def flat_charge(source: str, definition: str, applies_to: str, amount: Decimal, currency: str) -> dict[str, Any]:
+    """An untaxed charge worth ``amount``, priced once: a tip, duties, fees, a refunded shipping
+    amount or a refund's adjustment (list price and net price are the amount, no adjustment)."""
+    charge = _charge(source, definition, applies_to, Decimal(1), "", currency)
+    components = _waterfall(source, amount, Decimal(1), [], amount, (), currency)
+    return charge | {"chargeComponents": components}
+
+
+def other_charges(
+    extras: tuple[OrderCharge, ...], definitions: Mapping[str, str], currency: str
+) -> list[dict[str, Any]]:
+    """The order's tip, duties and fees, each a charge of its kind's charge definition."""
+    return [
+        flat_charge(f"C{n}", definitions[extra.kind], "PRICE", extra.amount, currency)
+        for n, extra in enumerate(extras, start=1)
+    ]
+
+
+def returned_line_charges(
+    n: int, line: CreditLine, list_unit: Decimal | None, unit: str, currency: str
+) -> list[dict[str, Any]]:
+    """The sale-price charge of return line ``n``: the list price it was sold at (``list_unit``,
+    else its refunded subtotal per unit), an adjustment down to the refunded subtotal (the discount
+    shares Shopify kept back), and each tax rate on that subtotal as the ERP computes it."""
+    source, net = f"R{n}", line.amount - line.tax
+    unit_price = _unit(net, line.quantity) if list_unit is None else list_unit
+    listed = money(unit_price * line.quantity)
+    charge = _charge(source, SALE_PRICE, "PRICE", line.quantity, unit, currency)
+    taxes = credit_line_taxes(line)
+    components = _waterfall(source, unit_price, line.quantity, [("DISC", listed - net)], net, taxes, currency)
+    return [charge | {"chargeComponents": components}]
 
 
 def primary_total(totals: list[dict[str, Any]]) -> Decimal | None:

@@ -4,7 +4,7 @@ mapping from our records to the resource's JSON and back.
 An order is addressed by its ``OrderKey`` ``<SourceTransactionSystem>:<SourceTransactionId>``, our
 external reference, so a retry reads before it creates. A refund becomes a return order (RMA) in the
 same resource: lines of category ``RETURN`` that reference the original order's source lines, keyed
-by the refund's own external reference.
+by the refund's own external reference, priced with the refunded amounts as charges.
 
 The buying party is the order's customer when the customer sync has given it one
 (``SalesOrder.customer.erp_party``, the party number of its person or organization), else the
@@ -14,12 +14,21 @@ order is bought by the party of the order it returns.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 from erp_shopify.config import OracleConfig
-from erp_shopify.erp.oracle.charges import line_charges, shipping_charges
+from erp_shopify.erp.oracle.charges import (
+    SHIPPING_CHARGE,
+    flat_charge,
+    line_charges,
+    other_charges,
+    returned_line_charges,
+    shipping_charges,
+)
+from erp_shopify.errors import DataError
 from erp_shopify.mapping.order_totals import DocumentAmounts, LineAmounts
 from erp_shopify.records import CreditNote, ErpDocument, SalesOrder, SalesOrderLine
 
@@ -99,9 +108,30 @@ def sales_order_body(
         _priced_line(n, line, figures, line.unit or units.get(line.item_code, ""), order.currency)
         for n, (line, figures) in enumerate(zip(order.lines, amounts.lines, strict=True), start=1)
     ]
-    if amounts.shipping:  # Order Management keeps charges on lines: the first line carries shipping
-        body["lines"][0]["charges"] += shipping_charges(amounts.shipping, order.currency)
+    # Order Management keeps charges on lines: the first line carries shipping, tips, duties and fees
+    first = body["lines"][0]["charges"]
+    first += shipping_charges(amounts.shipping, order.currency)
+    first += other_charges(amounts.extras, config.charge_definitions, order.currency)
+    _sequence(first)
     return {k: v for k, v in body.items() if v is not None}
+
+
+def _sequence(charges: list[dict[str, Any]]) -> None:
+    for n, charge in enumerate(charges, start=1):
+        charge["SequenceNumber"] = n
+
+
+def unconfigured(kinds: Sequence[str], config: OracleConfig, what: str) -> DataError | None:
+    """The data error for charges whose kind names no charge definition in ``charge_definitions``."""
+    missing = sorted({kind for kind in kinds if not config.charge_definitions.get(kind)})
+    if not missing:
+        return None
+    return DataError(
+        f"{what} and erp.charge_definitions names no Oracle charge definition for {', '.join(missing)}",
+        codes=("UNCONFIGURED_CHARGE",),
+        body={"missing": missing},
+        system="mapping",
+    )
 
 
 def _returned_unit(sold: dict[str, Any], config: OracleConfig) -> dict[str, Any]:
@@ -109,32 +139,51 @@ def _returned_unit(sold: dict[str, Any], config: OracleConfig) -> dict[str, Any]
     return {"OrderedUOM": sold["OrderedUOM"]} if sold.get("OrderedUOM") else {"OrderedUOMCode": config.uom}
 
 
+def _list_price(sold: dict[str, Any]) -> Decimal | None:
+    price = sold.get("UnitListPrice")
+    return None if price is None else Decimal(str(price))
+
+
 def return_order_body(credit: CreditNote, original: dict[str, Any], config: OracleConfig) -> dict[str, Any]:
-    """A return order (RMA) whose lines reference the refunded order's lines by product."""
+    """A return order (RMA) whose lines reference the refunded order's lines by product, each
+    carrying its refunded subtotal and taxes as charges; the first carries the refunded shipping
+    (its tax included) and the refund's adjustment. Lines of no returned quantity are not sent."""
     source_lines = {line["ProductNumber"]: line for line in original.get("lines", [])}
     body = _header(config, credit.external_ref, credit.currency, "", original.get("BuyingPartyNumber"))
     del body["TransactionOn"]
     body["Comments"] = credit.reason[:1000] or None
-    body["lines"] = [
-        {
-            "SourceTransactionLineId": str(n),
-            "SourceTransactionLineNumber": str(n),
-            "SourceTransactionScheduleId": str(n),
-            "SourceScheduleNumber": str(n),
-            "TransactionCategoryCode": "RETURN",
-            "ProductNumber": line.item_code,
-            "OrderedQuantity": float(line.quantity),
-            **_returned_unit(source_lines.get(line.item_code, {}), config),
-            "ReturnReasonCode": config.return_reason,
-            "UnitSellingPrice": float(line.amount / line.quantity) if line.quantity else float(line.amount),
-            "ReferenceSourceTransactionSystem": config.source_system,
-            "ReferenceSourceTransactionId": credit.order_ref,
-            "ReferenceSourceTransactionLineId": str(
-                source_lines.get(line.item_code, {}).get("SourceTransactionLineId", "")
-            ),
-        }
-        for n, line in enumerate(credit.lines, start=1)
-    ]
+    body["lines"] = []
+    for n, line in enumerate((line for line in credit.lines if line.quantity > 0), start=1):
+        sold = source_lines.get(line.item_code, {})
+        unit = _returned_unit(sold, config)
+        body["lines"].append(
+            {
+                "SourceTransactionLineId": str(n),
+                "SourceTransactionLineNumber": str(n),
+                "SourceTransactionScheduleId": str(n),
+                "SourceScheduleNumber": str(n),
+                "TransactionCategoryCode": "RETURN",
+                "ProductNumber": line.item_code,
+                "OrderedQuantity": float(line.quantity),
+                **unit,
+                "ReturnReasonCode": config.return_reason,
+                "UnitSellingPrice": float((line.amount - line.tax) / line.quantity),
+                "ReferenceSourceTransactionSystem": config.source_system,
+                "ReferenceSourceTransactionId": credit.order_ref,
+                "ReferenceSourceTransactionLineId": str(sold.get("SourceTransactionLineId", "")),
+                "charges": returned_line_charges(
+                    n, line, _list_price(sold), unit.get("OrderedUOM", ""), credit.currency
+                ),
+            }
+        )
+    if body["lines"]:
+        first = body["lines"][0]["charges"]
+        if credit.shipping:
+            first.append(flat_charge("RS1", SHIPPING_CHARGE, "SHIPPING", credit.shipping, credit.currency))
+        if credit.adjustment:
+            definition = config.charge_definitions["adjustment"]
+            first.append(flat_charge("RA1", definition, "PRICE", credit.adjustment, credit.currency))
+        _sequence(first)
     return {k: v for k, v in body.items() if v is not None}
 
 

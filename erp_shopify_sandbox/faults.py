@@ -41,6 +41,7 @@ class FaultState:
 
     def __init__(self, faults: Faults | None = None) -> None:
         self.set(faults or Faults())
+        self.served = 0  # service requests received (control requests aside): what a client cost the ERP
 
     def set(self, faults: Faults) -> None:
         self.faults = faults
@@ -85,6 +86,7 @@ class FaultMiddleware:
                 return
             await self.app(scope, receive, send)
             return
+        self.state.served += 1  # one event loop serves the app: no lock needed
         faults = self.state.faults
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)

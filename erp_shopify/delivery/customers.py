@@ -6,7 +6,9 @@ by the external reference, and an upsert only when the customer is new or lacks 
 upsert itself finds before it creates), so a lost answer never duplicates a customer. Orders of
 one customer in one run take turns (a lock per customer), since two creates of one new customer
 at once would make two; a customer another run created meanwhile is found again when our create
-fails. An ERP that keeps no customers (no ``CustomerStore``) keeps the order as mapped: its
+fails. A customer the run has already made sure of, with this ship-to, is not asked for again: a
+run delivers many orders of one customer in a burst, and each check costs one or two ERP round
+trips in the order's slot. An ERP that keeps no customers (no ``CustomerStore``) keeps the order as mapped: its
 configured party.
 """
 
@@ -17,7 +19,7 @@ from collections import defaultdict
 
 from erp_shopify.erp.base import CustomerStore
 from erp_shopify.errors import IntegrationError
-from erp_shopify.records import CustomerRecord, SalesOrder
+from erp_shopify.records import Address, CustomerRecord, SalesOrder
 
 
 class OrderCustomers:
@@ -26,6 +28,8 @@ class OrderCustomers:
     def __init__(self) -> None:
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._guard = threading.Lock()
+        # (reference, the addresses the order needs) -> the ERP customer that has them, this run
+        self._ensured: dict[tuple[str, tuple[Address, ...]], str] = {}
 
     def sold_to(self, adapter: object, order: SalesOrder, customer: CustomerRecord | None, guest: str) -> SalesOrder:
         """``order`` sold to its ERP customer (created, or given the ship-to, first), or to the
@@ -37,8 +41,10 @@ class OrderCustomers:
         else:
             with self._guard:
                 lock = self._locks[customer.external_ref]
+            key = (customer.external_ref, tuple(customer.addresses))
             with lock:
-                party = _ensure(adapter, customer).erp_number
+                party = self._ensured.get(key) or _ensure(adapter, customer).erp_number
+                self._ensured[key] = party
         return order.model_copy(update={"customer": order.customer.model_copy(update={"erp_party": party})})
 
 

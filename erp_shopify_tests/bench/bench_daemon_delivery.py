@@ -5,7 +5,8 @@ stream at once, as the receiver would) and a real ``dagster dev`` on a temporary
 with the default delivery settings: the daemon's ``order_sensor`` launches up to
 ``delivery.max_concurrent_runs`` ``deliver_orders`` runs per tick, each a process of its own, and
 every run's ERP requests share ``delivery.concurrency`` slots. The ERP bound is that many requests
-in flight over the latency (one create per new order: the epoch is a new deployment's). The drain
+in flight over the latency (one create per new order: the epoch is a new deployment's). Beside orders/s
+the ERP's own count of requests gives the slots' use (requests/s over the bound). The drain
 time runs from the first order acknowledged (the daemon's start and first tick are set-up) to the
 last; progress is read from the stream (an entry is acknowledged once its order is in the ERP), and
 the ERP's count is read once at the end, so polling does not load the ERP sandbox. Everything
@@ -96,11 +97,13 @@ def run() -> list[str]:
                             raise RuntimeError(f"no order reached the ERP in {SET_UP_TIMEOUT:.0f} s")
                         time.sleep(0.1)
                     first, set_up, first_wall = time.monotonic(), time.monotonic() - started, time.time()
+                    served = world.erp.sandbox.faults.served  # ERP requests, from here to the drain's end
                     cpu.open()
                     while parts.stream.depth() and time.monotonic() - first < DRAIN_TIMEOUT:
                         time.sleep(0.1)
                         cpu.sample_every(1.0)  # catches each run's figure before it ends
                     drained = time.monotonic() - first
+                    requests = world.erp.sandbox.faults.served - served
                     cpu_share = cpu.close()
                 done = _in_erp(erp_url, http) - before
                 with dg.DagsterInstance.get() as instance:
@@ -118,6 +121,8 @@ def run() -> list[str]:
         f"{done} delivered in {drained:.1f} s after the first by {runs} deliver_orders run(s): {rate:.1f} orders/s",
         f"orders/s / ERP bound ({delivery.concurrency} in flight / {LATENCY_MS} ms = {bound:.0f}/s): "
         f"{rate / bound:.2f} (goal >= {GOAL})",
+        f"ERP requests per order: {requests / max(done, 1):.2f} (its create, and its customer made sure of once "
+        f"per batch); requests/s / the bound: {requests / drained / bound:.2f}",
         f"set-up to the first order in the ERP (daemon start, first tick, first run): {set_up:.0f} s",
         cpu_share,
         f"runs: requested / process start / step start / step end / run end, from the first order in the ERP "

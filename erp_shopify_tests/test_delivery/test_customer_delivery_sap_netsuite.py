@@ -257,3 +257,22 @@ def test_a_signed_webhook_through_the_receiver_reaches_the_erp_once_whatever_sho
     assert rig.deliver().summary() == {"delivered": 2}
     found = rig.erp.adapter.find_customer(REF)
     assert rig.erp.count_customers(_stored(rig, REF)) == 1 and found is not None and len(found.addresses) == 2
+
+
+def test_further_orders_of_a_customer_a_batch_already_made_sure_of_cost_only_their_creates(rig: ErpRig) -> None:
+    served = rig.erp.sandbox.faults  # every request the ERP sandbox received
+
+    def cost(*order_ids: int) -> int:
+        before = served.served
+        for order_id in order_ids:
+            rig.order(order_id)
+        assert rig.deliver().summary() == {"delivered": len(order_ids)}
+        return served.served - before
+
+    cost(8201)  # the customer created with its ship-to; the ERP's units read once
+    before = served.served
+    assert rig.erp.adapter.find_customer(f"{SHOP}-C7") is not None
+    check = served.served - before  # what making sure of a known customer costs
+    create = cost(8202) - check  # one order: the check, then its create
+    assert check >= 1 and create >= 1
+    assert cost(8203, 8204, 8205) == check + 3 * create  # checked once for the batch, not per order

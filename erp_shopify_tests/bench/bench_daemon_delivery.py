@@ -39,6 +39,8 @@ from erp_shopify_tests.bench.cpu_share import CpuShare
 from erp_shopify_tests.test_mapping.order_payloads import order_payload
 
 ORDERS = int(os.environ.get("BENCH_DAEMON_ORDERS", "5000"))
+# "1": every order from a customer of its own (a flash sale of new customers), else all from one
+DISTINCT_CUSTOMERS = os.environ.get("BENCH_DAEMON_DISTINCT_CUSTOMERS") == "1"
 LATENCY_MS = 50
 SET_UP_TIMEOUT = 240.0
 DRAIN_TIMEOUT = 900.0
@@ -85,7 +87,10 @@ def run() -> list[str]:
                 shop, skus = next(iter(world.shops)), order_skus(world)
                 with open_queue(settings.redis) as parts:
                     for n in range(ORDERS):
-                        payload = order_payload(20_000_000 + n, [(skus[n % len(skus)], 1, "19.90")], currency="USD")
+                        customer = {"admin_graphql_api_id": f"gid://shopify/Customer/{900_000 + n}", "id": 900_000 + n}
+                        extra = {"customer": customer} if DISTINCT_CUSTOMERS else {}
+                        line = [(skus[n % len(skus)], 1, "19.90")]
+                        payload = order_payload(20_000_000 + n, line, currency="USD", **extra)
                         body = json.dumps(payload).encode()
                         parts.stream.append(
                             InboundEvent(shop, "orders/create", f"burst-{n}", payload["admin_graphql_api_id"], body)
@@ -122,7 +127,8 @@ def run() -> list[str]:
         f"orders/s / ERP bound ({delivery.concurrency} in flight / {LATENCY_MS} ms = {bound:.0f}/s): "
         f"{rate / bound:.2f} (goal >= {GOAL})",
         f"ERP requests per order: {requests / max(done, 1):.2f} (its create, and its customer made sure of once "
-        f"per batch); requests/s / the bound: {requests / drained / bound:.2f}",
+        f"per batch; {'a new customer per order' if DISTINCT_CUSTOMERS else 'one customer for all'}); "
+        f"requests/s / the bound: {requests / drained / bound:.2f}",
         f"set-up to the first order in the ERP (daemon start, first tick, first run): {set_up:.0f} s",
         cpu_share,
         f"runs: requested / process start / step start / step end / run end, from the first order in the ERP "

@@ -190,12 +190,13 @@ class _Delivery:
         started = time.time()
         action: ErpAction | None = None
         try:
-            mapped = self._action(event)
+            payload = _payload(event)  # parsed once: the mapping, the order's customer, a refund's units
+            mapped = self._action(event, payload)
             if isinstance(mapped, NothingToSend):
                 self._nothing_to_send(event, mapped)
                 return
             action = mapped
-            document = self._apply(event, action, known_new=_known_new(event, lease.first_send))
+            document = self._apply(event, payload, action, known_new=_known_new(event, lease.first_send))
         except SystemFailure as exc:
             self._pause(event, exc)
             return
@@ -213,12 +214,12 @@ class _Delivery:
             return
         self._delivered(event, action, document)
 
-    def _action(self, event: QueuedEvent) -> ErpAction | NothingToSend:
+    def _action(self, event: QueuedEvent, payload: Any) -> ErpAction | NothingToSend:
         """Customers and company locations upsert the ERP customer; the rest are order actions."""
         if event.topic in CUSTOMER_ADDRESS_TOPICS:
-            action: CustomerAction = customer_action(event.topic, _payload(event), event.shop)
+            action: CustomerAction = customer_action(event.topic, payload, event.shop)
             return action
-        return order_action(event.topic, _payload(event), self._mapping(event.shop))
+        return order_action(event.topic, payload, self._mapping(event.shop))
 
     def _mapping(self, shop: str) -> OrderMapping:
         """One mapping per shop for the whole batch, whose SKU lookup resolves each SKU once even when
@@ -238,7 +239,7 @@ class _Delivery:
 
         return call_with_retries(attempt, self.policy, sleep=self.sleep)
 
-    def _apply(self, event: QueuedEvent, action: ErpAction, *, known_new: bool) -> ErpDocument | None:
+    def _apply(self, event: QueuedEvent, payload: Any, action: ErpAction, *, known_new: bool) -> ErpDocument | None:
         """The ERP document for ``action``; None when it must wait for its order to reach the ERP.
         ``known_new`` holds for the first try only: any retry may follow a lost answer, so it searches."""
         if isinstance(action, UpsertCustomer):  # found by its reference first: a retry never duplicates
@@ -246,7 +247,7 @@ class _Delivery:
             return customer_document(self._call(lambda: store.upsert_customer(action.customer)))
         if isinstance(action, CreateOrder):
             first = [known_new]
-            customer = order_customer(_payload(event), event.shop)
+            customer = order_customer(payload, event.shop)
             guest = self.settings.shop(event.shop).guest_customer
 
             def create() -> ErpDocument:
@@ -266,19 +267,19 @@ class _Delivery:
                 codes=("ORDER_NOT_IN_ERP",),
                 system="delivery",
             )
-        self._withdraw_awaiting(event, action)
+        self._withdraw_awaiting(event, payload, action)
         if isinstance(action, CancelOrder):
             return self._call(lambda: self.adapter.cancel_sales_order(action.order_ref))
         return self._call(lambda: self.adapter.create_credit(action.credit))
 
-    def _withdraw_awaiting(self, event: QueuedEvent, action: CancelOrder | CreditRefund) -> None:
+    def _withdraw_awaiting(self, event: QueuedEvent, payload: Any, action: CancelOrder | CreditRefund) -> None:
         """Shopify no longer commits a cancelled order's units (or a refund's restocked unshipped
         ones): take them off awaiting shipment before the ERP's stock rises, never after."""
         if isinstance(action, CancelOrder):
             lines = None
         else:
             default_location = next(iter(self.settings.shop(event.shop).locations.values()))
-            lines = restocked_unshipped_lines(_payload(event), default_location)
+            lines = restocked_unshipped_lines(payload, default_location)
             if not lines:
                 return
         self.parts.pending.withdraw(event.shop, event.routing_key, event.ledger_key, lines)

@@ -5,13 +5,12 @@ and then the sale to that customer, as ratios within one run."""
 from __future__ import annotations
 
 import itertools
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from erp_shopify.delivery.customers import OrderCustomers
 from erp_shopify.records import Address, Customer, CustomerRecord, SalesOrder, SalesOrderLine
+from erp_shopify_tests.bench import median_ms
 from erp_shopify_tests.test_erp.harness_tryton import harness
 
 HOME = Address(name="Ada Lovelace", address1="1 Main St", city="London", zip="N1", country_code="GB")
@@ -27,15 +26,6 @@ def _order(ref: str) -> SalesOrder:
         ship_to=HOME,
         lines=[SalesOrderLine(item_code="SKU-MUG", quantity=Decimal(1), unit_price=Decimal("9.50"))],
     )
-
-
-def _median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return sorted(times)[len(times) // 2] * 1000
 
 
 def run() -> list[str]:
@@ -58,7 +48,7 @@ def run() -> list[str]:
             return adapter.create_sales_order(step.sold_to(adapter, _order(f"new-{n}"), customer, ""), known_new=True)
 
         known()  # the known customer exists from here on
-        figures = {name: _median_ms(fn, 7) for name, fn in (("alone", alone), ("known", known), ("new", new))}
+        figures = {name: median_ms(fn, 7) for name, fn in (("alone", alone), ("known", known), ("new", new))}
     return [
         f"sale alone (configured party): {figures['alone']:.1f} ms",
         f"customer found, then the sale to it: {figures['known']:.1f} ms "

@@ -4,12 +4,12 @@ direct versus through the fault proxy (the proxy's cost as a ratio within one ru
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from erp_shopify.erp.tryton.adapter import TrytonAdapter
 from erp_shopify.records import Address, Customer, SalesOrder, SalesOrderLine
+from erp_shopify_tests.bench import median_ms
 from erp_shopify_tests.test_erp.harness_tryton import harness
 
 
@@ -25,15 +25,6 @@ def _order(ref: str) -> SalesOrder:
     )
 
 
-def _median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return sorted(times)[len(times) // 2] * 1000
-
-
 def run() -> list[str]:
     started = time.perf_counter()
     with harness() as tryton:
@@ -44,15 +35,15 @@ def run() -> list[str]:
         for quantity in range(10):
             tryton.set_stock(tryton.items[quantity % 2], Decimal(50 + quantity))
         read = {
-            name: _median_ms(lambda a=adapter: [p for p in a.inventory_changes(cursor)], 5)
+            name: median_ms(lambda a=adapter: [p for p in a.inventory_changes(cursor)], 5)
             for name, adapter in (("direct", direct), ("proxied", proxied))
         }
         numbers = iter(range(1000))
         create = {
-            name: _median_ms(lambda a=adapter, n=name: a.create_sales_order(_order(f"bench-{n}-{next(numbers)}")), 5)
+            name: median_ms(lambda a=adapter, n=name: a.create_sales_order(_order(f"bench-{n}-{next(numbers)}")), 5)
             for name, adapter in (("direct", direct), ("proxied", proxied))
         }
-        replay = _median_ms(lambda: direct.create_sales_order(_order("bench-direct-0")), 5)
+        replay = median_ms(lambda: direct.create_sales_order(_order("bench-direct-0")), 5)
         direct.close()
     return [
         f"sandbox start (template copy + trytond + proxy): {startup:.2f} s",

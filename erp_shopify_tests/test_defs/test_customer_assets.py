@@ -15,7 +15,7 @@ from erp_shopify.defs.shops import sync_shop_partitions
 from erp_shopify.mapping.customers import customer_ref
 from erp_shopify.records import CustomerRecord
 from erp_shopify_tests.test_defs.dagster_world import check_passed, metadata, resources
-from erp_shopify_tests.test_erp.harness_tryton import LOGIN_ENV, PASSWORD_ENV, harness
+from erp_shopify_tests.test_erp.harness_tryton import harness
 from erp_shopify_tests.test_sync.test_customer_sync import HOME, WORK
 from erp_shopify_tests.test_sync.world import World, world
 
@@ -31,13 +31,7 @@ def test_customers_keep_their_watermark_and_report_without_addresses(
     tmp_path: Path, redis_url: str, key_prefix: str
 ) -> None:
     with harness() as tryton:
-        erp = {
-            "kind": "tryton",
-            "base_url": tryton.sandbox.url,
-            "database": tryton.sandbox.server.database,
-            "username": {"env": LOGIN_ENV},
-            "password": {"env": PASSWORD_ENV},
-        }
+        erp = tryton.config.model_dump(mode="json")  # the harness's own connection, secrets by name
         with world(tmp_path, redis_url, key_prefix, items=0, stock=None, erp=erp) as w, dg.instance_for_test() as i:
             answer = w.client("shop-a").execute(
                 "customer_set", {"identifier": None, "input": {"firstName": "Ada", "email": "ada@example.com"}}

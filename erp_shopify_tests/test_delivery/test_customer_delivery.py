@@ -18,7 +18,7 @@ from erp_shopify.store.connection import connect
 from erp_shopify_sandbox.faults import Faults
 from erp_shopify_tests.redis_cluster import RedisTarget
 from erp_shopify_tests.test_delivery.conftest import SHOP, AlertReceiver, QueueRig, settings_data
-from erp_shopify_tests.test_erp.harness_tryton import LOGIN_ENV, PASSWORD_ENV, TrytonHarness, harness
+from erp_shopify_tests.test_erp.harness_tryton import TrytonHarness, harness
 from erp_shopify_tests.test_mapping.order_payloads import ADDRESS, order_payload
 from erp_shopify_tests.test_mapping.test_customers import customer_payload, location_payload
 
@@ -52,13 +52,7 @@ def rig(
 ) -> Iterator[CustomerRig]:
     receiver, alert_url = alerts
     monkeypatch.setenv("ERP_SHOPIFY_ALERT_WEBHOOK_URL", alert_url)
-    erp = {
-        "kind": "tryton",
-        "base_url": tryton.sandbox.url,
-        "database": tryton.sandbox.server.database,
-        "username": {"env": LOGIN_ENV},
-        "password": {"env": PASSWORD_ENV},
-    }
+    erp = tryton.config.model_dump(mode="json")  # the harness's own connection, secrets by name
     data = settings_data(erp, redis_target.url, key_prefix)
     client = connect(parse_settings(data).redis)
     try:
